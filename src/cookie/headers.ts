@@ -1,0 +1,83 @@
+/** Writing `Set-Cookie` headers onto `Headers` or a `Response`. */
+import { serializeCookie, type CookieOptions } from './serialize.ts';
+
+/** Where `Set-Cookie` headers go. */
+export type SetCookieTarget = Headers | { readonly headers: Headers };
+
+function headersOf(target: SetCookieTarget): Headers {
+  return 'headers' in target ? target.headers : target;
+}
+
+/**
+ * The identity of a cookie in a jar is (name, domain, path) — RFC 6265bis
+ * §5.7 step 22 — so two Set-Cookie lines with the same triple fight each other.
+ */
+function identityOf(setCookie: string): string {
+  const semi = setCookie.indexOf(';');
+  const pair = semi === -1 ? setCookie : setCookie.slice(0, semi);
+  const eq = pair.indexOf('=');
+  let identity = (eq === -1 ? pair : pair.slice(0, eq)).trim();
+  let domain = '';
+  let path = '';
+  if (semi !== -1) {
+    for (const attribute of setCookie.slice(semi + 1).split(';')) {
+      const at = attribute.indexOf('=');
+      if (at === -1) continue;
+      const key = attribute.slice(0, at).trim().toLowerCase();
+      if (key === 'domain') domain = attribute.slice(at + 1).trim().toLowerCase();
+      else if (key === 'path') path = attribute.slice(at + 1).trim();
+    }
+  }
+  identity += `\u0000${domain.startsWith('.') ? domain.slice(1) : domain}\u0000${path}`;
+  return identity;
+}
+
+/**
+ * Appends a serialized `Set-Cookie` header (never joined with commas). A
+ * header already present for the same cookie (name, Domain, Path) is
+ * replaced, so one response carries one instruction per cookie.
+ */
+export function appendSetCookie(target: SetCookieTarget, setCookie: string): void {
+  const headers = headersOf(target);
+  const existing = headers.getSetCookie();
+  if (existing.length > 0) {
+    const identity = identityOf(setCookie);
+    const kept = existing.filter((line) => identityOf(line) !== identity);
+    if (kept.length !== existing.length) {
+      headers.delete('set-cookie');
+      for (const line of kept) headers.append('set-cookie', line);
+    }
+  }
+  headers.append('set-cookie', setCookie);
+}
+
+/**
+ * Serializes a cookie and appends it to `target` (see {@link serializeCookie}
+ * for the rules). Returns the header value written.
+ */
+export function setCookie(target: SetCookieTarget, name: string, value: string, options?: CookieOptions): string {
+  const line = serializeCookie(name, value, options);
+  appendSetCookie(target, line);
+  return line;
+}
+
+/** Attributes a deletion must repeat so it reaches the same cookie. */
+export type DeleteCookieOptions = Pick<CookieOptions, 'domain' | 'path' | 'secure' | 'sameSite' | 'partitioned' | 'httpOnly' | 'prefix'>;
+
+/**
+ * The `Set-Cookie` that removes a cookie: empty value, `Max-Age=0`, and the
+ * same Path/Domain/Secure (a browser only replaces a cookie whose identity
+ * matches, and refuses prefixed cookies without `Secure`).
+ */
+export function serializeDeletion(name: string, options: DeleteCookieOptions = {}): string {
+  const prefixed = options.prefix !== undefined || /^__(?:secure|host)-/i.test(name);
+  const secure = options.secure ?? prefixed;
+  return serializeCookie(name, '', { ...options, secure, maxAge: 0 });
+}
+
+/** Appends the deletion for a cookie to `target`; returns the header value. */
+export function deleteCookie(target: SetCookieTarget, name: string, options?: DeleteCookieOptions): string {
+  const line = serializeDeletion(name, options);
+  appendSetCookie(target, line);
+  return line;
+}

@@ -1,0 +1,19 @@
+export { parseCookies, getCookie, cookieHeaderOf, type CookieSource, type Cookies } from './parse.ts';
+export {
+  serializeCookie,
+  encodeCookieValue,
+  MAX_COOKIE_AGE_SECONDS,
+  MAX_NAME_VALUE_BYTES,
+  MAX_ATTRIBUTE_BYTES,
+  type CookieOptions,
+  type SameSite,
+  type Priority,
+} from './serialize.ts';
+export {
+  setCookie,
+  deleteCookie,
+  appendSetCookie,
+  serializeDeletion,
+  type SetCookieTarget,
+  type DeleteCookieOptions,
+} from './headers.ts';

@@ -1,0 +1,197 @@
+/**
+ * `Cookie` request-header parsing (RFC 6265bis §5.6, "cookie-string" as servers
+ * receive it). Linear time, never throws, first occurrence of a name wins.
+ */
+
+/** Something a cookie header can be read from. */
+export type CookieSource =
+  | string
+  | Headers
+  | { readonly headers: Headers }
+  | null
+  | undefined;
+
+/** Cookie names mapped to values; the object has no prototype. */
+export type Cookies = Record<string, string>;
+
+const SP = 0x20;
+const HTAB = 0x09;
+const SEMI = 0x3b;
+const EQ = 0x3d;
+const DQUOTE = 0x22;
+
+// RFC 6265bis §5.6 step 3: a name or value with a CTL other than HTAB makes the
+// user agent ignore the cookie, so a server must not trust such a pair either.
+// Written as an anchored full match: V8 runs it about twice as fast as an
+// unanchored search for one control character.
+const NO_CONTROLS = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
+
+const HEX = /* @__PURE__ */ (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < 10; i++) table[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) table[0x41 + i] = table[0x61 + i] = 10 + i;
+  return table;
+})();
+
+function hexAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c < 128 ? HEX[c]! : -1;
+}
+
+/**
+ * `decodeURIComponent(raw)`, or `raw` itself when that throws. Escapes of
+ * ASCII bytes (the usual `%22`, `%2C`, `%3A` in JSON-ish values) are decoded
+ * here, a few times faster than the native call; anything else (UTF-8
+ * sequences, malformed escapes) goes to the native decoder.
+ */
+export function decodeCookieValue(raw: string): string {
+  let at = raw.indexOf('%');
+  if (at === -1) return raw;
+  let out = '';
+  let last = 0;
+  do {
+    const high = hexAt(raw, at + 1);
+    const low = hexAt(raw, at + 2);
+    if (high < 0 || high > 7 || low < 0) {
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
+    out += raw.slice(last, at) + String.fromCharCode((high << 4) | low);
+    last = at + 3;
+    at = raw.indexOf('%', last);
+  } while (at !== -1);
+  return out + raw.slice(last);
+}
+
+/** Reads the raw `Cookie` header from a string, `Headers` or `Request`. */
+export function cookieHeaderOf(source: CookieSource): string | null {
+  if (typeof source === 'string') return source;
+  if (source == null || typeof source !== 'object') return null;
+  try {
+    const headers = 'headers' in source ? source.headers : source;
+    return typeof headers?.get === 'function' ? headers.get('cookie') : null;
+  } catch {
+    return null;
+  }
+}
+
+// Only SP and HTAB are whitespace here (RFC 6265bis OWS). String.prototype.trim
+// would also eat U+00A0, U+FEFF… and let "\u00a0__Host-sid" shadow "__Host-sid".
+function skipSpaceForward(s: string, from: number, to: number): number {
+  while (from < to) {
+    const c = s.charCodeAt(from);
+    if (c !== SP && c !== HTAB) break;
+    from++;
+  }
+  return from;
+}
+
+function skipSpaceBackward(s: string, from: number, to: number): number {
+  while (to > from) {
+    const c = s.charCodeAt(to - 1);
+    if (c !== SP && c !== HTAB) break;
+    to--;
+  }
+  return to;
+}
+
+/** Trims, unquotes once and percent-decodes the value `s[start, end)`. */
+function finishValue(s: string, start: number, end: number): string {
+  start = skipSpaceForward(s, start, end);
+  end = skipSpaceBackward(s, start, end);
+  // RFC 6265bis cookie-value allows one pair of surrounding DQUOTEs.
+  if (end - start >= 2 && s.charCodeAt(start) === DQUOTE && s.charCodeAt(end - 1) === DQUOTE) {
+    start++;
+    end--;
+  }
+  return decodeCookieValue(s.slice(start, end));
+}
+
+/**
+ * Parses a `Cookie` header into a null-prototype record.
+ *
+ * Pairs without `=`, with an empty name, or with control characters are
+ * skipped; the first occurrence of a name wins; `%XX` escapes are decoded when
+ * the whole value decodes, else the raw value is kept. Never throws.
+ */
+export function parseCookies(header: string | null | undefined): Cookies {
+  const out: Cookies = Object.create(null);
+  if (typeof header !== 'string') return out;
+  const len = header.length;
+  const checkControls = !NO_CONTROLS.test(header);
+  let pos = 0;
+  let eq = -1;
+  while (pos < len) {
+    let end = header.indexOf(';', pos);
+    if (end === -1) end = len;
+    // Reuse the last `=` found while it still lies ahead: keeps the scan linear
+    // on headers with many `=`-less segments.
+    if (eq < pos) {
+      eq = header.indexOf('=', pos);
+      if (eq === -1) break;
+    }
+    if (eq < end) {
+      const nameStart = skipSpaceForward(header, pos, eq);
+      const nameEnd = skipSpaceBackward(header, nameStart, eq);
+      if (nameEnd > nameStart) {
+        const name = header.slice(nameStart, nameEnd);
+        if (
+          out[name] === undefined &&
+          !(checkControls && !NO_CONTROLS.test(header.slice(nameStart, end)))
+        ) {
+          out[name] = finishValue(header, eq + 1, end);
+        }
+      }
+    }
+    pos = end + 1;
+  }
+  return out;
+}
+
+/**
+ * Reads one cookie by name without building the whole record. Agrees with
+ * `parseCookies(header)[name]` for every header and name.
+ *
+ * @param source a `Request`, `Headers` or the raw header string
+ */
+export function getCookie(source: CookieSource, name: string): string | undefined {
+  const header = typeof source === 'string' ? source : cookieHeaderOf(source);
+  if (header === null || typeof name !== 'string') return undefined;
+  const nameLen = name.length;
+  if (name !== lastPlainName) {
+    if (nameLen === 0 || !isPlainName(name)) return undefined;
+    lastPlainName = name;
+  }
+  const len = header.length;
+  let at = header.indexOf(name);
+  while (at !== -1) {
+    const before = skipSpaceBackward(header, 0, at);
+    const afterName = skipSpaceForward(header, at + nameLen, len);
+    if ((before === 0 || header.charCodeAt(before - 1) === SEMI) && header.charCodeAt(afterName) === EQ) {
+      let end = header.indexOf(';', afterName);
+      if (end === -1) end = len;
+      if (NO_CONTROLS.test(header.slice(afterName, end))) return finishValue(header, afterName + 1, end);
+      at = header.indexOf(name, end);
+    } else {
+      at = header.indexOf(name, at + 1);
+    }
+  }
+  return undefined;
+}
+
+// Apps ask for the same one or two names on every request: remember the last
+// name that passed the check below.
+let lastPlainName = '';
+
+/** A name `parseCookies` could ever produce: no `;`, `=`, CTLs or edge OWS. */
+function isPlainName(name: string): boolean {
+  const first = name.charCodeAt(0);
+  const last = name.charCodeAt(name.length - 1);
+  return (
+    first !== SP && first !== HTAB && last !== SP && last !== HTAB &&
+    name.indexOf(';') === -1 && name.indexOf('=') === -1 && NO_CONTROLS.test(name)
+  );
+}

@@ -1,0 +1,167 @@
+/**
+ * `Set-Cookie` serialization (RFC 6265bis §4.1). Everything the server controls
+ * is validated: a bad option is a programming error and throws a `TypeError`
+ * that names it, rather than emitting a header a browser would drop or, worse,
+ * one an attacker could extend.
+ */
+
+/** `SameSite` attribute values (case-insensitive on input). */
+export type SameSite = 'Strict' | 'Lax' | 'None' | 'strict' | 'lax' | 'none';
+/** `Priority` attribute values (case-insensitive on input). */
+export type Priority = 'Low' | 'Medium' | 'High' | 'low' | 'medium' | 'high';
+
+/** Attributes of a `Set-Cookie` header. */
+export interface CookieOptions {
+  /** Lifetime in whole seconds, 0 to 400 days (34 560 000). */
+  maxAge?: number;
+  /** Absolute expiry; at most 400 days ahead. */
+  expires?: Date;
+  /** Host the cookie is shared with (and its subdomains). Omit for host-only. */
+  domain?: string;
+  /** Path scope; must start with `/`. */
+  path?: string;
+  /** Only sent over https. */
+  secure?: boolean;
+  /** Hidden from `document.cookie`. */
+  httpOnly?: boolean;
+  /** Cross-site sending policy; `None` requires `secure`. */
+  sameSite?: SameSite;
+  /** CHIPS partitioned cookie; requires `secure`. */
+  partitioned?: boolean;
+  /** Chromium eviction priority. */
+  priority?: Priority;
+  /**
+   * Adds the `__Secure-` or `__Host-` prefix to the name and applies its rules:
+   * `Secure` is implied, and for `host` also `Path=/` with no `Domain`.
+   */
+  prefix?: 'secure' | 'host';
+}
+
+/** RFC 6265bis §5.5: user agents cap Max-Age and Expires at 400 days. */
+export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 60 * 60;
+/** RFC 6265bis §5.7: name + value longer than 4096 bytes is ignored. */
+export const MAX_NAME_VALUE_BYTES = 4096;
+/** RFC 6265bis §5.7: an attribute value longer than 1024 bytes is ignored. */
+export const MAX_ATTRIBUTE_BYTES = 1024;
+
+// RFC 9110 §5.6.2 token.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// RFC 6265bis cookie-octet without `%`, which must be escaped so that reading
+// back (which decodes %XX) is lossless.
+const SAFE_VALUE = /^[\u0021\u0023\u0024\u0026-\u002b\u002d-\u003a\u003c-\u005b\u005d-\u007e]*$/;
+// RFC 6265bis av-octet: printable US-ASCII except `;`.
+const ATTRIBUTE_VALUE = /^[\u0020-\u003a\u003c-\u007e]*$/;
+// RFC 1034 §3.5 labels (letters, digits, inner hyphens), optional leading dot.
+const HOST = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const SECURE_PREFIX = /^__secure-/i;
+const HOST_PREFIX = /^__host-/i;
+
+const SAME_SITE: Record<string, string> = { strict: 'Strict', lax: 'Lax', none: 'None' };
+const PRIORITY: Record<string, string> = { low: 'Low', medium: 'Medium', high: 'High' };
+
+function fail(message: string): never {
+  throw new TypeError(`serializeCookie: ${message}`);
+}
+
+/** Percent-encodes a value so it is all cookie-octets; throws on lone surrogates. */
+export function encodeCookieValue(value: string): string {
+  if (SAFE_VALUE.test(value)) return value;
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return fail('value is not well-formed Unicode (lone surrogate)');
+  }
+}
+
+function attributeValue(option: string, value: unknown): string {
+  if (typeof value !== 'string') fail(`option ${option} must be a string`);
+  if (!ATTRIBUTE_VALUE.test(value)) {
+    fail(`option ${option} contains ";", a control character or non-ASCII: ${JSON.stringify(value)}`);
+  }
+  if (value.length > MAX_ATTRIBUTE_BYTES) fail(`option ${option} is longer than ${MAX_ATTRIBUTE_BYTES} bytes`);
+  return value;
+}
+
+function enumValue(option: string, value: unknown, table: Record<string, string>): string {
+  const canonical = typeof value === 'string' ? table[value.toLowerCase()] : undefined;
+  if (canonical === undefined) fail(`option ${option} must be one of ${Object.values(table).join(', ')}`);
+  return canonical;
+}
+
+/**
+ * Builds one `Set-Cookie` header value. The value is percent-encoded when it
+ * holds anything outside cookie-octets (or `%`).
+ *
+ * @throws TypeError naming the problem when the name, value or any option is
+ *   invalid, or when the combination breaks a prefix or `Secure` rule.
+ */
+export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
+  if (options.prefix !== undefined) {
+    if (options.prefix === 'host') name = `__Host-${name}`;
+    else if (options.prefix === 'secure') name = `__Secure-${name}`;
+    else fail('option prefix must be "secure" or "host"');
+  }
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    fail(`name must be an RFC 9110 token: ${JSON.stringify(name)}`);
+  }
+  if (typeof value !== 'string') fail('value must be a string');
+  const encoded = encodeCookieValue(value);
+  if (name.length + encoded.length > MAX_NAME_VALUE_BYTES) {
+    fail(`name and value are longer than ${MAX_NAME_VALUE_BYTES} bytes`);
+  }
+
+  const isHost = HOST_PREFIX.test(name);
+  // A prefix option implies its attributes; an explicit contrary option throws below.
+  const secure = options.secure ?? (options.prefix !== undefined ? true : false);
+  const path = options.path ?? (isHost ? '/' : undefined);
+
+  let out = `${name}=${encoded}`;
+  if (options.maxAge !== undefined) {
+    const maxAge = options.maxAge;
+    if (!Number.isInteger(maxAge) || maxAge < 0 || maxAge > MAX_COOKIE_AGE_SECONDS) {
+      fail(`option maxAge must be an integer from 0 to ${MAX_COOKIE_AGE_SECONDS} (400 days), got ${maxAge}`);
+    }
+    out += `; Max-Age=${maxAge}`;
+  }
+  if (options.domain !== undefined) {
+    const domain = attributeValue('domain', options.domain);
+    if (!HOST.test(domain) || domain.length > 255) fail(`option domain is not a valid host: ${JSON.stringify(domain)}`);
+    out += `; Domain=${domain}`;
+  }
+  if (path !== undefined) {
+    attributeValue('path', path);
+    if (path.charCodeAt(0) !== 0x2f) fail(`option path must start with "/": ${JSON.stringify(path)}`);
+    out += `; Path=${path}`;
+  }
+  if (options.expires !== undefined) {
+    const expires = options.expires;
+    const time = expires instanceof Date ? expires.getTime() : Number.NaN;
+    if (Number.isNaN(time)) fail('option expires must be a valid Date');
+    if (time - Date.now() > MAX_COOKIE_AGE_SECONDS * 1000) fail('option expires is more than 400 days ahead');
+    out += `; Expires=${expires.toUTCString()}`;
+  }
+  if (options.httpOnly) out += '; HttpOnly';
+  if (secure) out += '; Secure';
+  if (options.sameSite !== undefined) {
+    const sameSite = enumValue('sameSite', options.sameSite, SAME_SITE);
+    // RFC 6265bis §5.7: SameSite=None without Secure is rejected by browsers.
+    if (sameSite === 'None' && !secure) fail('option sameSite "None" requires secure: true');
+    out += `; SameSite=${sameSite}`;
+  }
+  if (options.partitioned) {
+    // CHIPS: Partitioned cookies must be Secure.
+    if (!secure) fail('option partitioned requires secure: true');
+    out += '; Partitioned';
+  }
+  if (options.priority !== undefined) out += `; Priority=${enumValue('priority', options.priority, PRIORITY)}`;
+
+  // RFC 6265bis §4.1.3 cookie prefixes.
+  if ((isHost || SECURE_PREFIX.test(name)) && !secure) {
+    fail(`a ${isHost ? '__Host-' : '__Secure-'} cookie requires secure: true`);
+  }
+  if (isHost) {
+    if (options.domain !== undefined) fail('a __Host- cookie must not have option domain');
+    if (path !== '/') fail('a __Host- cookie requires option path "/"');
+  }
+  return out;
+}

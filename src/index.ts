@@ -1,0 +1,5 @@
+/**
+ * Tessera: cookies, signed and sealed values, and sessions on Web standards.
+ * @packageDocumentation
+ */
+export * from './cookie/index.ts';
