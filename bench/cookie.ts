@@ -70,7 +70,7 @@ export async function benchCookie(): Promise<void> {
     {
       'tessera serializeCookie': () => do_not_optimize(serializeCookie('sid', value, options)),
       'hono serialize': () => do_not_optimize(honoSerialize('sid', value, options)),
-      'cookie serialize': () => do_not_optimize(cookie.serialize('sid', value, options)),
+      'cookie serialize': () => do_not_optimize(cookie.serialize('sid', value, options as cookie.SerializeOptions)),
     },
     [{ peer: 'hono serialize', maxRatio: 1.0 }],
   );
