@@ -1,9 +1,10 @@
 /** `npm run bench`: every micro-benchmark, peers side by side, ratios at the end. */
 import { benchCookie } from './cookie.ts';
+import { benchCrypto } from './crypto.ts';
 import { report } from './harness.ts';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { cookie: benchCookie };
+const suites: Record<string, () => Promise<void>> = { cookie: benchCookie, crypto: benchCrypto };
 for (const [name, suite] of Object.entries(suites)) {
   if (only === undefined || only === name) await suite();
 }

@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export * from './cookie/index.ts';
+export * from './crypto/index.ts';

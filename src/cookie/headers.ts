@@ -70,9 +70,16 @@ export type DeleteCookieOptions = Pick<CookieOptions, 'domain' | 'path' | 'secur
  * matches, and refuses prefixed cookies without `Secure`).
  */
 export function serializeDeletion(name: string, options: DeleteCookieOptions = {}): string {
-  const prefixed = options.prefix !== undefined || /^__(?:secure|host)-/i.test(name);
-  const secure = options.secure ?? prefixed;
-  return serializeCookie(name, '', { ...options, secure, maxAge: 0 });
+  const { domain, path, sameSite, partitioned, httpOnly, prefix } = options;
+  const secure = options.secure ?? (prefix !== undefined || /^__(?:secure|host)-/i.test(name));
+  const attributes: CookieOptions = { secure, maxAge: 0 };
+  if (domain !== undefined) attributes.domain = domain;
+  if (path !== undefined) attributes.path = path;
+  if (sameSite !== undefined) attributes.sameSite = sameSite;
+  if (partitioned !== undefined) attributes.partitioned = partitioned;
+  if (httpOnly !== undefined) attributes.httpOnly = httpOnly;
+  if (prefix !== undefined) attributes.prefix = prefix;
+  return serializeCookie(name, '', attributes);
 }
 
 /** Appends the deletion for a cookie to `target`; returns the header value. */

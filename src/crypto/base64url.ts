@@ -1,0 +1,76 @@
+/**
+ * base64url without padding (RFC 4648 §5), strict on input: only the
+ * URL-safe alphabet, no `=`, no impossible lengths, and unused trailing bits
+ * must be zero (RFC 4648 §3.5), so every byte string has exactly one encoding.
+ */
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+const DECODE = /* @__PURE__ */ (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i;
+  return table;
+})();
+
+/** Encodes bytes as unpadded base64url. */
+export function encodeBase64url(bytes: Uint8Array): string {
+  let out = '';
+  const whole = bytes.length - (bytes.length % 3);
+  let i = 0;
+  for (; i < whole; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+  }
+  const rest = bytes.length - whole;
+  if (rest === 1) {
+    const n = bytes[i]!;
+    out += ALPHABET[n >> 2]! + ALPHABET[(n & 3) << 4]!;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 8) | bytes[i + 1]!;
+    out += ALPHABET[n >> 10]! + ALPHABET[(n >> 4) & 63]! + ALPHABET[(n & 15) << 2]!;
+  }
+  return out;
+}
+
+function sextet(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c < 128 ? DECODE[c]! : -1;
+}
+
+/**
+ * Decodes unpadded base64url; `null` for anything that is not the canonical
+ * encoding of some byte string. Never throws.
+ */
+export function decodeBase64url(text: string): Uint8Array | null {
+  const length = text.length;
+  const rest = length & 3;
+  if (rest === 1) return null;
+  const out = new Uint8Array(((length >> 2) * 3) + (rest === 0 ? 0 : rest - 1));
+  const whole = length - rest;
+  let o = 0;
+  for (let i = 0; i < whole; i += 4) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = sextet(text, i + 2);
+    const d = sextet(text, i + 3);
+    if ((a | b | c | d) < 0) return null;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+    out[o++] = n & 255;
+  }
+  if (rest === 2) {
+    const a = sextet(text, whole);
+    const b = sextet(text, whole + 1);
+    if ((a | b) < 0 || (b & 15) !== 0) return null;
+    out[o] = (a << 2) | (b >> 4);
+  } else if (rest === 3) {
+    const a = sextet(text, whole);
+    const b = sextet(text, whole + 1);
+    const c = sextet(text, whole + 2);
+    if ((a | b | c) < 0 || (c & 3) !== 0) return null;
+    out[o++] = (a << 2) | (b >> 4);
+    out[o] = ((b & 15) << 4) | (c >> 2);
+  }
+  return out;
+}

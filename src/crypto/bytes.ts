@@ -1,0 +1,64 @@
+/** Small byte helpers shared by the signed and sealed formats. */
+
+export const utf8Encoder = new TextEncoder();
+// ignoreBOM: keep a leading U+FEFF as data rather than silently dropping it.
+export const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Encodes text as UTF-8; lone surrogates become U+FFFD as in TextEncoder. */
+export function utf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
+}
+
+/** Decodes strict UTF-8, `null` when the bytes are not valid UTF-8. */
+export function fromUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8Decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Writes `value` (a non-negative integer below 2^48) as 6 big-endian bytes. */
+export function writeUint48(target: Uint8Array, offset: number, value: number): void {
+  const high = Math.floor(value / 0x1_0000_0000);
+  const low = value >>> 0;
+  target[offset] = high >>> 8;
+  target[offset + 1] = high & 255;
+  target[offset + 2] = low >>> 24;
+  target[offset + 3] = (low >>> 16) & 255;
+  target[offset + 4] = (low >>> 8) & 255;
+  target[offset + 5] = low & 255;
+}
+
+export function readUint48(source: Uint8Array, offset: number): number {
+  const high = (source[offset]! << 8) | source[offset + 1]!;
+  const low = ((source[offset + 2]! << 24) | (source[offset + 3]! << 16) | (source[offset + 4]! << 8) | source[offset + 5]!) >>> 0;
+  return high * 0x1_0000_0000 + low;
+}
+
+/** Writes a 32-bit big-endian length. */
+export function writeUint32(target: Uint8Array, offset: number, value: number): void {
+  target[offset] = value >>> 24;
+  target[offset + 1] = (value >>> 16) & 255;
+  target[offset + 2] = (value >>> 8) & 255;
+  target[offset + 3] = value & 255;
+}
+
+/** Seconds since the epoch for a Date, as stored in the formats. */
+export function expirySeconds(expires: Date, option: string): number {
+  const time = expires instanceof Date ? expires.getTime() : Number.NaN;
+  if (!Number.isFinite(time) || time < 0 || time >= 2 ** 48 * 1000) {
+    throw new TypeError(`${option}: expires must be a valid Date after 1970`);
+  }
+  return Math.floor(time / 1000);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A string whose UTF-8 encoding is lossless. Lone surrogates would both encode
+ * to U+FFFD, letting two different strings share one MAC.
+ */
+export function isWellFormedText(text: unknown): text is string {
+  return typeof text === 'string' && !LONE_SURROGATE.test(text);
+}

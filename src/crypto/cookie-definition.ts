@@ -1,0 +1,106 @@
+/**
+ * `createCookie`: a reusable cookie definition — name, attributes and, with
+ * secrets, signing or sealing — in the spirit of React Router's createCookie.
+ */
+import { getCookie, type CookieSource } from '../cookie/parse.ts';
+import { serializeDeletion } from '../cookie/headers.ts';
+import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
+import { createKeyring, type Keyring, type SecretsInput } from './keyring.ts';
+import { seal, unseal } from './seal.ts';
+import { sign, verify } from './sign.ts';
+
+/** How a cookie's value is protected. */
+export type CookieMode = 'plain' | 'signed' | 'sealed';
+
+/** Options for {@link createCookie}: attributes plus protection. */
+export interface CookieDefinitionOptions extends CookieOptions {
+  /** Secrets or a keyring; required for `signed` and `sealed`. */
+  secrets?: SecretsInput | Keyring;
+  /**
+   * `plain`: the string as is. `signed`: readable JSON with an HMAC.
+   * `sealed`: encrypted JSON. Default: `signed` with secrets, else `plain`.
+   */
+  mode?: CookieMode;
+}
+
+/** A cookie definition made by {@link createCookie}. */
+export interface CookieDefinition<T> {
+  /** The cookie name as sent, prefix included. */
+  readonly name: string;
+  readonly mode: CookieMode;
+  /** Reads the cookie; `null` when absent, tampered or expired. Never throws on input. */
+  get(source: CookieSource): Promise<T | null>;
+  /** A `Set-Cookie` value carrying `value`; signed/sealed values expire with the cookie. */
+  serialize(value: T, overrides?: CookieOptions): Promise<string>;
+  /** A `Set-Cookie` value that deletes the cookie (same Path/Domain/Secure). */
+  delete(overrides?: CookieOptions): string;
+}
+
+function expiryOf(options: CookieOptions, now: number): Date | undefined {
+  if (options.maxAge !== undefined) return new Date(now + options.maxAge * 1000);
+  return options.expires;
+}
+
+/**
+ * Defines a cookie. With `secrets`, values are JSON and signed (or sealed with
+ * `mode: 'sealed'`); the MAC binds the cookie name and expiry.
+ *
+ * @throws TypeError at definition time for bad attributes, a missing or short
+ *   secret, or an unknown mode.
+ */
+export function createCookie<T = string>(name: string, options: CookieDefinitionOptions = {}): CookieDefinition<T> {
+  const { secrets, mode: requestedMode, ...attributes } = options;
+  const mode: CookieMode = requestedMode ?? (secrets === undefined ? 'plain' : 'signed');
+  if (mode !== 'plain' && mode !== 'signed' && mode !== 'sealed') {
+    throw new TypeError(`createCookie: option mode must be "plain", "signed" or "sealed"`);
+  }
+  if (mode !== 'plain' && secrets === undefined) throw new TypeError(`createCookie: option secrets is required for mode "${mode}"`);
+  const keyring = secrets === undefined ? undefined : createKeyring(secrets);
+  // Validate the attributes now, and learn the name as sent (prefix applied).
+  const probe = serializeCookie(name, '', attributes);
+  const fullName = probe.slice(0, probe.indexOf('='));
+  const { prefix: _prefix, ...base } = attributes;
+  const prefixRules: CookieOptions = fullName.toLowerCase().startsWith('__host-')
+    ? { secure: true, path: '/' }
+    : fullName.toLowerCase().startsWith('__secure-')
+      ? { secure: true }
+      : {};
+  const baseAttributes: CookieOptions = { ...prefixRules, ...base };
+
+  async function encode(value: T, expires: Date | undefined): Promise<string> {
+    if (mode === 'plain') {
+      if (typeof value !== 'string') throw new TypeError('createCookie: a plain cookie holds strings; use secrets for JSON');
+      return value;
+    }
+    const expiry = expires === undefined ? {} : { expires };
+    if (mode === 'sealed') return seal(keyring!, fullName, value, expiry);
+    const json = JSON.stringify(value);
+    if (json === undefined) throw new TypeError('createCookie: value must be JSON-serializable');
+    return sign(keyring!, fullName, json, expiry);
+  }
+
+  return {
+    name: fullName,
+    mode,
+    async get(source) {
+      const raw = getCookie(source, fullName);
+      if (raw === undefined) return null;
+      if (mode === 'plain') return raw as T;
+      if (mode === 'sealed') return (await unseal(keyring!, fullName, raw)) as T | null;
+      const json = await verify(keyring!, fullName, raw);
+      if (json === null) return null;
+      try {
+        return JSON.parse(json) as T;
+      } catch {
+        return null;
+      }
+    },
+    async serialize(value, overrides = {}) {
+      const merged: CookieOptions = { ...baseAttributes, ...overrides };
+      return serializeCookie(fullName, await encode(value, expiryOf(merged, Date.now())), merged);
+    },
+    delete(overrides = {}) {
+      return serializeDeletion(fullName, { ...baseAttributes, ...overrides });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * A bounded memo of values that already passed verification, keyed by their
+ * exact text. The same cookie arrives on every request of a visit; a hit
+ * skips the HMAC or AES-GCM work. It is safe because a hit requires the very
+ * string that was verified (or produced) under this keyring, bound to the
+ * same cookie name, and the expiry is re-checked on every hit. Only values
+ * this server produced can ever enter it, so clients cannot flood it with
+ * forgeries; a new keyring (rotation) starts with an empty memo.
+ */
+
+interface MemoEntry {
+  name: string;
+  /** The verified value (signed) or plaintext JSON (sealed). */
+  value: string;
+  /** Expiry in ms since the epoch, or Infinity. */
+  expiresAt: number;
+}
+
+/** Longest text remembered: a cookie can't be longer anyway. */
+const MAX_TEXT = 4096;
+
+export class VerifiedMemo {
+  readonly #capacity: number;
+  readonly #entries = new Map<string, MemoEntry>();
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  /** The remembered value, or undefined (unknown, other cookie, or expired). */
+  get(text: string, name: string, now: number): string | undefined {
+    const entry = this.#entries.get(text);
+    if (entry === undefined || entry.name !== name) return undefined;
+    if (now >= entry.expiresAt) {
+      this.#entries.delete(text);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(text: string, name: string, value: string, expiresAt: number): void {
+    if (this.#capacity === 0 || text.length > MAX_TEXT) return;
+    if (this.#entries.size >= this.#capacity && !this.#entries.has(text)) {
+      // Evict the oldest insertion (Map iterates in insertion order).
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    this.#entries.set(text, { name, value, expiresAt });
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Sealed values (format v1, see docs/FORMATS.md): JSON encrypted with
+ * AES-256-GCM under the keyring's first key.
+ *
+ *   base64url( 0x01 | idLen | id | IV (12 random bytes) | ciphertext ‖ tag (16) )
+ *   plaintext = flags | [expiry u48 s] | JSON (UTF-8)
+ *   AAD       = domain tag | 0x01 | idLen | id | len(name) | name
+ *
+ * A fresh 96-bit IV per seal (NIST SP 800-38D §8.2.2 random construction); the
+ * key id travels in clear so unsealing picks the key without trial decryption.
+ */
+import { decodeBase64url, encodeBase64url } from './base64url.ts';
+import { expirySeconds, fromUtf8, isWellFormedText, readUint48, utf8, writeUint32, writeUint48 } from './bytes.ts';
+import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
+import type { SignOptions, VerifyOptions } from './sign.ts';
+
+/** Options for {@link seal}: an optional expiry inside the encrypted payload. */
+export type SealOptions = SignOptions;
+/** Options for {@link unseal}. */
+export type UnsealOptions = VerifyOptions;
+
+const VERSION = 1;
+const HAS_EXPIRY = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** Longest sealed text worth decrypting: bigger than any cookie. */
+const MAX_SEALED_LENGTH = 16384;
+const DOMAIN = utf8('tessera/sealed/v1\u0000');
+
+function additionalData(version: number, idBytes: Uint8Array, name: string): Uint8Array {
+  const nameBytes = utf8(name);
+  const out = new Uint8Array(DOMAIN.length + 2 + idBytes.length + 4 + nameBytes.length);
+  out.set(DOMAIN);
+  let at = DOMAIN.length;
+  out[at++] = version;
+  out[at++] = idBytes.length;
+  out.set(idBytes, at);
+  writeUint32(out, (at += idBytes.length), nameBytes.length);
+  out.set(nameBytes, at + 4);
+  return out;
+}
+
+/**
+ * Encrypts JSON-serializable `data` for the cookie `name`. The result is
+ * base64url text, safe as a cookie value.
+ *
+ * @throws TypeError when `data` has no JSON form (undefined, a function).
+ */
+export async function seal(keyring: Keyring, name: string, data: unknown, options: SealOptions = {}): Promise<string> {
+  const ring = keyringImpl(keyring, 'seal');
+  if (!isWellFormedText(name)) throw new TypeError('seal: name must be a well-formed string');
+  const json = JSON.stringify(data);
+  if (json === undefined) throw new TypeError('seal: data must be JSON-serializable');
+  const expiry = options.expires === undefined ? undefined : expirySeconds(options.expires, 'seal');
+  const key: DerivedKey = (await ring.keys())[0]!;
+
+  const body = utf8(json);
+  const plaintext = new Uint8Array(1 + (expiry === undefined ? 0 : 6) + body.length);
+  plaintext[0] = expiry === undefined ? 0 : HAS_EXPIRY;
+  if (expiry !== undefined) writeUint48(plaintext, 1, expiry);
+  plaintext.set(body, plaintext.length - body.length);
+
+  const headerLength = 2 + key.idBytes.length;
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const ciphertext = new Uint8Array(
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData: additionalData(VERSION, key.idBytes, name), tagLength: TAG_BYTES * 8 },
+      key.seal,
+      plaintext,
+    ),
+  );
+  const out = new Uint8Array(headerLength + IV_BYTES + ciphertext.length);
+  out[0] = VERSION;
+  out[1] = key.idBytes.length;
+  out.set(key.idBytes, 2);
+  out.set(iv, headerLength);
+  out.set(ciphertext, headerLength + IV_BYTES);
+  const sealed = encodeBase64url(out);
+  ring.sealedMemo.set(sealed, name, json, expiry === undefined ? Infinity : expiry * 1000);
+  return sealed;
+}
+
+/**
+ * Decrypts a sealed value for the cookie `name`. Resolves to the data, or
+ * `null` when it is malformed, tampered, expired, sealed for another cookie
+ * or by a key no longer in the ring. Never throws on untrusted input.
+ * (A sealed `null` also unseals to `null`.)
+ */
+export async function unseal(keyring: Keyring, name: string, sealed: string, options: UnsealOptions = {}): Promise<unknown> {
+  const ring = keyringImpl(keyring, 'unseal');
+  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > MAX_SEALED_LENGTH) return null;
+  const now = options.now ?? Date.now();
+  const remembered = ring.sealedMemo.get(sealed, name, now);
+  if (remembered !== undefined) return JSON.parse(remembered);
+
+  const bytes = decodeBase64url(sealed);
+  if (bytes === null || bytes.length < 2 || bytes[0] !== VERSION) return null;
+  const idLength = bytes[1]!;
+  const headerLength = 2 + idLength;
+  if (idLength === 0 || bytes.length < headerLength + IV_BYTES + TAG_BYTES + 1) return null;
+  const idBytes = bytes.subarray(2, headerLength);
+  await ring.keys();
+  const candidates = ring.keysWithId(String.fromCharCode(...idBytes));
+  if (candidates === undefined) return null;
+
+  const iv = bytes.subarray(headerLength, headerLength + IV_BYTES);
+  const ciphertext = bytes.subarray(headerLength + IV_BYTES);
+  const aad = additionalData(VERSION, idBytes, name);
+  for (const key of candidates) {
+    let plaintext: Uint8Array;
+    try {
+      plaintext = new Uint8Array(
+        await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key.seal, ciphertext),
+      );
+    } catch {
+      continue; // authentication failed under this key
+    }
+    return openPlaintext(ring, sealed, name, plaintext, now);
+  }
+  return null;
+}
+
+function openPlaintext(ring: ReturnType<typeof keyringImpl>, sealed: string, name: string, plaintext: Uint8Array, now: number): unknown {
+  const flags = plaintext[0];
+  const hasExpiry = flags === HAS_EXPIRY;
+  if (flags !== 0 && !hasExpiry) return null;
+  const bodyStart = hasExpiry ? 7 : 1;
+  if (plaintext.length < bodyStart) return null;
+  const expiresAt = hasExpiry ? readUint48(plaintext, 1) * 1000 : Infinity;
+  if (now >= expiresAt) return null;
+  const json = fromUtf8(plaintext.subarray(bodyStart));
+  if (json === null) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  ring.sealedMemo.set(sealed, name, json, expiresAt);
+  return data;
+}

@@ -1,0 +1,41 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeBase64url, encodeBase64url } from '../../src/index.ts';
+
+describe('base64url', () => {
+  it('matches RFC 4648 test vectors (unpadded, URL alphabet)', () => {
+    const cases: [string, string][] = [
+      ['', ''], ['f', 'Zg'], ['fo', 'Zm8'], ['foo', 'Zm9v'], ['foob', 'Zm9vYg'], ['fooba', 'Zm9vYmE'], ['foobar', 'Zm9vYmFy'],
+    ];
+    for (const [text, encoded] of cases) {
+      expect(encodeBase64url(new TextEncoder().encode(text))).toBe(encoded);
+      expect(new TextDecoder().decode(decodeBase64url(encoded)!)).toBe(text);
+    }
+    expect(encodeBase64url(new Uint8Array([0xfb, 0xff, 0xfe]))).toBe('-__-');
+  });
+
+  it('round-trips any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        expect(decodeBase64url(encodeBase64url(bytes))).toEqual(bytes);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects padding, the standard alphabet, impossible lengths and non-canonical tails', () => {
+    for (const bad of ['Zg==', 'Zm8=', '+/+/', 'Z', 'Zm9vY', 'Zh', 'Zm9', 'Zm 9v', 'Zm9v\u00ff']) {
+      expect(decodeBase64url(bad), bad).toBeNull();
+    }
+  });
+
+  it('never throws and only accepts canonical text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (text) => {
+        const bytes = decodeBase64url(text);
+        if (bytes !== null) expect(encodeBase64url(bytes)).toBe(text);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});

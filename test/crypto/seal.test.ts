@@ -1,0 +1,136 @@
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { createKeyring, seal, unseal, type Keyring } from '../../src/index.ts';
+import { nonCanonicalTail, SECRET_A, SECRET_B, SECRET_C, singleCharacterEdits } from './helpers.ts';
+
+const fresh = (secrets: Parameters<typeof createKeyring>[0]): Keyring => createKeyring(secrets, { memoSize: 0 });
+
+describe('seal / unseal', () => {
+  const ring = fresh({ id: 'k1', secret: SECRET_A });
+
+  it('round-trips JSON objects, strings, unicode and empty values', async () => {
+    const values: unknown[] = [
+      { user: { id: 42, name: 'Zoë' }, cart: ['a', 'b'], flags: { admin: false }, n: null },
+      'plain string', '', 'ünïcødé ✓ 🍪', 0, [], {}, true, '\ufeffbom',
+    ];
+    for (const value of values) {
+      const sealed = await seal(ring, 'session', value);
+      expect(sealed).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(await unseal(ring, 'session', sealed)).toEqual(value);
+    }
+  });
+
+  it('refuses data with no JSON form', async () => {
+    await expect(seal(ring, 'session', undefined)).rejects.toThrow(/JSON/);
+    await expect(seal(ring, 'session', () => 1)).rejects.toThrow(/JSON/);
+  });
+
+  it('hides the plaintext and uses a fresh IV each time', async () => {
+    const a = await seal(ring, 'session', { secret: 'hunter2' });
+    const b = await seal(ring, 'session', { secret: 'hunter2' });
+    expect(a).not.toBe(b);
+    expect(atob(a.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(a.length / 4) * 4, '='))).not.toContain('hunter2');
+  });
+
+  describe('tampering', () => {
+    it('rejects every single-character change', async () => {
+      for (const id of ['k1', 'abc', 'key-x']) {
+        const keyring = fresh({ id, secret: SECRET_A });
+        const sealed = await seal(keyring, 'session', { u: 1 }, { expires: new Date(Date.now() + 60_000) });
+        const edits = singleCharacterEdits(sealed);
+        const results = await Promise.all(edits.map((edit) => unseal(keyring, 'session', edit)));
+        expect(results.filter((r) => r !== null), id).toEqual([]);
+      }
+    });
+
+    it('rejects truncation, appended data, padding and a non-canonical tail', async () => {
+      let sealed = '';
+      let tail: string | null = null;
+      const keyring = fresh({ id: 'k1', secret: SECRET_A });
+      // Find a payload whose encoding has unused bits in its last character.
+      for (let n = 0; tail === null; n++) {
+        sealed = await seal(keyring, 'session', 'x'.repeat(n));
+        tail = nonCanonicalTail(sealed);
+      }
+      const bad = [
+        ...Array.from({ length: sealed.length }, (_, n) => sealed.slice(0, n)),
+        `${sealed}A`, `${sealed}AAAA`, `${sealed}=`, `${sealed}==`, `${sealed}.x`, `A${sealed}`, tail,
+      ];
+      for (const candidate of bad) expect(await unseal(keyring, 'session', candidate), candidate).toBeNull();
+      expect(await unseal(keyring, 'session', sealed)).not.toBeNull();
+    });
+
+    it('rejects a value moved to another cookie name', async () => {
+      const sealed = await seal(ring, 'session', { admin: true });
+      expect(await unseal(ring, 'other', sealed)).toBeNull();
+    });
+  });
+
+  it('rejects a value past its expiry, with or without the memo', async () => {
+    const now = Date.UTC(2030, 0, 1);
+    const memoRing = createKeyring({ id: 'k1', secret: SECRET_A });
+    const sealed = await seal(memoRing, 'session', { a: 1 }, { expires: new Date(now + 1000) });
+    for (const keyring of [memoRing, fresh({ id: 'k1', secret: SECRET_A })]) {
+      expect(await unseal(keyring, 'session', sealed, { now })).toEqual({ a: 1 });
+      expect(await unseal(keyring, 'session', sealed, { now: now + 1000 })).toBeNull();
+    }
+  });
+
+  it('hands out a fresh object on every memo hit', async () => {
+    const keyring = createKeyring(SECRET_A);
+    const sealed = await seal(keyring, 'session', { list: [1] });
+    const first = (await unseal(keyring, 'session', sealed)) as { list: number[] };
+    first.list.push(2);
+    expect(await unseal(keyring, 'session', sealed)).toEqual({ list: [1] });
+  });
+
+  describe('rotation', () => {
+    it('accepts old keys while in the ring and rejects them once removed', async () => {
+      const sealed = await seal(fresh({ id: 'old', secret: SECRET_A }), 'session', 1);
+      expect(await unseal(fresh([{ id: 'new', secret: SECRET_B }, { id: 'old', secret: SECRET_A }]), 'session', sealed)).toBe(1);
+      expect(await unseal(fresh({ id: 'new', secret: SECRET_B }), 'session', sealed)).toBeNull();
+    });
+
+    it('seals with the first key and decrypts once (no trial decryption)', async () => {
+      const ring3 = fresh([SECRET_A, SECRET_B, SECRET_C]);
+      const [newest] = await ring3.ready();
+      const sealed = await seal(ring3, 'session', 'v');
+      const bytes = Uint8Array.from(atob(sealed.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(sealed.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+      expect(new TextDecoder().decode(bytes.subarray(2, 2 + bytes[1]!))).toBe(newest);
+      const old = await seal(fresh(SECRET_C), 'session', 'old');
+      const spy = vi.spyOn(crypto.subtle, 'decrypt');
+      try {
+        expect(await unseal(ring3, 'session', old)).toBe('old');
+        expect(spy).toHaveBeenCalledTimes(1);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+
+  it('100 000 seals use 100 000 distinct IVs', async () => {
+    const keyring = fresh({ id: 'k', secret: SECRET_A });
+    const ivs = new Set<string>();
+    for (let batch = 0; batch < 100; batch++) {
+      const sealed = await Promise.all(Array.from({ length: 1000 }, () => seal(keyring, 's', 1)));
+      // The IV sits after version, id length and the 1-byte id "k": characters 4..20 hold it.
+      for (const text of sealed) ivs.add(text.slice(4, 20));
+    }
+    expect(ivs.size).toBe(100_000);
+  }, 120_000);
+
+  it('never throws on arbitrary input (10 000 runs)', async () => {
+    const keyring = fresh({ id: 'k1', secret: SECRET_A });
+    const valid = await seal(keyring, 'session', { a: 1 });
+    const mutated = fc
+      .tuple(fc.nat({ max: valid.length }), fc.nat({ max: valid.length }), fc.string({ maxLength: 4 }))
+      .map(([at, cut, insert]) => valid.slice(0, at) + insert + valid.slice(Math.max(at, cut)));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary' }), mutated), async (text) => {
+        const result = await unseal(keyring, 'session', text);
+        if (result !== null) expect(text).toBe(valid);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
