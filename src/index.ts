@@ -4,3 +4,4 @@
  */
 export * from './cookie/index.ts';
 export * from './crypto/index.ts';
+export * from './session/index.ts';

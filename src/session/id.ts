@@ -1,0 +1,43 @@
+/**
+ * Session ids: 256 bits from `crypto.getRandomValues` (OWASP: at least 64
+ * bits of entropy; we use 256), base64url. Stores only ever see SHA-256 of an
+ * id, so a leaked store dump does not hand out live session cookies.
+ */
+import { encodeBase64url } from '../crypto/base64url.ts';
+import { utf8 } from '../crypto/bytes.ts';
+
+const ID_BYTES = 32;
+const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A fresh random session id (43 base64url characters). */
+export function newSessionId(): string {
+  return encodeBase64url(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
+}
+
+/** Whether `id` has the exact shape of a session id. */
+export function isSessionId(id: unknown): id is string {
+  return typeof id === 'string' && ID_PATTERN.test(id);
+}
+
+/**
+ * Maps ids to store keys (base64url SHA-256), remembering recent ones: the
+ * same few ids come back on every request, and a digest is a thread-pool
+ * round trip on Node.
+ */
+export class StoreKeys {
+  readonly #cache = new Map<string, string>();
+  readonly #capacity: number;
+
+  constructor(capacity = 4096) {
+    this.#capacity = capacity;
+  }
+
+  async of(id: string): Promise<string> {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const key = encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(id))));
+    if (this.#cache.size >= this.#capacity) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(id, key);
+    return key;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * `MemoryStore`: sessions in this process's memory. Bounded (oldest evicted
+ * first) and swept of expired records, it is the default for development and
+ * single-process servers; it is not shared between Workers isolates.
+ */
+import { applyPatch } from './record.ts';
+import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
+
+/** Options for {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** Most sessions kept; the least recently written is evicted first. Default 10 000. */
+  maxEntries?: number;
+  /** How often (ms) a write sweeps out expired records. Default 60 000. */
+  sweepInterval?: number;
+  /** Clock in ms, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+interface Entry {
+  /** The record as JSON: callers never share objects with the store. */
+  json: string;
+  expiresAt: number;
+  userId: string | undefined;
+}
+
+/**
+ * An in-process store. Every method runs to completion without awaiting, so
+ * concurrent requests in one process see each update whole (`update` is
+ * atomic).
+ */
+export class MemoryStore implements SessionStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #byUser = new Map<string, Set<string>>();
+  readonly #maxEntries: number;
+  readonly #sweepInterval: number;
+  readonly #now: () => number;
+  #lastSweep: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxEntries = options.maxEntries ?? 10_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('MemoryStore: option maxEntries must be a positive whole number');
+    const sweepInterval = options.sweepInterval ?? 60_000;
+    if (!(sweepInterval >= 0)) throw new TypeError('MemoryStore: option sweepInterval must be a non-negative number of ms');
+    this.#maxEntries = maxEntries;
+    this.#sweepInterval = sweepInterval;
+    this.#now = options.now ?? Date.now;
+    this.#lastSweep = this.#now();
+  }
+
+  /** Number of records held (expired ones included until swept). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async get(key: string): Promise<SessionRecord | null> {
+    return this.#read(key);
+  }
+
+  async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    this.#write(key, record, expiresAt);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#remove(key);
+  }
+
+  async touch(key: string, lastSeenAt: number, expiresAt: number): Promise<void> {
+    const record = this.#read(key);
+    if (record !== null) this.#write(key, { ...record, lastSeenAt, expiresAt }, expiresAt);
+  }
+
+  async update(key: string, patch: SessionPatch): Promise<boolean> {
+    const next = applyPatch(this.#read(key), patch);
+    if (next === null) return false;
+    this.#write(key, next, next.expiresAt);
+    return true;
+  }
+
+  async listByUser(userId: string): Promise<string[]> {
+    const now = this.#now();
+    return [...(this.#byUser.get(userId) ?? [])].filter((key) => (this.#entries.get(key)?.expiresAt ?? 0) > now);
+  }
+
+  async deleteByUser(userId: string): Promise<number> {
+    const keys = [...(this.#byUser.get(userId) ?? [])];
+    for (const key of keys) this.#remove(key);
+    return keys.length;
+  }
+
+  /** Removes every expired record now. */
+  sweep(): number {
+    const now = this.#now();
+    this.#lastSweep = now;
+    let removed = 0;
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt <= now) {
+        this.#remove(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  #read(key: string): SessionRecord | null {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return null;
+    if (entry.expiresAt <= this.#now()) {
+      this.#remove(key);
+      return null;
+    }
+    return JSON.parse(entry.json) as SessionRecord;
+  }
+
+  #write(key: string, record: SessionRecord, expiresAt: number): void {
+    const now = this.#now();
+    if (now - this.#lastSweep >= this.#sweepInterval) this.sweep();
+    this.#remove(key); // re-insert: Map order is then least recently written first
+    if (expiresAt <= now) return;
+    while (this.#entries.size >= this.#maxEntries) this.#remove(this.#entries.keys().next().value!);
+    const userId = record.userId;
+    this.#entries.set(key, { json: JSON.stringify(record), expiresAt, userId });
+    if (userId !== undefined) {
+      let keys = this.#byUser.get(userId);
+      if (keys === undefined) this.#byUser.set(userId, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  #remove(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    if (entry.userId !== undefined) {
+      const keys = this.#byUser.get(entry.userId);
+      keys?.delete(key);
+      if (keys?.size === 0) this.#byUser.delete(entry.userId);
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Pure record arithmetic shared by the engine and the stores: expiry from
+ * stored timestamps (OWASP Session Management: idle and absolute timeouts are
+ * enforced server-side), and applying a patch.
+ */
+import type { SessionPatch, SessionRecord } from './types.ts';
+
+/** When a record with these timestamps stops being valid. */
+export function expiryOf(createdAt: number, lastSeenAt: number, idleTimeout: number, absoluteTimeout: number): number {
+  return Math.min(lastSeenAt + idleTimeout, createdAt + absoluteTimeout);
+}
+
+/** Whether `record` is still valid at `now` under these timeouts (ms). */
+export function isLive(record: SessionRecord, now: number, idleTimeout: number, absoluteTimeout: number): boolean {
+  return (
+    typeof record.createdAt === 'number' &&
+    typeof record.lastSeenAt === 'number' &&
+    now < expiryOf(record.createdAt, record.lastSeenAt, idleTimeout, absoluteTimeout) &&
+    now < record.expiresAt
+  );
+}
+
+/** A record with no data, created at `now`. */
+export function emptyRecord(now: number, idleTimeout: number, absoluteTimeout: number): SessionRecord {
+  return { data: {}, flash: {}, createdAt: now, lastSeenAt: now, expiresAt: expiryOf(now, now, idleTimeout, absoluteTimeout) };
+}
+
+/** The user id named by `userField` in `data`, if it is a string or number. */
+export function userIdOf(data: Record<string, unknown>, userField: string): string | undefined {
+  const user = Object.hasOwn(data, userField) ? data[userField] : undefined;
+  return typeof user === 'string' ? user : typeof user === 'number' && Number.isFinite(user) ? String(user) : undefined;
+}
+
+/**
+ * Applies `patch` to a copy of `record`. Returns null — and the store must
+ * write nothing — when the record is missing or no longer live at
+ * `patch.now`, so a revoked or expired session is never resurrected.
+ */
+export function applyPatch(record: SessionRecord | null | undefined, patch: SessionPatch): SessionRecord | null {
+  if (record == null || !isLive(record, patch.now, patch.idleTimeout, patch.absoluteTimeout)) return null;
+  const data: Record<string, unknown> = { ...record.data };
+  const flash: Record<string, unknown> = { ...record.flash };
+  for (const key of patch.unset ?? []) delete data[key];
+  if (patch.set) for (const key of Object.keys(patch.set)) data[key] = patch.set[key];
+  if (patch.increment) {
+    for (const key of Object.keys(patch.increment)) {
+      const current = data[key];
+      data[key] = (typeof current === 'number' && Number.isFinite(current) ? current : 0) + patch.increment[key]!;
+    }
+  }
+  for (const key of patch.consumed ?? []) delete flash[key];
+  if (patch.flash) for (const key of Object.keys(patch.flash)) flash[key] = patch.flash[key];
+  const next: SessionRecord = {
+    data,
+    flash,
+    createdAt: record.createdAt,
+    lastSeenAt: patch.now,
+    expiresAt: expiryOf(record.createdAt, patch.now, patch.idleTimeout, patch.absoluteTimeout),
+  };
+  const userId = userIdOf(data, patch.userField);
+  if (userId !== undefined) next.userId = userId;
+  return next;
+}
+
+/** True when a patch changes data or flash (not just timestamps). */
+export function patchChangesData(patch: SessionPatch): boolean {
+  return (
+    (patch.set !== undefined && Object.keys(patch.set).length > 0) ||
+    (patch.unset !== undefined && patch.unset.length > 0) ||
+    (patch.increment !== undefined && Object.keys(patch.increment).length > 0) ||
+    (patch.flash !== undefined && Object.keys(patch.flash).length > 0) ||
+    (patch.consumed !== undefined && patch.consumed.length > 0)
+  );
+}

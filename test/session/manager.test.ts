@@ -1,0 +1,136 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { createSessionManager, MemoryStore, type Session } from '../../src/index.ts';
+import { CookieJar, SECRET, SpyStore } from './helpers.ts';
+
+describe('createSessionManager', () => {
+  it('commits onto Headers as well as Responses', async () => {
+    const manager = createSessionManager({ secrets: SECRET });
+    const session = manager.load(new Request('https://a.example/'));
+    session.set('x', 1);
+    const headers = await manager.commit(session, new Headers({ 'set-cookie': 'other=1' }));
+    expect(headers.getSetCookie()).toHaveLength(2);
+    expect(headers.get('cache-control')).toBe('private, no-store');
+  });
+
+  it('copies a Response whose headers are immutable', async () => {
+    const manager = createSessionManager({ secrets: SECRET });
+    const session = manager.load(new Request('https://a.example/'));
+    session.set('x', 1);
+    const immutable = Response.redirect('https://a.example/next', 302);
+    const response = await manager.commit(session, immutable);
+    expect(response).not.toBe(immutable);
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('https://a.example/next');
+    expect(response.headers.getSetCookie()).toHaveLength(1);
+  });
+
+  it('keeps Set-Cookie headers the handler set, and an explicit Cache-Control', async () => {
+    const manager = createSessionManager({ secrets: SECRET });
+    const app = manager.handle<unknown>((_request, _env, _ctx, session) => {
+      session.set('x', 1);
+      const headers = new Headers({ 'cache-control': 'private, max-age=0' });
+      headers.append('set-cookie', 'a=1');
+      headers.append('set-cookie', 'b=2');
+      return new Response('ok', { headers });
+    });
+    const response = await app(new Request('https://a.example/'), undefined, undefined);
+    expect(response.headers.getSetCookie().map((l) => l.split('=')[0])).toEqual(['a', 'b', '__Host-sid']);
+    expect(response.headers.get('cache-control')).toBe('private, max-age=0');
+  });
+
+  it('picks a store per request from env (Workers bindings)', async () => {
+    const stores = { A: new MemoryStore(), B: new MemoryStore() };
+    const manager = createSessionManager<{ n?: number }, {}, { STORE: 'A' | 'B' }>({
+      secrets: SECRET,
+      store: (_request, env) => stores[env.STORE],
+    });
+    const app = manager.handle<unknown>((_request, _env, _ctx, session) => {
+      session.set('n', 1);
+      return new Response();
+    });
+    await app(new Request('https://a.example/'), { STORE: 'B' }, undefined);
+    expect(stores.A.size).toBe(0);
+    expect(stores.B.size).toBe(1);
+  });
+
+  it('uses a plain "sid" cookie without Secure on http to a non-loopback host, __Host-sid on loopback', async () => {
+    const manager = createSessionManager({ secrets: SECRET });
+    for (const [url, expected] of [
+      ['http://intranet.example/', /^sid=[^;]+; Path=\/; HttpOnly; SameSite=Lax$/],
+      ['http://localhost:8787/', /^__Host-sid=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/],
+      ['http://127.0.0.1:3000/x', /^__Host-sid=/],
+    ] as const) {
+      const session = manager.load(new Request(url));
+      session.set('x', 1);
+      const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();
+      expect(line, url).toMatch(expected);
+    }
+  });
+
+  it('a persistent cookie expires with the absolute timeout', async () => {
+    const now = Date.UTC(2030, 0, 1);
+    const manager = createSessionManager({ secrets: SECRET, now: () => now, absoluteTimeout: 3600, cookie: { persistent: true } });
+    const session = manager.load(new Request('https://a.example/'));
+    session.set('x', 1);
+    const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();
+    expect(line).toContain('; Max-Age=3600; Path=/');
+  });
+
+  it('id and isNew: known at once for new sessions, after the first read for returning ones', async () => {
+    const manager = createSessionManager({ secrets: SECRET });
+    const fresh = manager.load(new Request('https://a.example/'));
+    expect(fresh.isNew).toBe(true);
+    const id = fresh.id;
+    expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    fresh.set('x', 1);
+    const jar = new CookieJar().absorb(await manager.commit(fresh, new Response()));
+    const returning = manager.load(jar.request());
+    expect(returning.id).toBeUndefined();
+    expect(await returning.get('x')).toBe(1);
+    expect(returning.id).toBe(id);
+    expect(returning.isNew).toBe(false);
+  });
+
+  it('an untouched session whose id was only looked at stores nothing', async () => {
+    const store = new SpyStore();
+    const manager = createSessionManager({ secrets: SECRET, store });
+    const session = manager.load(new Request('https://a.example/'));
+    expect(session.id).toBeDefined();
+    const response = await manager.commit(session, new Response());
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(store.calls).toEqual([]);
+  });
+
+  it('has, unset, increment and flash behave as documented within one request', async () => {
+    const manager = createSessionManager<{ a?: string; n?: number }, { note?: string }>({ secrets: SECRET });
+    const session = manager.load(new Request('https://a.example/'));
+    session.set('a', 'x');
+    session.increment('n', 2);
+    session.increment('n');
+    session.flash('note', 'hi');
+    expect(await session.has('a')).toBe(true);
+    expect(await session.has('note')).toBe(true);
+    expect(await session.get('n')).toBe(3);
+    expect(await session.get('note')).toBe('hi');
+    expect(await session.has('note')).toBe(false);
+    session.unset('a');
+    expect(await session.has('a')).toBe(false);
+    expect(() => session.set('a', (() => 1) as never)).toThrow(/JSON-serializable/);
+  });
+
+  it('types reads and writes from Data and Flash', () => {
+    type Data = { user: { id: number }; count: number; name?: string };
+    type Flash = { notice: string };
+    const manager = createSessionManager<Data, Flash>({ secrets: SECRET });
+    const session: Session<Data, Flash> = manager.load(new Request('https://a.example/'));
+    expectTypeOf(session.get('user')).toEqualTypeOf<Promise<{ id: number } | undefined>>();
+    expectTypeOf(session.get('notice')).toEqualTypeOf<Promise<string | undefined>>();
+    // @ts-expect-error: unknown key
+    void session.get('nope');
+    // @ts-expect-error: wrong value type
+    session.set('count', 'many');
+    // @ts-expect-error: only numeric keys can be incremented
+    session.increment('name');
+    session.increment('count');
+  });
+});
