@@ -11,6 +11,8 @@ export interface CookieSpec {
   name: string;
   attributes: CookieOptions;
   persistent: boolean;
+  /** `name.0=`: how the first chunk of a CookieStore session starts. */
+  firstChunk: string;
 }
 
 /** Everything a backend needs for one request. */
@@ -35,7 +37,7 @@ export function isSecureRequest(url: string): boolean {
 export function cookieSpecFor<Env>(url: string, options: ResolvedOptions<Env>['cookie']): CookieSpec {
   const secure = options.secure ?? isSecureRequest(url);
   const name = options.name ?? (secure ? '__Host-sid' : 'sid');
-  return { name, attributes: { ...attributesOf(options), secure }, persistent: options.persistent === true };
+  return { name, attributes: { ...attributesOf(options), secure }, persistent: options.persistent === true, firstChunk: `${name}.0=` };
 }
 
 /** Attributes for a cookie carrying a session created at `createdAt`. */

@@ -4,7 +4,7 @@
  */
 import { appendSetCookie } from '../cookie/headers.ts';
 import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
-import { cookieSpecFor, type RequestContext } from './context.ts';
+import { cookieSpecFor, isSecureRequest, type RequestContext } from './context.ts';
 import { CookieSessionIO, isCookieStore, type CookieStore } from './cookie-store.ts';
 import { StoreKeys } from './id.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -36,6 +36,7 @@ export interface SessionManager<Data extends SessionShape, Flash extends Session
 }
 
 interface Internals {
+  manager: object;
   context: RequestContext;
   store: () => SessionStore | CookieStore;
   cookies?: CookieSessionIO;
@@ -56,45 +57,49 @@ export function createSessionManager<
 >(options: SessionManagerOptions<Env>): SessionManager<Data, Flash, Env> {
   const resolved = resolveOptions(options, () => new MemoryStore());
   const keys = new StoreKeys();
-  const internals = new WeakMap<object, Internals>();
   const idle = resolved.idleTimeout * 1000;
   const absolute = resolved.absoluteTimeout * 1000;
   const touch = resolved.touchInterval * 1000;
+  // The two cookie variants a request can pick, worked out once.
+  const secureCookie = cookieSpecFor('https:', resolved.cookie);
+  const plainCookie = cookieSpecFor('http:', resolved.cookie);
 
   function load(request: Request, env?: Env): Session<Data, Flash> {
+    const cookie = isSecureRequest(request.url) ? secureCookie : plainCookie;
     const context: RequestContext = {
       request,
       clock: { now: resolved.now(), idleTimeout: idle, absoluteTimeout: absolute, touchInterval: touch, userField: resolved.userField },
       keyring: resolved.keyring,
       keys,
-      cookie: cookieSpecFor(request.url, resolved.cookie),
+      cookie,
       absoluteTimeout: absolute,
     };
     let store: SessionStore | CookieStore | undefined;
     const storeOf = (): SessionStore | CookieStore =>
       (store ??= typeof resolved.store === 'function' ? resolved.store(request, env as Env) : resolved.store);
-    const own: Internals = { context, store: storeOf };
-    const cookieIO = (cookieStore: CookieStore) => (own.cookies ??= new CookieSessionIO(context, cookieStore));
+    const own: Internals = { manager, context, store: storeOf };
     const header = cookieHeaderOf(request);
-    const hasCookie =
-      header !== null && (getCookie(header, context.cookie.name) !== undefined || header.includes(`${context.cookie.name}.0=`));
-    const session = new SessionImpl<Data, Flash>(context.clock, hasCookie, (): Promise<LoadedSession | null> => {
-      const target = storeOf();
-      return isCookieStore(target) ? cookieIO(target).load() : loadFromStore(context, target);
-    });
-    internals.set(session, own);
-    return session;
+    const hasCookie = header !== null && (getCookie(header, cookie.name) !== undefined || header.includes(cookie.firstChunk));
+    return new SessionImpl<Data, Flash>(
+      context.clock,
+      hasCookie,
+      (): Promise<LoadedSession | null> => {
+        const target = storeOf();
+        return isCookieStore(target) ? cookieIO(own, target).load() : loadFromStore(context, target);
+      },
+      own,
+    );
   }
 
   async function commit<T extends Response | Headers>(session: Session<Data, Flash>, target: T): Promise<T> {
-    const own = internals.get(session);
-    if (own === undefined) throw new TypeError('commit: the session was not loaded by this manager');
+    const own = session instanceof SessionImpl ? (session.internals as Internals) : undefined;
+    if (own?.manager !== manager) throw new TypeError('commit: the session was not loaded by this manager');
     const impl = session as SessionImpl<Data, Flash>;
     if (!impl.touched) return target;
     const headers = new Headers();
     const store = own.store();
     const noStore = isCookieStore(store)
-      ? await (own.cookies ??= new CookieSessionIO(own.context, store)).commit(impl, headers)
+      ? await cookieIO(own, store).commit(impl, headers)
       : await commitToStore(own.context, store, impl, headers);
     const lines = headers.getSetCookie();
     if (lines.length === 0 && !noStore) return target;
@@ -109,7 +114,12 @@ export function createSessionManager<
     };
   }
 
-  return { load, commit, handle };
+  const manager: SessionManager<Data, Flash, Env> = { load, commit, handle };
+  return manager;
+}
+
+function cookieIO(own: Internals, store: CookieStore): CookieSessionIO {
+  return (own.cookies ??= new CookieSessionIO(own.context, store));
 }
 
 /** Adds Set-Cookie lines (and no-store) to a Response or Headers. */

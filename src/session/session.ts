@@ -5,6 +5,7 @@
  */
 import { applyPatch, emptyRecord, isLive } from './record.ts';
 import { newSessionId } from './id.ts';
+import { PendingWrites } from './pending.ts';
 import type { NumericKeys, Session, SessionPatch, SessionRecord, SessionShape } from './types.ts';
 
 /** A stored session the incoming cookie pointed to. */
@@ -76,16 +77,17 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   #destroyed = false;
   #sawInvalidCookie = false;
 
-  #set = new Map<string, unknown>();
-  #unset = new Set<string>();
-  #increment = new Map<string, number>();
-  #flash = new Map<string, unknown>();
-  #consumed = new Set<string>();
+  /** Writes, allocated on the first one (untouched sessions cost nothing). */
+  #writes: PendingWrites | undefined;
 
-  constructor(clock: SessionClock, hasCookie: boolean, load: () => Promise<LoadedSession | null>) {
+  /** @internal Whatever the manager keeps for this request. */
+  readonly internals: unknown;
+
+  constructor(clock: SessionClock, hasCookie: boolean, load: () => Promise<LoadedSession | null>, internals: unknown) {
     this.#clock = clock;
     this.#hasCookie = hasCookie;
     this.#load = load;
+    this.internals = internals;
   }
 
   get id(): string | undefined {
@@ -136,65 +138,47 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     return this.#base ?? this.#current?.record;
   }
 
-  async get(key: string): Promise<never> {
-    await this.#resolve();
-    if (this.#flash.has(key)) {
-      const value = this.#flash.get(key);
-      this.#flash.delete(key);
-      return value as never;
-    }
-    const record = this.#record();
-    if (record && Object.hasOwn(record.flash, key) && !this.#consumed.has(key)) {
-      this.#consumed.add(key);
-      return record.flash[key] as never;
-    }
-    return this.#dataValue(key) as never;
+  #pending(): PendingWrites {
+    return (this.#writes ??= new PendingWrites());
   }
 
-  #dataValue(key: string): unknown {
-    if (this.#unset.has(key)) return this.#increment.get(key);
-    if (this.#set.has(key)) {
-      const value = this.#set.get(key);
-      const add = this.#increment.get(key);
-      return add === undefined ? value : (typeof value === 'number' ? value : 0) + add;
-    }
+  async get(key: string): Promise<never> {
+    await this.#resolve();
     const record = this.#record();
-    const stored = record && Object.hasOwn(record.data, key) ? record.data[key] : undefined;
-    const add = this.#increment.get(key);
-    return add === undefined ? stored : (typeof stored === 'number' ? stored : 0) + add;
+    const writes = this.#writes;
+    if (writes === undefined) {
+      if (record === undefined) return undefined as never;
+      if (Object.hasOwn(record.flash, key)) return this.#pending().takeFlash(record, key) as never;
+      return (Object.hasOwn(record.data, key) ? record.data[key] : undefined) as never;
+    }
+    if (writes.hasFlash(record, key)) return writes.takeFlash(record, key) as never;
+    return writes.dataValue(record, key) as never;
   }
 
   async has(key: string): Promise<boolean> {
     await this.#resolve();
-    if (this.#flash.has(key)) return true;
     const record = this.#record();
-    if (record && Object.hasOwn(record.flash, key) && !this.#consumed.has(key)) return true;
-    return this.#dataValue(key) !== undefined;
+    const writes = this.#pending();
+    return writes.hasFlash(record, key) || writes.dataValue(record, key) !== undefined;
   }
 
   set(key: string, value: unknown): void {
     if (!isJsonable(value)) throw new TypeError(`session.set: value for "${key}" is not JSON-serializable`);
-    this.#set.set(key, value);
-    this.#unset.delete(key);
-    this.#increment.delete(key);
+    this.#pending().setValue(key, value);
   }
 
   unset(key: string): void {
-    this.#set.delete(key);
-    this.#increment.delete(key);
-    this.#unset.add(key);
-    this.#flash.delete(key);
-    this.#consumed.add(key);
+    this.#pending().unsetKey(key);
   }
 
   increment(key: NumericKeys<Data>, by = 1): void {
     if (!Number.isFinite(by)) throw new TypeError('session.increment: by must be a finite number');
-    this.#increment.set(key, (this.#increment.get(key) ?? 0) + by);
+    this.#pending().add(key, by);
   }
 
   flash(key: string, value: unknown): void {
     if (!isJsonable(value)) throw new TypeError(`session.flash: value for "${key}" is not JSON-serializable`);
-    this.#flash.set(key, value);
+    this.#pending().flash.set(key, value);
   }
 
   async regenerate(): Promise<void> {
@@ -222,11 +206,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     this.#base = undefined;
     this.#newId = undefined;
     this.#regenerated = false;
-    this.#set.clear();
-    this.#unset.clear();
-    this.#increment.clear();
-    this.#flash.clear();
-    this.#consumed.clear();
+    this.#writes = undefined;
   }
 
   /** @internal The request used the session in any way. */
@@ -235,23 +215,13 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   #hasWrites(): boolean {
-    return this.#set.size + this.#unset.size + this.#increment.size + this.#flash.size + this.#consumed.size > 0;
+    return this.#writes !== undefined && !this.#writes.empty;
   }
 
   #patch(): SessionPatch {
-    const clock = this.#clock;
-    const patch: SessionPatch = {
-      now: clock.now,
-      idleTimeout: clock.idleTimeout,
-      absoluteTimeout: clock.absoluteTimeout,
-      userField: clock.userField,
-    };
-    if (this.#set.size > 0) patch.set = Object.fromEntries(this.#set);
-    if (this.#unset.size > 0) patch.unset = [...this.#unset];
-    if (this.#increment.size > 0) patch.increment = Object.fromEntries(this.#increment);
-    if (this.#flash.size > 0) patch.flash = Object.fromEntries(this.#flash);
-    if (this.#consumed.size > 0) patch.consumed = [...this.#consumed];
-    return patch;
+    const { now, idleTimeout, absoluteTimeout, userField } = this.#clock;
+    const base = { now, idleTimeout, absoluteTimeout, userField };
+    return this.#writes ? this.#writes.toPatch(base) : base;
   }
 
   /**
@@ -303,10 +273,6 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     this.#newId = undefined;
     this.#regenerated = false;
     this.#destroyed = false;
-    this.#set.clear();
-    this.#unset.clear();
-    this.#increment.clear();
-    this.#flash.clear();
-    this.#consumed.clear();
+    this.#writes = undefined;
   }
 }
