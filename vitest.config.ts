@@ -1,20 +1,22 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
-// Tests that run in every runtime live under test/ and must use Web APIs only.
-// Node-only tests (spawning Deno/Bun, the browser, fs) are named *.node.test.ts.
-const shared = ['test/**/*.test.ts'];
-const nodeOnly = ['test/**/*.node.test.ts'];
+// Tests under test/ run in every runtime unless their name says otherwise:
+// *.node.test.ts only on Node (they spawn processes, read files, drive a
+// browser), *.workerd.test.ts only inside workerd (they need its bindings).
+const all = ['test/**/*.test.ts'];
+const nodeOnly = 'test/**/*.node.test.ts';
+const workerdOnly = 'test/**/*.workerd.test.ts';
 
 export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: 'node', include: shared, environment: 'node' },
+        test: { name: 'node', include: all, exclude: [workerdOnly], environment: 'node' },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
-        test: { name: 'workerd', include: shared, exclude: nodeOnly },
+        plugins: [cloudflareTest({ wrangler: { configPath: './test/workers/wrangler.toml' } })],
+        test: { name: 'workerd', include: all, exclude: [nodeOnly] },
       },
     ],
   },

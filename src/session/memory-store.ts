@@ -64,9 +64,9 @@ export class MemoryStore implements SessionStore {
     this.#remove(key);
   }
 
-  async touch(key: string, lastSeenAt: number, expiresAt: number): Promise<void> {
-    const record = this.#read(key);
-    if (record !== null) this.#write(key, { ...record, lastSeenAt, expiresAt }, expiresAt);
+  async touch(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    const stored = this.#read(key);
+    if (stored !== null) this.#write(key, { ...stored, lastSeenAt: record.lastSeenAt, expiresAt }, expiresAt);
   }
 
   async update(key: string, patch: SessionPatch): Promise<boolean> {

@@ -53,7 +53,7 @@ async function patchLoaded(store: SessionStore, target: LoadedSession, patch: Se
   let stored: boolean;
   if (store.update) stored = await store.update(target.key, patch);
   else if (next !== null && touchOnly && store.touch) {
-    await store.touch(target.key, next.lastSeenAt, next.expiresAt);
+    await store.touch(target.key, next, next.expiresAt);
     stored = true;
   } else if (next !== null) {
     await store.set(target.key, next, next.expiresAt);

@@ -57,8 +57,13 @@ export interface SessionStore {
   set(key: string, record: SessionRecord, expiresAt: number): Promise<void>;
   /** Removes `key`; no error when absent. */
   delete(key: string): Promise<void>;
-  /** Moves `lastSeenAt`/`expiresAt` without rewriting data. Optional. */
-  touch?(key: string, lastSeenAt: number, expiresAt: number): Promise<void>;
+  /**
+   * Records activity: `record` is the stored record with new `lastSeenAt`
+   * and `expiresAt` and unchanged data. Stores that can move timestamps
+   * without rewriting data use just those; a store may skip a touch it finds
+   * too frequent. Optional: without it the engine calls `set`.
+   */
+  touch?(key: string, record: SessionRecord, expiresAt: number): Promise<void>;
   /**
    * Applies `patch` atomically to the live record under `key` (use
    * {@link applyPatch}). Resolves to false, writing nothing, when there is no

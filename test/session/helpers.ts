@@ -19,7 +19,7 @@ export class SpyStore implements SessionStore {
   readonly inner: MemoryStore;
   failGet: Error | undefined;
   update?: (key: string, patch: SessionPatch) => Promise<boolean>;
-  touch?: (key: string, lastSeenAt: number, expiresAt: number) => Promise<void>;
+  touch?: (key: string, record: SessionRecord, expiresAt: number) => Promise<void>;
 
   constructor(options: { atomic?: boolean; now?: () => number } = {}) {
     this.inner = new MemoryStore(options.now ? { now: options.now } : {});
@@ -28,9 +28,9 @@ export class SpyStore implements SessionStore {
         this.calls.push({ method: 'update', key, value: JSON.stringify(patch) });
         return this.inner.update(key, patch);
       };
-      this.touch = async (key, lastSeenAt, expiresAt) => {
+      this.touch = async (key, record, expiresAt) => {
         this.calls.push({ method: 'touch', key });
-        return this.inner.touch(key, lastSeenAt, expiresAt);
+        return this.inner.touch(key, record, expiresAt);
       };
     }
   }

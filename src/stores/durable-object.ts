@@ -1,0 +1,197 @@
+/**
+ * Sessions in Durable Objects: strongly consistent, revocable, and the
+ * recommended production store on Cloudflare.
+ *
+ * One object per session (named by the hashed id, so no object is a global
+ * hot spot) holds the record in SQLite-backed storage, applies patches in one
+ * synchronous transaction, and deletes itself with an alarm at expiry. One
+ * object per user keeps the index used to list and revoke that user's
+ * sessions. Both roles are the one class below, so a Worker needs one binding
+ * and one migration:
+ *
+ * ```toml
+ * [[durable_objects.bindings]]
+ * name = "SESSIONS"
+ * class_name = "SessionDurableObject"
+ *
+ * [[migrations]]
+ * tag = "v1"
+ * new_sqlite_classes = ["SessionDurableObject"]
+ * ```
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { applyPatch } from '../session/record.ts';
+import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
+
+const RECORD = 'record';
+const INDEX_PREFIX = 'session:';
+
+/** What an atomic update did, so the store can keep the user index right. */
+export interface UpdateResult {
+  ok: boolean;
+  userId?: string | undefined;
+  previousUserId?: string | undefined;
+}
+
+/**
+ * The Durable Object class to export from your Worker:
+ * `export { SessionDurableObject } from 'tessera/durable-object'`.
+ * Its methods are RPC methods used by {@link DurableObjectStore}.
+ */
+export class SessionDurableObject extends DurableObject {
+  // --- one session -------------------------------------------------------
+
+  /** The stored record, or null. */
+  getRecord(): SessionRecord | null {
+    return this.ctx.storage.kv.get<SessionRecord>(RECORD) ?? null;
+  }
+
+  /** Replaces the record; resolves to the user id it had before. */
+  async setRecord(record: SessionRecord, expiresAt: number): Promise<string | undefined> {
+    const previous = this.ctx.storage.kv.get<SessionRecord>(RECORD);
+    this.ctx.storage.kv.put(RECORD, record);
+    await this.ctx.storage.setAlarm(expiresAt);
+    return previous?.userId;
+  }
+
+  /** Applies a patch in one transaction; writes nothing when there is no live record. */
+  async updateRecord(patch: SessionPatch): Promise<UpdateResult> {
+    const result = this.ctx.storage.transactionSync((): UpdateResult & { expiresAt?: number } => {
+      const current = this.ctx.storage.kv.get<SessionRecord>(RECORD);
+      const next = applyPatch(current, patch);
+      if (next === null) return { ok: false };
+      this.ctx.storage.kv.put(RECORD, next);
+      return { ok: true, userId: next.userId, previousUserId: current?.userId, expiresAt: next.expiresAt };
+    });
+    if (result.expiresAt !== undefined) await this.ctx.storage.setAlarm(result.expiresAt);
+    return { ok: result.ok, userId: result.userId, previousUserId: result.previousUserId };
+  }
+
+  /** Moves the timestamps of an existing record. */
+  async touchRecord(lastSeenAt: number, expiresAt: number): Promise<void> {
+    const current = this.ctx.storage.kv.get<SessionRecord>(RECORD);
+    if (current === undefined) return;
+    this.ctx.storage.kv.put(RECORD, { ...current, lastSeenAt, expiresAt });
+    await this.ctx.storage.setAlarm(expiresAt);
+  }
+
+  /** Deletes the session; resolves to the user id it belonged to. */
+  async deleteRecord(): Promise<string | undefined> {
+    const previous = this.ctx.storage.kv.get<SessionRecord>(RECORD);
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    return previous?.userId;
+  }
+
+  /**
+   * Expiry. Idempotent: with no record, or one a touch moved into the future,
+   * it only reschedules or does nothing.
+   */
+  override async alarm(): Promise<void> {
+    const record = this.ctx.storage.kv.get<SessionRecord>(RECORD);
+    if (record === undefined) return;
+    if (record.expiresAt <= Date.now()) await this.ctx.storage.deleteAll();
+    else await this.ctx.storage.setAlarm(record.expiresAt);
+  }
+
+  // --- one user's index --------------------------------------------------
+
+  // Entries are removed explicitly (logout, revocation, or found dead when
+  // listing), never by time: a session touched past its first expiry must
+  // still be found when its user is revoked.
+
+  /** Adds a session key to this user's index. */
+  indexAdd(key: string): void {
+    this.ctx.storage.kv.put(INDEX_PREFIX + key, 1);
+  }
+
+  indexRemove(keys: string[]): void {
+    for (const key of keys) this.ctx.storage.kv.delete(INDEX_PREFIX + key);
+  }
+
+  /** Every session key in this user's index (some may have expired since). */
+  indexList(): string[] {
+    return [...this.ctx.storage.kv.list({ prefix: INDEX_PREFIX })].map(([name]) => name.slice(INDEX_PREFIX.length));
+  }
+
+  /** Empties the index; resolves to every key it held. */
+  async indexClear(): Promise<string[]> {
+    const keys = this.indexList();
+    await this.ctx.storage.deleteAll();
+    return keys;
+  }
+}
+
+/**
+ * Session store on Durable Objects. Pass the namespace bound to
+ * {@link SessionDurableObject}: `new DurableObjectStore(env.SESSIONS)`.
+ */
+export class DurableObjectStore implements SessionStore {
+  readonly #namespace: DurableObjectNamespace<SessionDurableObject>;
+
+  constructor(namespace: DurableObjectNamespace<SessionDurableObject>) {
+    if (namespace === null || typeof namespace !== 'object' || typeof namespace.idFromName !== 'function') {
+      throw new TypeError('DurableObjectStore: the first argument must be a Durable Object namespace binding');
+    }
+    this.#namespace = namespace;
+  }
+
+  #session(key: string) {
+    return this.#namespace.get(this.#namespace.idFromName(`s:${key}`));
+  }
+
+  #user(userId: string) {
+    return this.#namespace.get(this.#namespace.idFromName(`u:${userId}`));
+  }
+
+  async get(key: string): Promise<SessionRecord | null> {
+    return (await this.#session(key).getRecord()) as SessionRecord | null;
+  }
+
+  async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    // Index first: a revocation that lists the user then finds the session.
+    if (record.userId !== undefined) await this.#user(record.userId).indexAdd(key);
+    const previous = await this.#session(key).setRecord(record, expiresAt);
+    await this.#reindex(key, record.userId, previous, false);
+  }
+
+  async update(key: string, patch: SessionPatch): Promise<boolean> {
+    const result = await this.#session(key).updateRecord(patch);
+    if (result.ok) await this.#reindex(key, result.userId, result.previousUserId, true);
+    return result.ok;
+  }
+
+  async touch(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    await this.#session(key).touchRecord(record.lastSeenAt, expiresAt);
+  }
+
+  async delete(key: string): Promise<void> {
+    const userId = await this.#session(key).deleteRecord();
+    if (userId !== undefined) await this.#user(userId).indexRemove([key]);
+  }
+
+  /** Live sessions of a user; index entries whose session is gone are pruned. */
+  async listByUser(userId: string): Promise<string[]> {
+    const index = this.#user(userId);
+    const keys = await index.indexList();
+    const now = Date.now();
+    const records = await Promise.all(keys.map((key) => this.#session(key).getRecord()));
+    const live = keys.filter((_, i) => {
+      const record = records[i] as SessionRecord | null;
+      return record !== null && record.userId === userId && record.expiresAt > now;
+    });
+    if (live.length < keys.length) await index.indexRemove(keys.filter((key) => !live.includes(key)));
+    return live;
+  }
+
+  async deleteByUser(userId: string): Promise<number> {
+    const keys = await this.#user(userId).indexClear();
+    await Promise.all(keys.map((key) => this.#session(key).deleteRecord()));
+    return keys.length;
+  }
+
+  async #reindex(key: string, userId: string | undefined, previous: string | undefined, add: boolean): Promise<void> {
+    if (previous !== undefined && previous !== userId) await this.#user(previous).indexRemove([key]);
+    if (add && userId !== undefined && userId !== previous) await this.#user(userId).indexAdd(key);
+  }
+}

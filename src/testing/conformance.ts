@@ -1,0 +1,215 @@
+/**
+ * A conformance suite for `SessionStore` implementations. Runner-agnostic:
+ * it returns named checks that throw on failure, so any test framework can
+ * run them:
+ *
+ * ```ts
+ * import { storeConformance } from 'tessera/testing';
+ * for (const check of storeConformance(() => new RedisStore(client))) it(check.name, check.run);
+ * ```
+ */
+import { applyPatch } from '../session/record.ts';
+import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
+
+/** Options for {@link storeConformance}. */
+export interface ConformanceOptions {
+  /**
+   * Moves the store's clock forward by `ms` (for stores with an injectable
+   * clock). Without it, expiry checks are skipped.
+   */
+  advance?: (ms: number) => void | Promise<void>;
+  /** The store's current time in ms. Default `Date.now`. */
+  now?: () => number;
+  /** Size of the large-record check in bytes. Default 64 KiB. */
+  largeRecordBytes?: number;
+  /** How many concurrent updates the atomicity checks run. Default 50. */
+  concurrency?: number;
+}
+
+/** One check: a name and a function that throws when the store is wrong. */
+export interface ConformanceCheck {
+  name: string;
+  run: () => Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+class ConformanceError extends Error {
+  override name = 'ConformanceError';
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new ConformanceError(message);
+}
+
+function same(actual: unknown, expected: unknown, message: string): void {
+  const a = JSON.stringify(actual);
+  const b = JSON.stringify(expected);
+  assert(a === b, `${message}\n  expected ${b}\n  received ${a}`);
+}
+
+let counter = 0;
+/** A fresh store key shaped like the engine's (43 base64url characters). */
+function freshKey(): string {
+  const random = crypto.getRandomValues(new Uint8Array(24));
+  const text = `k${(counter++).toString(36)}_${Array.from(random, (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[b & 63]).join('')}`;
+  return text.padEnd(43, 'x').slice(0, 43);
+}
+
+/**
+ * The checks every store must pass: get/set/delete round trips, isolation of
+ * keys and of returned objects, expiry (when the clock can be advanced), and —
+ * for the optional methods a store implements — touch, atomic update under
+ * concurrency, and the user index.
+ */
+export function storeConformance(factory: () => SessionStore | Promise<SessionStore>, options: ConformanceOptions = {}): ConformanceCheck[] {
+  const now = options.now ?? Date.now;
+  const concurrency = options.concurrency ?? 50;
+  const record = (data: Record<string, unknown> = {}, userId?: string): SessionRecord => {
+    const t = now();
+    return { data, flash: {}, createdAt: t, lastSeenAt: t, expiresAt: t + HOUR, ...(userId === undefined ? {} : { userId }) };
+  };
+  const patch = (changes: Partial<SessionPatch>): SessionPatch => ({
+    now: now(), idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId', ...changes,
+  });
+  const checks: ConformanceCheck[] = [];
+  const check = (name: string, run: (store: SessionStore) => Promise<void>) =>
+    checks.push({ name, run: async () => run(await factory()) });
+
+  check('get of an unknown key is null', async (store) => {
+    same(await store.get(freshKey()), null, 'get(unknown)');
+  });
+
+  check('set then get returns the same record', async (store) => {
+    const key = freshKey();
+    const value = { ...record({ user: { id: 7, name: 'Zoë 🍪' }, list: [1, 'two', null], flag: false }, 'user-7'), flash: { notice: 'hi' } };
+    await store.set(key, value, value.expiresAt);
+    same(await store.get(key), value, 'get after set');
+  });
+
+  check('set overwrites and keys are independent', async (store) => {
+    const [a, b] = [freshKey(), freshKey()];
+    await store.set(a, record({ v: 1 }), now() + HOUR);
+    await store.set(b, record({ v: 2 }), now() + HOUR);
+    await store.set(a, record({ v: 3 }), now() + HOUR);
+    same((await store.get(a))?.data, { v: 3 }, 'overwritten record');
+    same((await store.get(b))?.data, { v: 2 }, 'neighbouring record');
+  });
+
+  check('delete removes a record and ignores unknown keys', async (store) => {
+    const key = freshKey();
+    await store.set(key, record({ v: 1 }), now() + HOUR);
+    await store.delete(key);
+    same(await store.get(key), null, 'get after delete');
+    await store.delete(freshKey());
+  });
+
+  check('records read back are copies', async (store) => {
+    const key = freshKey();
+    const value = record({ list: [1] });
+    await store.set(key, value, value.expiresAt);
+    (value.data.list as number[]).push(2);
+    const read = await store.get(key);
+    same(read?.data, { list: [1] }, 'record after mutating the written object');
+    (read!.data.list as number[]).push(3);
+    same((await store.get(key))?.data, { list: [1] }, 'record after mutating a read object');
+  });
+
+  check(`a ${Math.round((options.largeRecordBytes ?? 65_536) / 1024)} KiB record round-trips`, async (store) => {
+    const key = freshKey();
+    const value = record({ blob: 'x'.repeat(options.largeRecordBytes ?? 65_536) });
+    await store.set(key, value, value.expiresAt);
+    same((await store.get(key))?.data.blob, value.data.blob, 'large value');
+  });
+
+  if (options.advance) {
+    const advance = options.advance;
+    check('an expired record is not handed out as live', async (store) => {
+      const key = freshKey();
+      const value = { ...record({ v: 1 }), expiresAt: now() + 1000 };
+      await store.set(key, value, value.expiresAt);
+      await advance(1001);
+      const read = await store.get(key);
+      assert(read === null || read.expiresAt <= now(), 'get after expiry returned a live record');
+    });
+  }
+
+  checks.push({
+    name: 'touch (if implemented) moves timestamps, keeps data',
+    run: async () => {
+      const store = await factory();
+      if (!store.touch) return;
+      const key = freshKey();
+      const value = record({ v: 1 });
+      await store.set(key, value, value.expiresAt);
+      const later = { ...value, lastSeenAt: value.lastSeenAt + 5000, expiresAt: value.expiresAt + 5000 };
+      await store.touch(key, later, later.expiresAt);
+      const read = await store.get(key);
+      same(read?.data, { v: 1 }, 'data after touch');
+      assert(read!.expiresAt >= value.expiresAt, 'touch must not shorten expiry');
+      await store.touch(freshKey(), later, later.expiresAt); // unknown key: no error, nothing created
+    },
+  });
+
+  checks.push({
+    name: 'update (if implemented) applies patches and refuses missing or expired records',
+    run: async () => {
+      const store = await factory();
+      if (!store.update) return;
+      const key = freshKey();
+      assert((await store.update(key, patch({ set: { a: 1 } }))) === false, 'update of a missing key must return false');
+      same(await store.get(key), null, 'update of a missing key must not create it');
+      const value = record({ keep: true, drop: 1 });
+      await store.set(key, value, value.expiresAt);
+      assert(await store.update(key, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } })), 'update must return true');
+      const expected = applyPatch(value, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } }))!;
+      same((await store.get(key))?.data, expected.data, 'data after update');
+      same((await store.get(key))?.flash, { f: 'x' }, 'flash after update');
+      assert((await store.update(key, patch({ now: now() + 2 * HOUR, set: { late: true } }))) === false, 'update of an expired record must return false');
+    },
+  });
+
+  checks.push({
+    name: `update (if implemented) is atomic: ${concurrency} concurrent keys and increments all survive`,
+    run: async () => {
+      const store = await factory();
+      if (!store.update) return;
+      const key = freshKey();
+      const value = record();
+      await store.set(key, value, value.expiresAt);
+      const results = await Promise.all([
+        ...Array.from({ length: concurrency }, (_, i) => store.update!(key, patch({ set: { [`k${i}`]: i } }))),
+        ...Array.from({ length: concurrency }, () => store.update!(key, patch({ increment: { count: 1 } }))),
+      ]);
+      assert(results.every(Boolean), 'every concurrent update must succeed');
+      const data = (await store.get(key))!.data;
+      for (let i = 0; i < concurrency; i++) same(data[`k${i}`], i, `key k${i} after concurrent updates`);
+      same(data.count, concurrency, 'counter after concurrent increments');
+    },
+  });
+
+  checks.push({
+    name: 'listByUser / deleteByUser (if implemented) follow the record user',
+    run: async () => {
+      const store = await factory();
+      if (!store.listByUser || !store.deleteByUser) return;
+      const user = `user-${freshKey()}`;
+      const other = `other-${freshKey()}`;
+      const mine = [freshKey(), freshKey(), freshKey()];
+      const theirs = freshKey();
+      for (const key of mine) await store.set(key, record({}, user), now() + HOUR);
+      await store.set(theirs, record({}, other), now() + HOUR);
+      same((await store.listByUser(user)).sort(), [...mine].sort(), 'listByUser');
+      assert((await store.deleteByUser(user)) >= 3, 'deleteByUser must report the sessions it deleted');
+      for (const key of mine) same(await store.get(key), null, 'a revoked session');
+      same(await store.listByUser(user), [], 'listByUser after deleteByUser');
+      assert((await store.get(theirs)) !== null, "another user's session must survive");
+      // A session that changes hands leaves the first user's list.
+      await store.set(theirs, record({}, user), now() + HOUR);
+      same(await store.listByUser(other), [], 'listByUser of the previous user');
+      same(await store.listByUser(user), [theirs], 'listByUser of the new user');
+    },
+  });
+
+  return checks;
+}

@@ -1,0 +1,1 @@
+export { storeConformance, type ConformanceCheck, type ConformanceOptions } from './conformance.ts';

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { createKeyring, createSessionManager, sign, type SessionRecord } from '../../src/index.ts';
+import { KVStore, type KVNamespaceLike } from '../../src/stores/kv.ts';
+import { CookieJar, SECRET } from '../session/helpers.ts';
+
+interface Put {
+  key: string;
+  value: string;
+  options: { expirationTtl?: number } | undefined;
+}
+
+/** An in-memory stand-in for a KV binding that can misbehave like the real one. */
+class FakeKV implements KVNamespaceLike {
+  readonly data = new Map<string, string>();
+  readonly puts: Put[] = [];
+  readonly gets: { key: string; cacheTtl?: number }[] = [];
+  failPuts = 0;
+  failure = new Error('KV PUT failed: 429 Too Many Requests');
+  /** Serve reads from this snapshot (stale edge cache) when set. */
+  stale: Map<string, string> | undefined;
+  /** Answer every read with null (a cached miss). */
+  miss = false;
+
+  async get(key: string, options: { type: 'json'; cacheTtl?: number }): Promise<unknown> {
+    this.gets.push({ key, ...(options.cacheTtl === undefined ? {} : { cacheTtl: options.cacheTtl }) });
+    if (this.miss) return null;
+    const text = (this.stale ?? this.data).get(key);
+    return text === undefined ? null : JSON.parse(text);
+  }
+
+  async put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void> {
+    this.puts.push({ key, value, options });
+    if (this.failPuts > 0) {
+      this.failPuts--;
+      throw this.failure;
+    }
+    this.data.set(key, value);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.data.delete(key);
+  }
+
+  async list(options: { prefix: string }) {
+    const keys = [...this.data.keys()].filter((k) => k.startsWith(options.prefix)).map((name) => ({ name }));
+    return { keys, list_complete: true };
+  }
+}
+
+const NOW = Date.UTC(2030, 0, 1);
+const record = (expiresAt: number, userId?: string): SessionRecord => ({
+  data: { a: 1 }, flash: {}, createdAt: NOW, lastSeenAt: NOW, expiresAt, ...(userId ? { userId } : {}),
+});
+const KEY = 'A'.repeat(43);
+
+describe('KVStore', () => {
+  it('sets expirationTtl from the session expiry, never below 60 s', async () => {
+    const kv = new FakeKV();
+    const store = new KVStore(kv, { now: () => NOW, backoff: 1 });
+    await store.set(KEY, record(NOW + 10_000), NOW + 10_000);
+    await store.set(KEY, record(NOW + 3_600_000), NOW + 3_600_000);
+    await store.set(KEY, record(NOW - 5_000), NOW - 5_000);
+    expect(kv.puts.map((p) => p.options)).toEqual([{ expirationTtl: 60 }, { expirationTtl: 3600 }, { expirationTtl: 60 }]);
+    expect(kv.puts[0]!.key).toBe(`session:${KEY}`);
+  });
+
+  it('retries a 429 with bounded backoff, then surfaces it', async () => {
+    const kv = new FakeKV();
+    const store = new KVStore(kv, { now: () => NOW, attempts: 3, backoff: 1 });
+    kv.failPuts = 2;
+    await store.set(KEY, record(NOW + 60_000), NOW + 60_000);
+    expect(kv.puts).toHaveLength(3);
+    kv.failPuts = 3;
+    await expect(store.set(KEY, record(NOW + 60_000), NOW + 60_000)).rejects.toThrow(/429/);
+    expect(kv.puts).toHaveLength(6);
+    kv.failPuts = 1;
+    kv.failure = new Error('KV PUT failed: 500 Internal Server Error');
+    await expect(store.set(KEY, record(NOW + 60_000), NOW + 60_000)).rejects.toThrow(/500/);
+    expect(kv.puts).toHaveLength(7);
+  });
+
+  it('spaces touches of one key at least a second apart', async () => {
+    const kv = new FakeKV();
+    let time = NOW;
+    const store = new KVStore(kv, { now: () => time });
+    await store.set(KEY, record(NOW + 60_000), NOW + 60_000);
+    time += 500;
+    await store.touch(KEY, record(NOW + 60_500), NOW + 60_500);
+    expect(kv.puts).toHaveLength(1);
+    time += 600;
+    await store.touch(KEY, record(NOW + 61_100), NOW + 61_100);
+    expect(kv.puts).toHaveLength(2);
+  });
+
+  it('passes cacheTtl to reads and validates its options', async () => {
+    const kv = new FakeKV();
+    await new KVStore(kv, { cacheTtl: 120 }).get(KEY);
+    expect(kv.gets).toEqual([{ key: `session:${KEY}`, cacheTtl: 120 }]);
+    expect(() => new KVStore(kv, { cacheTtl: 30 })).toThrow(/option cacheTtl/);
+    expect(() => new KVStore(kv, { prefix: 'p'.repeat(500) })).toThrow(/option prefix/);
+    expect(() => new KVStore({} as KVNamespaceLike)).toThrow(/KV namespace/);
+  });
+
+  it('indexes users under a hashed key and revokes them', async () => {
+    const kv = new FakeKV();
+    const store = new KVStore(kv, { now: () => NOW });
+    await store.set(KEY, record(NOW + 60_000, 'ada@example.com'), NOW + 60_000);
+    expect([...kv.data.keys()].some((k) => k.includes('ada'))).toBe(false);
+    expect(await store.listByUser('ada@example.com')).toEqual([KEY]);
+    expect(await store.deleteByUser('ada@example.com')).toBe(1);
+    expect(kv.data.size).toBe(0);
+  });
+
+  describe('behind the session engine', () => {
+    const setup = (kv: FakeKV) => {
+      const manager = createSessionManager<{ user?: string }>({ secrets: SECRET, store: new KVStore(kv) });
+      const app = manager.handle<unknown>(async (request, _env, _ctx, session) => {
+        if (new URL(request.url).pathname === '/login') session.set('user', 'ada');
+        return Response.json({ user: (await session.get('user')) ?? null, id: session.id });
+      });
+      return (jar: CookieJar, path = '/') => app(jar.request(path), undefined, undefined).then((r) => (jar.absorb(r), r));
+    };
+
+    it('honours expiry even when KV still returns the record', async () => {
+      const kv = new FakeKV();
+      const send = setup(kv);
+      const browser = new CookieJar();
+      await send(browser, '/login');
+      for (const [key, value] of kv.data) {
+        const stored = JSON.parse(value) as SessionRecord;
+        kv.data.set(key, JSON.stringify({ ...stored, lastSeenAt: stored.lastSeenAt - 7_200_000, createdAt: stored.createdAt - 7_200_000 }));
+      }
+      expect(await (await send(browser)).json()).toMatchObject({ user: null });
+    });
+
+    it('a cached miss or a stale value is neither a 500 nor an adopted id', async () => {
+      const kv = new FakeKV();
+      const send = setup(kv);
+      const browser = new CookieJar();
+      await send(browser, '/login');
+      const staleSnapshot = new Map(kv.data);
+      kv.miss = true;
+      const sent = decodeURIComponent(browser.cookies.get('__Host-sid')!).split('.')[0];
+      const response = await send(browser, '/login');
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { id: string };
+      expect(body.id).not.toBe(sent);
+      kv.miss = false;
+      kv.stale = staleSnapshot;
+      expect((await send(browser)).status).toBe(200);
+    });
+
+    it('a planted, validly signed id is not adopted even if KV is slow to see it', async () => {
+      const kv = new FakeKV();
+      kv.miss = true;
+      const send = setup(kv);
+      const browser = new CookieJar();
+      browser.cookies.set('__Host-sid', await sign(createKeyring(SECRET), '__Host-sid', 'P'.repeat(43)));
+      const body = (await (await send(browser, '/login')).json()) as { id: string };
+      expect(body.id).not.toBe('P'.repeat(43));
+    });
+  });
+});

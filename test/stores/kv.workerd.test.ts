@@ -1,0 +1,37 @@
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { KVStore } from '../../src/stores/kv.ts';
+import { storeConformance } from '../../src/testing/index.ts';
+import { CookieJar } from '../session/helpers.ts';
+
+const fetchWorker = (request: Request) => exports.default.fetch(request);
+
+async function send(jar: CookieJar, path: string) {
+  const response = await fetchWorker(jar.request(path));
+  jar.absorb(response);
+  return response;
+}
+
+describe('KVStore on a real KV binding', () => {
+  let n = 0;
+  for (const check of storeConformance(() => new KVStore(env.SESSIONS_KV, { prefix: `conformance-${n++}:` }), { largeRecordBytes: 100_000 })) {
+    it(check.name, check.run);
+  }
+
+  it('log in, read, log out, replay the old cookie', async () => {
+    const browser = new CookieJar();
+    await send(browser, '/login?store=kv&user=ada');
+    expect(await (await send(browser, '/?store=kv')).json()).toMatchObject({ userId: 'ada' });
+    const stolen = browser.clone();
+    await send(browser, '/logout?store=kv');
+    expect(await (await send(stolen, '/?store=kv')).json()).toMatchObject({ userId: null });
+  });
+
+  it('20 concurrent writes to one session neither throw nor corrupt it', async () => {
+    const browser = new CookieJar();
+    await send(browser, '/login?store=kv&user=ada');
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => fetchWorker(browser.request(`/key?store=kv&k=k${i}&v=${i}`))));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await (await send(browser, '/?store=kv')).json()).toMatchObject({ userId: 'ada' });
+  });
+});
