@@ -50,7 +50,7 @@ export async function compare(
   group: string,
   candidates: Record<string, Candidate>,
   targets: Target[] = [],
-  options: { minTimeMs?: number } = {},
+  options: { minTimeMs?: number; baseline?: string } = {},
 ): Promise<Map<string, number>> {
   const names = Object.keys(candidates);
   const samples = new Map<string, number[]>(names.map((name) => [name, []]));
@@ -70,7 +70,7 @@ export async function compare(
   for (const name of names) {
     const ns = times.get(name)!;
     rows.push({ group, name, ns });
-    const ratio = name === names[0] ? '' : `  ${(ns / ours).toFixed(2)}× ours`;
+    const ratio = name === names[0] ? '' : `  ${(ns / ours).toFixed(2)}× ${options.baseline ?? 'ours'}`;
     console.log(`  ${name.padEnd(44)} ${format(ns).padStart(10)}${ratio}`);
   }
   for (const target of targets) {

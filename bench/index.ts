@@ -2,10 +2,11 @@
 import { benchCookie } from './cookie.ts';
 import { benchCrypto } from './crypto.ts';
 import { benchSession } from './session.ts';
+import { benchWorkerd } from './workerd.ts';
 import { report } from './harness.ts';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { cookie: benchCookie, crypto: benchCrypto, session: benchSession };
+const suites: Record<string, () => Promise<void>> = { cookie: benchCookie, crypto: benchCrypto, session: benchSession, workerd: benchWorkerd };
 for (const [name, suite] of Object.entries(suites)) {
   if (only === undefined || only === name) await suite();
 }
