@@ -1,0 +1,35 @@
+/**
+ * The demo every runtime example serves: a plain fetch handler wrapped by
+ * `sessions.handle` — log in, see who you are, log out.
+ * (In your app, import from 'tessera' instead of '../src/index.ts'.)
+ */
+import { createSessionManager, type SessionStore } from '../src/index.ts';
+
+/** Secrets from the environment, or a development secret with a warning. */
+export function demoSecret(fromEnv: string | undefined): string {
+  if (fromEnv) return fromEnv;
+  console.warn('SESSION_SECRET is not set: using a development-only secret');
+  return 'development-only-secret-change-me-0123456789';
+}
+
+/** The demo's fetch handler over the given store. */
+export function demoApp(secret: string, store: SessionStore): (request: Request) => Promise<Response> {
+  const sessions = createSessionManager<{ user?: string }>({ secrets: [secret], store });
+  const handler = sessions.handle<unknown>(async (request, _env, _ctx, session) => {
+    const url = new URL(request.url);
+    if (url.pathname === '/login' && request.method === 'POST') {
+      const user = String((await request.formData()).get('username') ?? '').trim();
+      if (user === '' || user.length > 64) return new Response('username must be 1 to 64 characters', { status: 400 });
+      await session.regenerate(); // a new id at login (no session fixation)
+      session.set('user', user);
+      return Response.redirect(new URL('/', url).href, 302);
+    }
+    if (url.pathname === '/logout') {
+      await session.destroy();
+      return Response.redirect(new URL('/', url).href, 302);
+    }
+    const user = await session.get('user');
+    return new Response(user ? `Logged in as ${user}` : 'You are not logged in', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  });
+  return (request) => handler(request, undefined, undefined);
+}

@@ -1,0 +1,54 @@
+/**
+ * The conformance scenario every runtime must pass, over real HTTP or a
+ * fetch function: anonymous visit → login → read → tamper → logout → replay
+ * of the old cookie. Web APIs only, so it also runs inside workerd.
+ */
+import { expect } from 'vitest';
+
+export type Fetch = (request: Request) => Promise<Response>;
+
+/** The session cookie pair (`name=value`) a response set, if any. */
+function sessionCookie(response: Response): string | undefined {
+  const line = response.headers.getSetCookie().find((l) => /^(__Host-)?sid=/.test(l));
+  return line?.split(';')[0];
+}
+
+/** Changes one character in the middle of a cookie's value. */
+function tamper(pair: string): string {
+  const at = pair.indexOf('=') + 5;
+  return pair.slice(0, at) + (pair[at] === 'A' ? 'B' : 'A') + pair.slice(at + 1);
+}
+
+export async function runScenario(base: string, fetch: Fetch = (r) => globalThis.fetch(r)): Promise<void> {
+  const get = (path: string, cookie?: string) =>
+    fetch(new Request(new URL(path, base), { headers: cookie ? { cookie } : {}, redirect: 'manual' }));
+  const body = async (response: Response) => (await response.text()).replace(/\s+/g, ' ');
+
+  const anonymous = await get('/');
+  expect(anonymous.status).toBe(200);
+  expect(await body(anonymous)).toContain('You are not logged in');
+  expect(sessionCookie(anonymous)).toBeUndefined();
+
+  const login = await fetch(
+    new Request(new URL('/login', base), {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'ada' }),
+      redirect: 'manual',
+    }),
+  );
+  expect(login.status).toBe(302);
+  const cookie = sessionCookie(login);
+  expect(cookie).toMatch(/^(__Host-)?sid=[A-Za-z0-9_-]{43}\./);
+  expect(login.headers.getSetCookie().find((l) => l.startsWith(cookie!.split('=')[0]!))).toMatch(/HttpOnly/);
+  await login.arrayBuffer();
+
+  expect(await body(await get('/', cookie))).toContain('Logged in as ada');
+  expect(await body(await get('/', tamper(cookie!)))).toContain('You are not logged in');
+
+  const logout = await get('/logout', cookie);
+  expect(logout.status).toBe(302);
+  expect(logout.headers.getSetCookie().join('\n')).toMatch(/Max-Age=0/);
+  await logout.arrayBuffer();
+
+  expect(await body(await get('/', cookie))).toContain('You are not logged in');
+}
