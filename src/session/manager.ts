@@ -69,7 +69,7 @@ export function createSessionManager<
     const context: RequestContext = {
       request,
       clock: { now: resolved.now(), idleTimeout: idle, absoluteTimeout: absolute, touchInterval: touch, userField: resolved.userField },
-      keyring: resolved.keyring,
+      keyring: resolved.keyring(env as Env),
       keys,
       cookie,
       absoluteTimeout: absolute,

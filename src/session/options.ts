@@ -27,8 +27,13 @@ export interface SessionCookieOptions extends Pick<CookieOptions, 'domain' | 'pa
 
 /** Options for {@link createSessionManager}. Durations are in seconds. */
 export interface SessionManagerOptions<Env = unknown> {
-  /** Secrets (≥ 32 bytes each, newest first) or a keyring; signs ids and seals cookie sessions. */
-  secrets: SecretsInput | Keyring;
+  /**
+   * Secrets (≥ 32 bytes each, newest first) or a keyring; they sign ids and
+   * seal cookie sessions. On Workers, where secrets live in `env`, pass a
+   * function of `env`: it is called per request, and the keyring is derived
+   * again only when the secrets it returns change.
+   */
+  secrets: SecretsInput | Keyring | ((env: Env) => SecretsInput | Keyring);
   /** Where sessions live. Default: one bounded `MemoryStore` per manager. */
   store?: StoreOption<Env>;
   cookie?: SessionCookieOptions;
@@ -46,7 +51,8 @@ export interface SessionManagerOptions<Env = unknown> {
 
 /** Normalized options. */
 export interface ResolvedOptions<Env> {
-  keyring: Keyring;
+  /** The keyring for a request's env. */
+  keyring: (env: Env) => Keyring;
   store: StoreOption<Env>;
   cookie: SessionCookieOptions & { httpOnly: boolean; path: string; sameSite: NonNullable<CookieOptions['sameSite']> };
   idleTimeout: number;
@@ -68,7 +74,7 @@ function seconds(name: string, value: number | undefined, fallback: number): num
 export function resolveOptions<Env>(options: SessionManagerOptions<Env>, defaultStore: () => SessionStore): ResolvedOptions<Env> {
   if (options === null || typeof options !== 'object') throw new TypeError('createSessionManager: options are required');
   if (options.secrets === undefined) throw new TypeError('createSessionManager: option secrets is required');
-  const keyring = createKeyring(options.secrets);
+  const keyring = keyringSource(options.secrets);
   const idleTimeout = seconds('idleTimeout', options.idleTimeout, 1800);
   const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout, 86_400);
   const touchInterval = seconds('touchInterval', options.touchInterval, Math.max(1, Math.min(60, Math.floor(idleTimeout / 2))));
@@ -99,6 +105,33 @@ export function resolveOptions<Env>(options: SessionManagerOptions<Env>, default
     }
   }
   return { keyring, store, cookie, idleTimeout, absoluteTimeout, touchInterval, userField, now };
+}
+
+/** Same secrets: the same list (or value) with the same entries. */
+function sameSecrets(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  return a.every((entry, i) => entry === b[i]);
+}
+
+/** Turns the secrets option into a per-env keyring lookup that derives keys only when secrets change. */
+function keyringSource<Env>(secrets: SessionManagerOptions<Env>['secrets']): (env: Env) => Keyring {
+  if (typeof secrets !== 'function') {
+    const keyring = createKeyring(secrets);
+    return () => keyring;
+  }
+  let last: { input: unknown; keyring: Keyring } | undefined;
+  return (env) => {
+    const input = secrets(env);
+    if (last === undefined || !sameSecrets(last.input, input)) {
+      try {
+        last = { input, keyring: createKeyring(input) };
+      } catch (error) {
+        throw new TypeError(`createSessionManager: option secrets: ${(error as Error).message}`);
+      }
+    }
+    return last.keyring;
+  };
 }
 
 /** The cookie attributes to serialize, without the session-specific options. */

@@ -53,6 +53,9 @@ function isRateLimited(error: unknown): boolean {
   return /\b429\b|too many requests/i.test(message);
 }
 
+/** Last write time per key, per KV binding, for this isolate. */
+const lastWrites = new WeakMap<KVNamespaceLike, Map<string, number>>();
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -69,7 +72,7 @@ export class KVStore implements SessionStore {
   readonly #backoff: number;
   readonly #now: () => number;
   /** Last write per key in this isolate, to space out touches. */
-  readonly #lastWrite = new Map<string, number>();
+  readonly #lastWrite: Map<string, number>;
 
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.get !== 'function') {
@@ -89,6 +92,10 @@ export class KVStore implements SessionStore {
     this.#attempts = attempts;
     this.#backoff = options.backoff ?? 250;
     this.#now = options.now ?? Date.now;
+    // Shared by every store over the same binding: apps often build the store per request.
+    let writes = lastWrites.get(namespace);
+    if (writes === undefined) lastWrites.set(namespace, (writes = new Map()));
+    this.#lastWrite = writes;
   }
 
   async get(key: string): Promise<SessionRecord | null> {

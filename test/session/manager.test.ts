@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createSessionManager, MemoryStore, type Session } from '../../src/index.ts';
 import { CookieJar, SECRET, SpyStore } from './helpers.ts';
 
@@ -65,6 +65,28 @@ describe('createSessionManager', () => {
       const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();
       expect(line, url).toMatch(expected);
     }
+  });
+
+  it('takes secrets from env, deriving keys again only when they change', async () => {
+    type Env = { SECRET: string };
+    const manager = createSessionManager<{ x?: number }, {}, Env>({ secrets: (env) => [env.SECRET] });
+    const first: Env = { SECRET: SECRET };
+    const jar = new CookieJar();
+    const session = manager.load(jar.request(), first);
+    session.set('x', 1);
+    jar.absorb(await manager.commit(session, new Response()));
+    const imports = vi.spyOn(crypto.subtle, 'importKey');
+    try {
+      expect(await manager.load(jar.request(), { SECRET: SECRET }).get('x')).toBe(1);
+      expect(imports).not.toHaveBeenCalled();
+      // Rotated away: the old cookie no longer verifies.
+      expect(await manager.load(jar.request(), { SECRET: 'a-completely-different-secret-0123456789' }).get('x')).toBeUndefined();
+      expect(imports).toHaveBeenCalledTimes(1);
+    } finally {
+      imports.mockRestore();
+    }
+    const broken = createSessionManager<{}, {}, Env>({ secrets: (env) => env.SECRET });
+    expect(() => broken.load(new Request('https://a.example/'), { SECRET: 'short' })).toThrow(/option secrets.*32 bytes/);
   });
 
   it('a persistent cookie expires with the absolute timeout', async () => {

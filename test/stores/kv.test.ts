@@ -90,6 +90,9 @@ describe('KVStore', () => {
     time += 600;
     await store.touch(KEY, record(NOW + 61_100), NOW + 61_100);
     expect(kv.puts).toHaveLength(2);
+    // A store built per request over the same binding remembers it too.
+    await new KVStore(kv, { now: () => time }).touch(KEY, record(NOW + 61_200), NOW + 61_200);
+    expect(kv.puts).toHaveLength(2);
   });
 
   it('passes cacheTtl to reads and validates its options', async () => {
