@@ -1,4 +1,5 @@
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { fileURLToPath } from 'node:url';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
 // Tests under test/ run in every runtime unless their name says otherwise:
@@ -15,8 +16,14 @@ export default defineConfig({
         test: { name: 'node', include: all, exclude: [workerdOnly], environment: 'node' },
       },
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './test/workers/wrangler.toml' } })],
-        test: { name: 'workerd', include: all, exclude: [nodeOnly] },
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: './test/workers/wrangler.toml' },
+            // The shipped D1 migrations, applied to the DB binding by the setup file.
+            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))) } },
+          })),
+        ],
+        test: { name: 'workerd', include: all, exclude: [nodeOnly], setupFiles: ['./test/workers/apply-migrations.ts'] },
       },
     ],
   },

@@ -4,6 +4,7 @@
  * and benchmarks can go through `exports.default.fetch` like real traffic.
  */
 import { createSessionManager, MemoryStore, type SessionStore } from '../../src/index.ts';
+import { D1Store } from '../../src/stores/d1.ts';
 import { DurableObjectStore, SessionDurableObject } from '../../src/stores/durable-object.ts';
 import { KVStore } from '../../src/stores/kv.ts';
 
@@ -17,13 +18,14 @@ export interface TestEnv {
 
 const memory = new MemoryStore();
 
-/** `?store=kv|do|memory` picks the store; `/login?user=` logs in; `/logout`; `/` reads. */
+/** `?store=kv|do|d1|memory` picks the store; `/login?user=` logs in; `/logout`; `/` reads. */
 const sessions = createSessionManager<{ userId?: string; n?: number }, {}, TestEnv>({
   secrets: 'workerd-test-secret-0123456789-abcdefghij',
   store: (request, env): SessionStore => {
     const kind = new URL(request.url).searchParams.get('store');
     if (kind === 'kv') return new KVStore(env.SESSIONS_KV);
     if (kind === 'do') return new DurableObjectStore(env.SESSIONS_DO);
+    if (kind === 'd1') return new D1Store(env.DB);
     return memory;
   },
 });
