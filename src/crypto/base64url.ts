@@ -41,7 +41,7 @@ function sextet(text: string, i: number): number {
  * Decodes unpadded base64url; `null` for anything that is not the canonical
  * encoding of some byte string. Never throws.
  */
-export function decodeBase64url(text: string): Uint8Array | null {
+export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | null {
   const length = text.length;
   const rest = length & 3;
   if (rest === 1) return null;

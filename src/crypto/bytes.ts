@@ -4,9 +4,12 @@ export const utf8Encoder = new TextEncoder();
 // ignoreBOM: keep a leading U+FEFF as data rather than silently dropping it.
 export const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Bytes backed by a plain ArrayBuffer: what Web Crypto's `BufferSource` accepts in every lib. */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
 /** Encodes text as UTF-8; lone surrogates become U+FFFD as in TextEncoder. */
-export function utf8(text: string): Uint8Array {
-  return utf8Encoder.encode(text);
+export function utf8(text: string): Bytes {
+  return utf8Encoder.encode(text) as Bytes;
 }
 
 /** Decodes strict UTF-8, `null` when the bytes are not valid UTF-8. */

@@ -5,7 +5,7 @@
  * `importKey` or derives anything after warm-up.
  */
 import { encodeBase64url } from './base64url.ts';
-import { utf8 } from './bytes.ts';
+import { utf8, type Bytes } from './bytes.ts';
 import { VerifiedMemo } from './memo.ts';
 
 /** Raw secret material: a string (UTF-8) or bytes. */
@@ -55,8 +55,8 @@ export const MIN_SECRET_BYTES = 32;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
 const DEFAULT_MEMO_SIZE = 1024;
 
-function secretBytes(material: unknown, index: number): Uint8Array {
-  let bytes: Uint8Array;
+function secretBytes(material: unknown, index: number): Bytes {
+  let bytes: Bytes;
   if (typeof material === 'string') bytes = utf8(material);
   else if (material instanceof Uint8Array) bytes = material.slice();
   else if (material instanceof ArrayBuffer) bytes = new Uint8Array(material.slice(0));
@@ -71,7 +71,7 @@ function secretBytes(material: unknown, index: number): Uint8Array {
 
 interface PendingSecret {
   explicitId: string | undefined;
-  bytes: Uint8Array;
+  bytes: Bytes;
 }
 
 /** The keyring implementation; its members beyond {@link Keyring} are internal. */

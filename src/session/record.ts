@@ -32,6 +32,15 @@ export function userIdOf(data: Record<string, unknown>, userField: string): stri
 }
 
 /**
+ * Sets an own data property. Plain assignment would run the `__proto__`
+ * setter for that key; objects stay ordinary (not null-prototype) because
+ * structured clone — Durable Object RPC — refuses null-prototype objects.
+ */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
  * Applies `patch` to a copy of `record`. Returns null — and the store must
  * write nothing — when the record is missing or no longer live at
  * `patch.now`, so a revoked or expired session is never resurrected.
@@ -41,15 +50,15 @@ export function applyPatch(record: SessionRecord | null | undefined, patch: Sess
   const data: Record<string, unknown> = { ...record.data };
   const flash: Record<string, unknown> = { ...record.flash };
   for (const key of patch.unset ?? []) delete data[key];
-  if (patch.set) for (const key of Object.keys(patch.set)) data[key] = patch.set[key];
+  if (patch.set) for (const key of Object.keys(patch.set)) put(data, key, patch.set[key]);
   if (patch.increment) {
     for (const key of Object.keys(patch.increment)) {
-      const current = data[key];
-      data[key] = (typeof current === 'number' && Number.isFinite(current) ? current : 0) + patch.increment[key]!;
+      const current = Object.hasOwn(data, key) ? data[key] : undefined;
+      put(data, key, (typeof current === 'number' && Number.isFinite(current) ? current : 0) + patch.increment[key]!);
     }
   }
   for (const key of patch.consumed ?? []) delete flash[key];
-  if (patch.flash) for (const key of Object.keys(patch.flash)) flash[key] = patch.flash[key];
+  if (patch.flash) for (const key of Object.keys(patch.flash)) put(flash, key, patch.flash[key]);
   const next: SessionRecord = {
     data,
     flash,

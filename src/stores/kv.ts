@@ -115,10 +115,15 @@ export class KVStore implements SessionStore {
     }
   }
 
-  /** A touch is a rewrite in KV: skipped if this isolate wrote the key less than a second ago. */
+  /**
+   * A touch is a rewrite in KV: skipped if this isolate wrote the key less
+   * than a second ago, or if the record is gone (a logout must not be undone
+   * by a touch that raced it — as far as KV's consistency allows).
+   */
   async touch(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
     const last = this.#lastWrite.get(key);
     if (last !== undefined && this.#now() - last < MIN_TOUCH_SPACING) return;
+    if ((await this.get(key)) === null) return;
     await this.set(key, record, expiresAt);
   }
 

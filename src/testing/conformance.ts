@@ -115,6 +115,19 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
     same((await store.get(key))?.data, { list: [1] }, 'record after mutating a read object');
   });
 
+  check('keys named like Object.prototype members are plain keys', async (store) => {
+    const key = freshKey();
+    // JSON.parse makes "__proto__" an own key, as a session read from any store has it.
+    const data = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t"}') as Record<string, unknown>;
+    const value = record(data);
+    await store.set(key, value, value.expiresAt);
+    same(Object.entries((await store.get(key))?.data ?? {}), Object.entries(data), 'entries after set');
+    if (store.update) {
+      assert(await store.update(key, patch({ set: JSON.parse('{"__proto__":"q"}') as Record<string, unknown> })), 'update must return true');
+      same(Object.entries((await store.get(key))?.data ?? {}), [['__proto__', 'q'], ['constructor', 'c'], ['toString', 't']], 'entries after update');
+    }
+  });
+
   check(`a ${Math.round((options.largeRecordBytes ?? 65_536) / 1024)} KiB record round-trips`, async (store) => {
     const key = freshKey();
     const value = record({ blob: 'x'.repeat(options.largeRecordBytes ?? 65_536) });
@@ -132,6 +145,16 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
       const read = await store.get(key);
       assert(read === null || read.expiresAt <= now(), 'get after expiry returned a live record');
     });
+
+    check('listByUser (if implemented) leaves out expired sessions', async (store) => {
+      if (!store.listByUser) return;
+      const user = `user-${freshKey()}`;
+      const [short, long] = [freshKey(), freshKey()];
+      await store.set(short, { ...record({}, user), expiresAt: now() + 1000 }, now() + 1000);
+      await store.set(long, record({}, user), now() + HOUR);
+      await advance(1001);
+      same(await store.listByUser(user), [long], 'listByUser after one session expired');
+    });
   }
 
   checks.push({
@@ -147,7 +170,9 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
       const read = await store.get(key);
       same(read?.data, { v: 1 }, 'data after touch');
       assert(read!.expiresAt >= value.expiresAt, 'touch must not shorten expiry');
-      await store.touch(freshKey(), later, later.expiresAt); // unknown key: no error, nothing created
+      const unknown = freshKey();
+      await store.touch(unknown, later, later.expiresAt);
+      same(await store.get(unknown), null, 'touch of an unknown key must not create it');
     },
   });
 
@@ -185,6 +210,24 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
       const data = (await store.get(key))!.data;
       for (let i = 0; i < concurrency; i++) same(data[`k${i}`], i, `key k${i} after concurrent updates`);
       same(data.count, concurrency, 'counter after concurrent increments');
+    },
+  });
+
+  checks.push({
+    name: 'update and listByUser (if implemented): an update that changes the user field moves the session',
+    run: async () => {
+      const store = await factory();
+      if (!store.update || !store.listByUser) return;
+      const [first, second] = [`user-${freshKey()}`, `user-${freshKey()}`];
+      const key = freshKey();
+      const value = record({ userId: first }, first);
+      await store.set(key, value, value.expiresAt);
+      assert(await store.update(key, patch({ set: { userId: second } })), 'update must return true');
+      same((await store.get(key))?.userId, second, 'userId of the updated record');
+      same(await store.listByUser(first), [], 'listByUser of the previous user');
+      same(await store.listByUser(second), [key], 'listByUser of the new user');
+      assert(await store.update(key, patch({ unset: ['userId'] })), 'update must return true');
+      same(await store.listByUser(second), [], 'listByUser after the user field was removed');
     },
   });
 

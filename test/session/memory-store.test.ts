@@ -114,3 +114,23 @@ describe('MemoryStore', () => {
     expect(await check.get('hits')).toBe(50);
   });
 });
+
+describe('awkward keys', () => {
+  it('"__proto__" and other Object.prototype names are plain session keys end to end', async () => {
+    const manager = createSessionManager<Record<string, string>>({ secrets: SECRET, store: new MemoryStore() });
+    const browser = new CookieJar();
+    const first = manager.load(browser.request());
+    first.set('__proto__', 'p');
+    first.set('constructor', 'c');
+    first.set('toString', 't');
+    browser.absorb(await manager.commit(first, new Response()));
+    const second = manager.load(browser.request());
+    expect(await second.get('__proto__')).toBe('p');
+    expect(await second.get('constructor')).toBe('c');
+    expect(await second.get('toString')).toBe('t');
+    expect(await second.has('hasOwnProperty')).toBe(false);
+    second.set('__proto__', 'q');
+    await manager.commit(second, new Response());
+    expect(await manager.load(browser.request()).get('__proto__')).toBe('q');
+  });
+});
