@@ -1,10 +1,11 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, type SessionPatch, type SessionRecord } from '../../src/index.ts';
 import { D1Store, type D1DatabaseLike, type D1PreparedStatementLike } from '../../src/stores/d1.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 import { CookieJar, idOf } from '../session/helpers.ts';
+import { fetchWorker, logoutIsImmediate, read as readWith, send } from '../workers/client.ts';
 
 // The binding types from workers-types fit the structural type users and fakes implement
 // (checked by `npm run typecheck`): the database, and a read-replication session.
@@ -12,17 +13,7 @@ export const fitsDatabase = (db: D1Database): D1DatabaseLike => db;
 export const fitsSession = (db: D1Database): D1DatabaseLike => db.withSession('first-primary');
 
 const HOUR = 3_600_000;
-const fetchWorker = (request: Request) => exports.default.fetch(request);
-
-async function send(jar: CookieJar, path: string) {
-  const response = await fetchWorker(jar.request(path));
-  jar.absorb(response);
-  return response;
-}
-
-async function read(jar: CookieJar): Promise<{ userId: string | null; n: number }> {
-  return (await send(jar, '/?store=d1')).json();
-}
+const read = (jar: CookieJar) => readWith(jar, 'd1');
 
 let counter = 0;
 const freshKey = () => `d1-${counter++}-`.padEnd(43, 'x');
@@ -289,14 +280,7 @@ describe('D1Store', () => {
   });
 
   describe('behind the session engine', () => {
-    it('log in, read, log out: logout is effective on the very next request', async () => {
-      const browser = new CookieJar();
-      await send(browser, '/login?store=d1&user=ada-d1');
-      expect(await read(browser)).toMatchObject({ userId: 'ada-d1' });
-      const stolen = browser.clone();
-      await send(browser, '/logout?store=d1');
-      expect(await read(stolen)).toMatchObject({ userId: null });
-    });
+    it('log in, read, log out: logout is effective on the very next request', () => logoutIsImmediate(new CookieJar(), 'd1', 'ada-d1'));
 
     it('50 concurrent requests: every key set and every increment survives', async () => {
       const browser = new CookieJar();
