@@ -162,7 +162,7 @@ export function getCookie(source: CookieSource, name: string): string | undefine
   if (header === null || typeof name !== 'string') return undefined;
   const nameLen = name.length;
   if (name !== lastPlainName) {
-    if (nameLen === 0 || !isPlainName(name)) return undefined;
+    if (!isPlainName(name)) return undefined;
     lastPlainName = name;
   }
   const len = header.length;
@@ -183,11 +183,12 @@ export function getCookie(source: CookieSource, name: string): string | undefine
 }
 
 // Apps ask for the same one or two names on every request: remember the last
-// name that passed the check below.
-let lastPlainName = '';
+// name that passed the check below (never the empty name, which fails it).
+let lastPlainName: string | undefined;
 
-/** A name `parseCookies` could ever produce: no `;`, `=`, CTLs or edge OWS. */
+/** A name `parseCookies` could ever produce: non-empty, no `;`, `=`, CTLs or edge OWS. */
 function isPlainName(name: string): boolean {
+  if (name.length === 0) return false;
   const first = name.charCodeAt(0);
   const last = name.charCodeAt(name.length - 1);
   return (
