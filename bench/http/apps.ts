@@ -1,0 +1,83 @@
+/**
+ * The Hono apps the HTTP benchmark serves, one per candidate. Every session
+ * candidate does the same work per request: read a counter from the session,
+ * write it back plus one, answer with the new value. Bare Hono does the same
+ * with a variable, so the ratio is the cost of the session layer.
+ */
+import { useSession } from '@hono/session';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { CookieStore as HSCookieStore, MemoryStore as HSMemoryStore, sessionMiddleware, type Session as HSSession } from 'hono-sessions';
+import { session, type SessionEnv } from '../../src/hono/index.ts';
+import { CookieStore, MemoryStore } from '../../src/index.ts';
+
+const SECRET = 'a-benchmark-secret-of-at-least-32-bytes!!';
+type Data = { n?: number };
+
+/** What a server serves: a fetch handler. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+function bare(): FetchHandler {
+  let n = 0;
+  const app = new Hono();
+  app.get('/', (c) => c.text(String(++n)));
+  return app.fetch;
+}
+
+function tessera(store: MemoryStore | CookieStore): FetchHandler {
+  const app = new Hono<SessionEnv<Data>>();
+  app.use(session<Data>({ secrets: SECRET, store }));
+  app.get('/', async (c) => {
+    const s = c.var.session;
+    const n = ((await s.get('n')) ?? 0) + 1;
+    s.set('n', n);
+    return c.text(String(n));
+  });
+  return app.fetch;
+}
+
+function honoSessions(store: HSMemoryStore | HSCookieStore): FetchHandler {
+  const app = new Hono<{ Variables: { session: HSSession<Data>; session_key_rotation: boolean } }>();
+  app.use(
+    '*',
+    sessionMiddleware({ store, encryptionKey: SECRET, expireAfterSeconds: 900, cookieOptions: { sameSite: 'Lax', path: '/', httpOnly: true } }),
+  );
+  app.get('/', (c) => {
+    const s = c.get('session');
+    const n = (s.get('n') ?? 0) + 1;
+    s.set('n', n);
+    return c.text(String(n));
+  });
+  return app.fetch;
+}
+
+function honoSession(): FetchHandler {
+  const app = new Hono();
+  app.use(useSession<Data>({ secret: 'a'.repeat(64), duration: { absolute: 3600 } }) as MiddlewareHandler);
+  app.get('/', async (c) => {
+    const s = (c.var as { session: { get(): Promise<Data | null>; update(d: Data): Promise<void> } }).session;
+    const n = ((await s.get())?.n ?? 0) + 1;
+    await s.update({ n });
+    return c.text(String(n));
+  });
+  return app.fetch;
+}
+
+/** Candidates by name, in report order; the first is the baseline. */
+export const candidates: Record<string, () => FetchHandler> = {
+  'bare Hono': bare,
+  'Tessera MemoryStore': () => tessera(new MemoryStore()),
+  'Tessera CookieStore': () => tessera(new CookieStore()),
+  '@hono/session (JWE cookie)': honoSession,
+  'hono-sessions MemoryStore + encryption': () => honoSessions(new HSMemoryStore()),
+  'hono-sessions CookieStore': () => honoSessions(new HSCookieStore()),
+};
+
+/** The handler for a candidate named on the command line; exits the process on a bad name. */
+export function handlerFor(name: string | undefined): FetchHandler {
+  const make = name === undefined ? undefined : candidates[name];
+  if (make === undefined) {
+    console.error(`unknown candidate ${JSON.stringify(name)}; one of: ${Object.keys(candidates).join(', ')}`);
+    process.exit(2);
+  }
+  return make();
+}

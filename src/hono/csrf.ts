@@ -1,0 +1,94 @@
+/**
+ * `csrf()`: session-bound CSRF tokens for Hono (OWASP CSRF Prevention Cheat
+ * Sheet, synchronizer token pattern). Pages ask for the token with
+ * `csrfToken(c)`; every request with a method other than GET, HEAD or
+ * OPTIONS must send it back in a header or a form field, whatever its
+ * Content-Type (a missing one included), or gets a 403.
+ *
+ * It complements Hono's `hono/csrf` (an Origin / Sec-Fetch-Site check that
+ * only looks at form-like Content-Types): use both.
+ */
+import type { Context, Env, Input, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { BlankEnv } from 'hono/types';
+import { currentToken, ensureToken, tokensMatch, type CsrfSession } from './csrf-token.ts';
+import { getSession } from './middleware.ts';
+
+/** Options of {@link csrf}. */
+export interface CsrfOptions {
+  /** Request header carrying the token (fetch, htmx, JSON APIs). Default `x-csrf-token`. */
+  headerName?: string;
+  /** Form field carrying the token in urlencoded and multipart bodies. Default `_csrf`. */
+  fieldName?: string;
+}
+
+// RFC 9110 §9.2.1: safe methods do not change state, so they need no token.
+// TRACE is safe too but is checked anyway: nothing legitimate sends it.
+const EXEMPT = new Set(['GET', 'HEAD', 'OPTIONS']);
+const TOKEN_CHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
+function sessionOf<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>): CsrfSession {
+  return getSession(c) as unknown as CsrfSession;
+}
+
+/**
+ * The session's CSRF token for a page to embed (a hidden `_csrf` field, or a
+ * `<meta>` that scripts copy into the `x-csrf-token` header). Created on first
+ * use, so sessions whose pages render no form are never written for it. The
+ * token is bound to the session id: after `regenerate()` (login) or
+ * `destroy()` the old one stops working and the next call issues a new one.
+ *
+ * Needs `session()` to have run for the request.
+ */
+export function csrfToken<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>): Promise<string> {
+  return ensureToken(sessionOf(c));
+}
+
+/** The token the request carries: the header, else the form field of a form body. */
+async function submittedToken<E extends Env, P extends string, I extends Input>(
+  c: Context<E, P, I>,
+  headerName: string,
+  fieldName: string,
+): Promise<string | null> {
+  const header = c.req.header(headerName);
+  if (header !== undefined) return header;
+  const type = c.req.header('content-type')?.split(';', 1)[0]!.trim().toLowerCase();
+  // Other bodies (JSON, text/plain, none) cannot carry the field: they need the header.
+  if (type === undefined || !FORM_TYPES.has(type)) return null;
+  try {
+    // Hono caches the parsed body, so the handler can still read it.
+    const field = (await c.req.parseBody())[fieldName];
+    return typeof field === 'string' ? field : null;
+  } catch {
+    return null; // a malformed body is a missing token, not a 500
+  }
+}
+
+/**
+ * Rejects, with a 403 `HTTPException` (so `app.onError` sees it), any request
+ * whose method is not GET, HEAD or OPTIONS and that does not carry the
+ * session's CSRF token in the `x-csrf-token` header or the `_csrf` form
+ * field. Mount it after `session()`.
+ *
+ * @throws TypeError at construction for a bad `headerName` or `fieldName`.
+ */
+export function csrf<E extends Env = BlankEnv>(options: CsrfOptions = {}): MiddlewareHandler<E> {
+  const headerName = options.headerName ?? 'x-csrf-token';
+  const fieldName = options.fieldName ?? '_csrf';
+  if (typeof headerName !== 'string' || !TOKEN_CHARS.test(headerName)) {
+    throw new TypeError('csrf: option headerName must be an HTTP header name (RFC 9110 token)');
+  }
+  if (typeof fieldName !== 'string' || fieldName === '') throw new TypeError('csrf: option fieldName must be a non-empty string');
+
+  return async function tesseraCsrf(c, next) {
+    if (EXEMPT.has(c.req.method)) return next();
+    // The session first: without one there is no token to match, and no body to parse.
+    const expected = await currentToken(sessionOf(c));
+    const submitted = expected === null ? null : await submittedToken(c, headerName, fieldName);
+    if (expected === null || submitted === null || !(await tokensMatch(expected, submitted))) {
+      throw new HTTPException(403, { message: 'Forbidden: missing or invalid CSRF token' });
+    }
+    return next();
+  };
+}

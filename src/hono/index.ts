@@ -1,0 +1,19 @@
+/**
+ * `tessera/hono`: Tessera sessions as Hono middleware, and session-bound CSRF
+ * tokens. The only module of Tessera that imports `hono` (an optional peer).
+ *
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { session, type SessionEnv } from 'tessera/hono';
+ *
+ * type Data = { userId?: string };
+ * const app = new Hono<SessionEnv<Data>>();
+ * app.use(session<Data>({ secrets: [SECRET] }));
+ * app.get('/', async (c) => c.text((await c.var.session.get('userId')) ?? 'anonymous'));
+ * ```
+ * @packageDocumentation
+ */
+export { session, getSession } from './middleware.ts';
+export { csrf, csrfToken, type CsrfOptions } from './csrf.ts';
+export { CSRF_SESSION_KEY, type StoredCsrfToken } from './csrf-token.ts';
+export type { SessionEnv, SessionVariables, SessionOptions, SessionOf, HonoStoreOption, NoFlash } from './types.ts';

@@ -1,0 +1,89 @@
+/**
+ * `session()`: loads a lazy Tessera session per request into `c.var.session`
+ * and commits it onto `c.res` after the handler.
+ */
+import type { Context, Env, Input, MiddlewareHandler } from 'hono';
+import type { BlankEnv } from 'hono/types';
+import { createSessionManager, type SessionManager, type SessionShape, type StoreOption } from '../session/index.ts';
+import type { NoFlash, SessionEnv, SessionOf, SessionOptions } from './types.ts';
+
+function isManager(value: unknown): value is SessionManager<SessionShape, SessionShape, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Record<'load' | 'commit' | 'handle', unknown>>;
+  return typeof candidate.load === 'function' && typeof candidate.commit === 'function' && typeof candidate.handle === 'function';
+}
+
+/** A manager whose store function receives the Hono context as its `env`. */
+function managerFor<Data extends SessionShape, Flash extends SessionShape, E extends Env>(
+  options: SessionOptions<E>,
+): SessionManager<Data, Flash, Context<E>> {
+  if (options === null || typeof options !== 'object') throw new TypeError('session: options are required');
+  const { store, ...rest } = options;
+  const adapted: StoreOption<Context<E>> | undefined = typeof store === 'function' ? (_request, c) => store(c) : store;
+  return createSessionManager<Data, Flash, Context<E>>(adapted === undefined ? rest : { ...rest, store: adapted });
+}
+
+/**
+ * Session middleware for Hono. Takes the options of `createSessionManager`
+ * (a `store` function receives the Hono context: `store: (c) => new
+ * KVStore(c.env.SESSIONS)`), or a ready manager (its store function receives
+ * `c.env`, as with `manager.handle` in a Worker).
+ *
+ * After `await next()` it appends the session's Set-Cookie to `c.res` —
+ * keeping every Set-Cookie the handler set — only when the request changed
+ * the session. When the handler threw (`c.error` is set) it commits nothing:
+ * the error reaches `app.onError` and no write is made.
+ *
+ * Type your app with {@link SessionEnv} (`new Hono<SessionEnv<Data>>()`) or
+ * chain it (`new Hono().use(session<Data>(…))`) so `c.var.session` is typed.
+ *
+ * @throws TypeError at construction for bad options (the message names the option).
+ */
+export function session<Data extends SessionShape = SessionShape, Flash extends SessionShape = NoFlash, E extends Env = BlankEnv>(
+  options: SessionOptions<E>,
+): MiddlewareHandler<E & SessionEnv<Data, Flash>>;
+export function session<Data extends SessionShape, Flash extends SessionShape, Bindings>(
+  manager: SessionManager<Data, Flash, Bindings>,
+): MiddlewareHandler<SessionEnv<Data, Flash>>;
+export function session<Data extends SessionShape, Flash extends SessionShape, E extends Env>(
+  options: SessionOptions<E> | SessionManager<Data, Flash, unknown>,
+): MiddlewareHandler<SessionEnv<Data, Flash>> {
+  // A ready manager gets the bindings (like `manager.handle`); one made here
+  // gets the whole context, so `store: (c) => …` sees `c.env` and `c.var`.
+  const ready = isManager(options);
+  const manager = (ready ? options : managerFor<Data, Flash, E>(options as SessionOptions<E>)) as SessionManager<Data, Flash, unknown>;
+
+  return async function tesseraSession(c, next) {
+    const current = manager.load(c.req.raw, ready ? c.env : c);
+    c.set('session', current);
+    await next();
+    // The handler threw and onError answered: commit nothing (its writes may
+    // be half done), and keep onError's response untouched.
+    if (c.error !== undefined) return;
+    const response = c.res;
+    const committed = await manager.commit(current, response);
+    if (committed !== response) {
+      // A copy (the handler's Response had immutable headers, e.g.
+      // Response.redirect). Clear first: assigning over an existing c.res
+      // makes Hono replace the new response's Set-Cookie lines with the old
+      // ones, which would drop the session cookie.
+      c.res = undefined;
+      c.res = committed;
+    }
+  };
+}
+
+/**
+ * The request's session, typed from the app's env (`SessionEnv<Data>`). The
+ * same object as `c.var.session`.
+ *
+ * @throws Error when no `session()` middleware ran for this request — a
+ *   wiring mistake, not something a client can cause.
+ */
+export function getSession<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>): SessionOf<E> {
+  const value: unknown = (c.get as (key: string) => unknown)('session');
+  if (value === undefined) {
+    throw new Error('getSession: no session on this request; add app.use(session({ … })) before this route');
+  }
+  return value as SessionOf<E>;
+}
