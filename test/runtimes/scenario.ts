@@ -19,20 +19,36 @@ function tamper(pair: string): string {
   return pair.slice(0, at) + (pair[at] === 'A' ? 'B' : 'A') + pair.slice(at + 1);
 }
 
-export async function runScenario(base: string, fetch: Fetch = (r) => globalThis.fetch(r)): Promise<void> {
+/** The login form's session cookie and CSRF token, for apps that protect their forms. */
+async function loginForm(base: string, fetch: Fetch): Promise<{ cookie?: string | undefined; token?: string | undefined }> {
+  const page = await fetch(new Request(new URL('/login', base)));
+  expect(page.status).toBe(200);
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  expect(token).toBeDefined();
+  return { cookie: sessionCookie(page), token };
+}
+
+/**
+ * Runs the scenario against `base`. With `form: true` the app's login form is
+ * fetched first and its CSRF token and Origin are sent with the login.
+ */
+export async function runScenario(base: string, fetch: Fetch = (r) => globalThis.fetch(r), options: { form?: boolean } = {}): Promise<void> {
   const get = (path: string, cookie?: string) =>
     fetch(new Request(new URL(path, base), { headers: cookie ? { cookie } : {}, redirect: 'manual' }));
-  const body = async (response: Response) => (await response.text()).replace(/\s+/g, ' ');
+  // The page's text: tags dropped, whitespace collapsed (HTML and plain-text apps alike).
+  const body = async (response: Response) => (await response.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ');
 
   const anonymous = await get('/');
   expect(anonymous.status).toBe(200);
   expect(await body(anonymous)).toContain('You are not logged in');
   expect(sessionCookie(anonymous)).toBeUndefined();
 
+  const form = options.form ? await loginForm(base, fetch) : {};
   const login = await fetch(
     new Request(new URL('/login', base), {
       method: 'POST',
-      body: new URLSearchParams({ username: 'ada' }),
+      body: new URLSearchParams({ username: 'ada', ...(form.token ? { _csrf: form.token } : {}) }),
+      headers: { origin: new URL(base).origin, ...(form.cookie ? { cookie: form.cookie } : {}) },
       redirect: 'manual',
     }),
   );

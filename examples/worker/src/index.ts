@@ -1,0 +1,119 @@
+/**
+ * The classic "sessions and cookies" demo as a Cloudflare Worker: Hono plus
+ * Tessera, sessions in Durable Objects (or Workers KV with
+ * SESSION_STORE = "kv"), a signed "remember my theme" cookie, a cart kept in
+ * the session, and session-bound CSRF tokens on every form.
+ * (In your app, import from 'tessera/…' instead of '../../../src/…'.)
+ */
+import { Hono, type Context } from 'hono';
+import { csrf as originCheck } from 'hono/csrf';
+import { createCookie, createKeyring, type Keyring } from '../../../src/index.ts';
+import { csrf, csrfToken, session, type SessionEnv } from '../../../src/hono/index.ts';
+import { DurableObjectStore, type SessionDurableObject } from '../../../src/stores/durable-object.ts';
+import { KVStore } from '../../../src/stores/kv.ts';
+import { cartPage, home, layout, loginForm, problemPage, type Theme } from './pages.ts';
+
+export { SessionDurableObject } from '../../../src/stores/durable-object.ts';
+
+export interface Bindings {
+  SESSIONS: DurableObjectNamespace<SessionDurableObject>;
+  SESSIONS_KV: KVNamespace;
+  /** "durable-object" (default) or "kv". */
+  SESSION_STORE?: string;
+  /** Set with `wrangler secret put SESSION_SECRET`, or in .dev.vars locally. */
+  SESSION_SECRET?: string;
+}
+
+type Data = { user?: string; cart?: string[] };
+type Flash = { notice?: string };
+type AppEnv = SessionEnv<Data, Flash, Bindings>;
+
+const DEV_SECRET = 'development-only-secret-do-not-deploy-0123456789';
+const MAX_NAME = 64;
+const MAX_CART = 50;
+const YEAR = 365 * 24 * 60 * 60;
+
+let warned = false;
+/** The secret, or — only for local requests — a development one, said out loud once. */
+function secretFor(c: Context<AppEnv>): string {
+  if (c.env.SESSION_SECRET) return c.env.SESSION_SECRET;
+  if (!/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(c.req.url)) {
+    throw new Error('SESSION_SECRET is not set: run `wrangler secret put SESSION_SECRET`');
+  }
+  if (!warned) console.warn('SESSION_SECRET is not set: using a development-only secret (copy .dev.vars.example to .dev.vars)');
+  warned = true;
+  return DEV_SECRET;
+}
+
+// The theme cookie outlives sessions: signed, one year, derived once per secret.
+let themeKeys: { secret: string; keyring: Keyring } | undefined;
+function themeCookie(secret: string) {
+  if (themeKeys?.secret !== secret) themeKeys = { secret, keyring: createKeyring(secret) };
+  return createCookie<Theme>('theme', { secrets: themeKeys.keyring, mode: 'signed', path: '/', sameSite: 'Lax', httpOnly: true, maxAge: YEAR });
+}
+
+async function themeOf(c: Context<AppEnv>): Promise<Theme> {
+  return (await themeCookie(secretFor(c)).get(c.req.raw)) === 'dark' ? 'dark' : 'light';
+}
+
+const app = new Hono<AppEnv>();
+
+// Origin / Sec-Fetch-Site check for form posts (hono/csrf) plus tokens bound
+// to the session (tessera's csrf) for every unsafe request.
+app.use(originCheck());
+app.use(
+  session<Data, Flash, AppEnv>({
+    secrets: (c) => secretFor(c),
+    store: (c) => (c.env.SESSION_STORE === 'kv' ? new KVStore(c.env.SESSIONS_KV) : new DurableObjectStore(c.env.SESSIONS)),
+    idleTimeout: 30 * 60,
+    absoluteTimeout: 8 * 60 * 60,
+  }),
+);
+app.use(csrf());
+
+app.get('/', async (c) => {
+  const notice = await c.var.session.get('notice');
+  return c.html(layout(await themeOf(c), 'Home', home(await c.var.session.get('user')), notice ? [notice] : []));
+});
+
+app.get('/login', async (c) => c.html(layout(await themeOf(c), 'Log in', loginForm(await csrfToken(c)))));
+
+app.post('/login', async (c) => {
+  const field = (await c.req.parseBody()).username;
+  const name = typeof field === 'string' ? field.trim() : '';
+  const problem = name === '' ? 'Please enter a username.' : name.length > MAX_NAME ? `A username has at most ${MAX_NAME} characters.` : undefined;
+  if (problem) return c.html(problemPage(await themeOf(c), problem), 400);
+  await c.var.session.regenerate(); // a new session id at login: no fixation
+  c.var.session.set('user', name);
+  c.var.session.flash('notice', `Welcome, ${name}`);
+  return c.redirect('/', 302);
+});
+
+app.get('/logout', async (c) => {
+  await c.var.session.destroy();
+  return c.redirect('/', 302);
+});
+
+app.get('/prefs', async (c) => {
+  const theme = c.req.query('theme');
+  if (theme !== 'dark' && theme !== 'light') return c.html(problemPage(await themeOf(c), 'The theme must be "dark" or "light".'), 400);
+  c.header('set-cookie', await themeCookie(secretFor(c)).serialize(theme), { append: true });
+  return c.redirect('/', 302);
+});
+
+app.get('/cart', async (c) => {
+  const items = (await c.var.session.get('cart')) ?? [];
+  return c.html(layout(await themeOf(c), 'Cart', cartPage(items, await csrfToken(c))));
+});
+
+app.post('/cart/add', async (c) => {
+  const field = (await c.req.parseBody()).item;
+  const item = typeof field === 'string' ? field.trim() : '';
+  if (item === '' || item.length > MAX_NAME) return c.html(problemPage(await themeOf(c), `An item has 1 to ${MAX_NAME} characters.`), 400);
+  const cart = (await c.var.session.get('cart')) ?? [];
+  if (cart.length >= MAX_CART) return c.html(problemPage(await themeOf(c), `The cart holds at most ${MAX_CART} items.`), 400);
+  c.var.session.set('cart', [...cart, item]);
+  return c.redirect('/cart', 302);
+});
+
+export default app;

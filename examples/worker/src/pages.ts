@@ -1,0 +1,61 @@
+/** HTML for the demo Worker. Every interpolation goes through Hono's `html`, which escapes it. */
+import { html } from 'hono/html';
+import type { HtmlEscapedString } from 'hono/utils/html';
+
+export type Theme = 'light' | 'dark';
+
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+export function layout(theme: Theme, title: string, body: Html, notices: string[] = []): Html {
+  return html`<!doctype html>
+<html lang="en" data-theme="${theme}">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${title} · Tessera demo</title>
+    <style>
+      body { font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }
+      [data-theme='dark'] body { background: #111; color: #eee; }
+      [data-theme='dark'] a { color: #9cf; }
+      .notice { padding: 0.5rem 1rem; border-left: 4px solid #4a4; background: #4a42; }
+      nav a { margin-right: 1rem; }
+    </style>
+  </head>
+  <body>
+    <nav><a href="/">Home</a><a href="/cart">Cart</a><a href="/prefs?theme=light">Light</a><a href="/prefs?theme=dark">Dark</a></nav>
+    ${notices.map((notice) => html`<p class="notice" role="status">${notice}</p>`)}
+    <main>${body}</main>
+    <footer><p>Theme: <span id="theme">${theme}</span></p></footer>
+  </body>
+</html>`;
+}
+
+export function home(user: string | undefined): Html {
+  return user
+    ? html`<h1>Logged in as <span id="user">${user}</span></h1><p><a href="/logout">Log out</a></p>`
+    : html`<h1>You are not logged in</h1><p><a href="/login">Log in</a></p>`;
+}
+
+export function loginForm(csrf: string, problem?: string): Html {
+  return html`<h1>Log in</h1>
+    ${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
+    <form method="post" action="/login">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <label>Username <input name="username" autocomplete="username" required maxlength="64" /></label>
+      <button type="submit">Log in</button>
+    </form>`;
+}
+
+export function cartPage(items: string[], csrf: string): Html {
+  return html`<h1>Cart</h1>
+    ${items.length === 0 ? html`<p>Your cart is empty.</p>` : html`<ul id="items">${items.map((item) => html`<li>${item}</li>`)}</ul>`}
+    <form method="post" action="/cart/add">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <label>Item <input name="item" required maxlength="64" /></label>
+      <button type="submit">Add</button>
+    </form>`;
+}
+
+export function problemPage(theme: Theme, reason: string): Html {
+  return layout(theme, 'Bad request', html`<h1>Bad request</h1><p id="reason">${reason}</p><p><a href="/">Back</a></p>`);
+}

@@ -1,0 +1,106 @@
+/**
+ * The demo Worker in a real browser: headless Chromium (from
+ * @sparticuz/chromium, driven by playwright-core) against `npm start`'s
+ * `wrangler dev` on a loopback port. Checks what the cookie jar really holds.
+ */
+import chromium from '@sparticuz/chromium';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium as playwright, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../runtimes/server.ts';
+
+// Flags that would weaken what the test checks, or reach for the network.
+const DROPPED = new Set(['--disable-web-security', '--allow-running-insecure-content']);
+const EXTRA = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the demo Worker in Chromium', () => {
+  let worker: RunningServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  const state = mkdtempSync(join(tmpdir(), 'tessera-browser-'));
+
+  beforeAll(async () => {
+    const port = await freePort();
+    worker = await startServer('node', ['examples/worker/start.mjs', '--port', String(port), '--persist-to', state], {}, 90_000);
+    base = worker.url;
+    browser = await playwright.launch({
+      executablePath: await chromium.executablePath(),
+      args: [...chromium.args.filter((arg) => !DROPPED.has(arg)), ...EXTRA],
+      headless: true,
+    });
+    context = await browser.newContext();
+    page = await context.newPage();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  const sessionCookie = async () => (await context.cookies(base)).find((cookie) => cookie.name === '__Host-sid');
+
+  async function logIn(name: string): Promise<void> {
+    await page.goto(`${base}/`);
+    await page.click('text=Log in');
+    await page.fill('input[name="username"]', name);
+    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
+  }
+
+  it('logs in through the form and shows who is logged in', async () => {
+    await page.goto(`${base}/`);
+    expect(await page.textContent('h1')).toBe('You are not logged in');
+    await logIn('ada');
+    expect(await page.textContent('h1')).toBe('Logged in as ada');
+    expect(await page.textContent('.notice')).toBe('Welcome, ada');
+  }, 60_000);
+
+  it('keeps the session cookie __Host-prefixed, HttpOnly, Secure, SameSite=Lax, Path=/, host-only', async () => {
+    const cookie = await sessionCookie();
+    expect(cookie).toBeDefined();
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/', domain: '127.0.0.1' });
+    expect(cookie!.expires).toBe(-1); // a browser-session cookie: no Max-Age
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('__Host-sid');
+  });
+
+  it('applies the theme and keeps it after a reload', async () => {
+    await page.goto(`${base}/prefs?theme=dark`);
+    expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
+    await page.reload();
+    expect(await page.textContent('#theme')).toBe('dark');
+  });
+
+  it('logs out and the session cookie is gone', async () => {
+    await page.click('text=Log out');
+    await page.waitForURL(`${base}/`);
+    expect(await page.textContent('h1')).toBe('You are not logged in');
+    expect(await sessionCookie()).toBeUndefined();
+  });
+
+  it('a cookie edited in the jar means not logged in', async () => {
+    await logIn('grace');
+    expect(await page.textContent('h1')).toBe('Logged in as grace');
+    const cookie = (await sessionCookie())!;
+    const value = cookie.value;
+    const edited = value.slice(0, 10) + (value[10] === 'A' ? 'B' : 'A') + value.slice(11);
+    await context.addCookies([{ ...cookie, value: edited }]);
+    await page.reload();
+    expect(await page.textContent('h1')).toBe('You are not logged in');
+  }, 60_000);
+});

@@ -1,0 +1,89 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import app, { type Bindings } from '../../examples/worker/src/index.ts';
+import { CookieJar } from '../session/helpers.ts';
+import { runScenario } from './scenario.ts';
+
+const BASE = 'https://demo.example';
+const SECRET = 'worker-demo-test-secret-0123456789-abcdef';
+
+function bindings(store: 'durable-object' | 'kv', secret: string | undefined = SECRET): Bindings {
+  return { SESSIONS: env.SESSIONS_DO, SESSIONS_KV: env.SESSIONS_KV, SESSION_STORE: store, ...(secret ? { SESSION_SECRET: secret } : {}) };
+}
+
+describe('the demo Worker inside workerd', () => {
+  for (const store of ['durable-object', 'kv'] as const) {
+    it(`passes the session scenario with the ${store} store`, () =>
+      runScenario(BASE, async (request) => app.fetch(request, bindings(store)), { form: true }));
+  }
+
+  /** A browser-like client: cookie jar, Origin on posts, the login form's CSRF token. */
+  function client(store: 'durable-object' | 'kv' = 'durable-object', base = BASE, secret?: string) {
+    const jar = new CookieJar();
+    const send = async (path: string, init: RequestInit = {}) => {
+      const headers = new Headers(init.headers);
+      if (jar.cookies.size > 0) headers.set('cookie', jar.header());
+      if (init.method === 'POST') headers.set('origin', base);
+      const response = await app.fetch(new Request(new URL(path, base), { ...init, headers, redirect: 'manual' }), bindings(store, secret));
+      jar.absorb(response);
+      return response;
+    };
+    const token = async (path = '/login') => /name="_csrf" value="([^"]+)"/.exec(await (await send(path)).text())![1]!;
+    const post = async (path: string, fields: Record<string, string>, tokenPath?: string) =>
+      send(path, { method: 'POST', body: new URLSearchParams({ ...fields, _csrf: await token(tokenPath) }) });
+    return { jar, send, post };
+  }
+
+  it('login flashes a welcome once, and refuses empty or over-long names with a 400 page', async () => {
+    const { send, post } = client();
+    expect((await post('/login', { username: '' })).status).toBe(400);
+    const long = await post('/login', { username: 'x'.repeat(65) });
+    expect(long.status).toBe(400);
+    expect(await long.text()).toContain('at most 64 characters');
+    expect((await post('/login', { username: '<b>ada</b>' })).status).toBe(302);
+    const page = await (await send('/')).text();
+    expect(page).toContain('Logged in as <span id="user">&lt;b&gt;ada&lt;/b&gt;</span>');
+    expect(page).toContain('Welcome, &lt;b&gt;ada&lt;/b&gt;');
+    expect(await (await send('/')).text()).not.toContain('Welcome');
+  });
+
+  it('forms without the session CSRF token, or from another origin, get a 403', async () => {
+    const { send } = client();
+    await send('/login');
+    const noToken = await send('/login', { method: 'POST', body: new URLSearchParams({ username: 'mallory' }) });
+    expect(noToken.status).toBe(403);
+    const crossSite = await app.fetch(
+      new Request(`${BASE}/cart/add`, { method: 'POST', body: new URLSearchParams({ item: 'x' }), headers: { origin: 'https://evil.example' } }),
+      bindings('durable-object'),
+    );
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('remembers the theme in a signed one-year cookie and refuses other themes', async () => {
+    const { jar, send } = client();
+    const set = await send('/prefs?theme=dark');
+    expect(set.status).toBe(302);
+    expect(set.headers.getSetCookie().find((l) => l.startsWith('theme='))).toMatch(/Max-Age=31536000; Path=\/; HttpOnly; SameSite=Lax/);
+    expect(await (await send('/')).text()).toContain('data-theme="dark"');
+    jar.cookies.set('theme', jar.cookies.get('theme')!.replace('dark', 'light'));
+    expect(await (await send('/')).text()).toContain('data-theme="light"'); // forged: ignored
+    const bad = await send('/prefs?theme=neon');
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('must be &quot;dark&quot; or &quot;light&quot;');
+  });
+
+  it('keeps a cart across requests', async () => {
+    const { send, post } = client('kv');
+    expect((await post('/cart/add', { item: 'apple' }, '/cart')).status).toBe(302);
+    expect((await post('/cart/add', { item: 'pear' }, '/cart')).status).toBe(302);
+    expect(await (await send('/cart')).text()).toContain('<li>apple</li><li>pear</li>');
+    expect((await post('/cart/add', { item: '' }, '/cart')).status).toBe(400);
+  });
+
+  it('falls back to a development secret only for local requests', async () => {
+    const local = client('durable-object', 'http://localhost:8787', '');
+    expect((await local.send('/login')).status).toBe(200);
+    const remote = client('durable-object', BASE, '');
+    expect((await remote.send('/login')).status).toBe(500);
+  });
+});
