@@ -4,8 +4,8 @@
  */
 import type { Context, Env, Input, MiddlewareHandler } from 'hono';
 import type { BlankEnv } from 'hono/types';
-import { createSessionManager, type SessionManager, type SessionShape, type StoreOption } from '../session/index.ts';
-import type { NoFlash, SessionEnv, SessionOf, SessionOptions } from './types.ts';
+import { createSessionManager, type DefaultFlash, type SessionManager, type SessionShape, type StoreOption } from '../session/index.ts';
+import type { SessionEnv, SessionOf, SessionOptions } from './types.ts';
 
 function isManager(value: unknown): value is SessionManager<SessionShape, SessionShape, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -39,7 +39,7 @@ function managerFor<Data extends SessionShape, Flash extends SessionShape, E ext
  *
  * @throws TypeError at construction for bad options (the message names the option).
  */
-export function session<Data extends SessionShape = SessionShape, Flash extends SessionShape = NoFlash, E extends Env = BlankEnv>(
+export function session<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>, E extends Env = BlankEnv>(
   options: SessionOptions<E>,
 ): MiddlewareHandler<E & SessionEnv<Data, Flash>>;
 export function session<Data extends SessionShape, Flash extends SessionShape, Bindings>(

@@ -1,17 +1,13 @@
 /** Types of the Hono middleware: the env users put in `new Hono<…>()` and the options. */
 import type { Context, Env } from 'hono';
 import type { BlankEnv } from 'hono/types';
-import type { CookieStore, Session, SessionManagerOptions, SessionShape, SessionStore } from '../session/index.ts';
+import type { CookieStore, DefaultFlash, Session, SessionManagerOptions, SessionShape, SessionStore } from '../session/index.ts';
 
-/**
- * The default `Flash` shape: no flash keys. With it, a key that is not in
- * `Data` is a compile error in `session.get(…)` (a `Record<string, unknown>`
- * flash shape would accept any key).
- */
+/** A `Flash` shape with no keys (what `DefaultFlash<Data>` is for a typed `Data`). */
 export type NoFlash = Record<never, never>;
 
 /** What the middleware adds to `c.var`. */
-export interface SessionVariables<Data extends SessionShape = SessionShape, Flash extends SessionShape = NoFlash> {
+export interface SessionVariables<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>> {
   /** The request's session: lazy, committed onto the response after the handler. */
   session: Session<Data, Flash>;
 }
@@ -24,7 +20,7 @@ export interface SessionVariables<Data extends SessionShape = SessionShape, Flas
  */
 export type SessionEnv<
   Data extends SessionShape = SessionShape,
-  Flash extends SessionShape = NoFlash,
+  Flash extends SessionShape = DefaultFlash<Data>,
   Bindings extends object | undefined = undefined,
 > = Bindings extends object
   ? { Bindings: Bindings; Variables: SessionVariables<Data, Flash> }

@@ -9,6 +9,7 @@ export type {
   SessionRecord,
   SessionPatch,
   SessionShape,
+  DefaultFlash,
   NumericKeys,
   JsonValue,
 } from './types.ts';

@@ -3,6 +3,7 @@
  * onto the response. Works with any fetch-style handler.
  */
 import { appendSetCookie } from '../cookie/headers.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
 import { cookieSpecFor, isSecureRequest, type RequestContext } from './context.ts';
 import { CookieSessionIO, isCookieStore, type CookieStore } from './cookie-store.ts';
@@ -11,7 +12,7 @@ import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
 import { commitToStore, loadFromStore } from './server-backend.ts';
 import { SessionImpl, type LoadedSession } from './session.ts';
-import type { Session, SessionShape, SessionStore } from './types.ts';
+import type { DefaultFlash, Session, SessionShape, SessionStore } from './types.ts';
 
 /** A fetch handler that also receives the request's session. */
 export type SessionHandler<Data extends SessionShape, Flash extends SessionShape, Env, Ctx> = (
@@ -52,7 +53,7 @@ interface Internals {
  */
 export function createSessionManager<
   Data extends SessionShape = SessionShape,
-  Flash extends SessionShape = SessionShape,
+  Flash extends SessionShape = DefaultFlash<Data>,
   Env = unknown,
 >(options: SessionManagerOptions<Env>): SessionManager<Data, Flash, Env> {
   const resolved = resolveOptions(options, () => new MemoryStore());
@@ -66,10 +67,15 @@ export function createSessionManager<
 
   function load(request: Request, env?: Env): Session<Data, Flash> {
     const cookie = isSecureRequest(request.url) ? secureCookie : plainCookie;
+    let keyring: Keyring | undefined;
     const context: RequestContext = {
       request,
       clock: { now: resolved.now(), idleTimeout: idle, absoluteTimeout: absolute, touchInterval: touch, userField: resolved.userField },
-      keyring: resolved.keyring(env as Env),
+      // Resolved on first use: a route that never touches its session never
+      // calls a `secrets` function (which may throw when misconfigured).
+      get keyring() {
+        return (keyring ??= resolved.keyring(env as Env));
+      },
       keys,
       cookie,
       absoluteTimeout: absolute,

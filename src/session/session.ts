@@ -6,7 +6,7 @@
 import { applyPatch, emptyRecord, isLive } from './record.ts';
 import { newSessionId } from './id.ts';
 import { PendingWrites } from './pending.ts';
-import type { NumericKeys, Session, SessionPatch, SessionRecord, SessionShape } from './types.ts';
+import type { DefaultFlash, NumericKeys, Session, SessionPatch, SessionRecord, SessionShape } from './types.ts';
 
 /** A stored session the incoming cookie pointed to. */
 export interface LoadedSession {
@@ -55,7 +55,7 @@ function isJsonable(value: unknown): boolean {
   }
 }
 
-export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends SessionShape = SessionShape>
+export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>>
   implements Session<Data, Flash>
 {
   readonly #clock: SessionClock;

@@ -79,6 +79,12 @@ export interface SessionStore {
 /** A map of keys to value types, as used for `Data` and `Flash`. */
 export type SessionShape = Record<string, unknown>;
 
+/**
+ * The `Flash` shape when none is given: open when `Data` is untyped, none at
+ * all when `Data` names its keys — so a typo in `get('…')` is a compile error.
+ */
+export type DefaultFlash<Data extends SessionShape> = string extends keyof Data ? SessionShape : Record<never, never>;
+
 /** Keys of `T` whose values are numbers (what `increment` accepts). */
 export type NumericKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T] & string;
 
@@ -87,7 +93,7 @@ export type NumericKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends numbe
  * first use; writes are synchronous and recorded as a patch that the manager
  * applies when it commits the response.
  */
-export interface Session<Data extends SessionShape = SessionShape, Flash extends SessionShape = SessionShape> {
+export interface Session<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>> {
   /**
    * The session id once known: after the first read, or right away for a
    * session this request creates. `undefined` before that — and never the

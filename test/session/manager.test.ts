@@ -85,8 +85,13 @@ describe('createSessionManager', () => {
     } finally {
       imports.mockRestore();
     }
-    const broken = createSessionManager<{}, {}, Env>({ secrets: (env) => env.SECRET });
-    expect(() => broken.load(new Request('https://a.example/'), { SECRET: 'short' })).toThrow(/option secrets.*32 bytes/);
+    // A misconfigured secret fails the requests that use the session, and only those.
+    const broken = createSessionManager<{ x?: number }, {}, Env>({ secrets: (env) => env.SECRET });
+    const untouched = broken.load(new Request('https://a.example/'), { SECRET: 'short' });
+    expect((await broken.commit(untouched, new Response('static'))).status).toBe(200);
+    const used = broken.load(new Request('https://a.example/'), { SECRET: 'short' });
+    used.set('x', 1);
+    await expect(broken.commit(used, new Response())).rejects.toThrow(/option secrets.*32 bytes/);
   });
 
   it('a persistent cookie expires with the absolute timeout', async () => {
@@ -154,5 +159,12 @@ describe('createSessionManager', () => {
     // @ts-expect-error: only numeric keys can be incremented
     session.increment('name');
     session.increment('count');
+    // Without a Flash type, a typed Data leaves no room for typos.
+    const plain = createSessionManager<{ a?: string }>({ secrets: SECRET }).load(new Request('https://a.example/'));
+    expectTypeOf(plain.get('a')).toEqualTypeOf<Promise<string | undefined>>();
+    // @ts-expect-error: not a key of Data, and Flash declares none
+    void plain.get('typo');
+    // An untyped manager accepts any key.
+    void createSessionManager({ secrets: SECRET }).load(new Request('https://a.example/')).get('anything');
   });
 });
