@@ -92,6 +92,23 @@ export async function benchSession(): Promise<void> {
     targets(['hono-sessions CookieStore', '@hono/session (JWE cookie)']),
   );
 
+  // The engine alone, no HTTP objects built per request: what a request that
+  // reads and writes its session costs on top of the framework.
+  const returning = await (async () => {
+    const first = memory.manager.load(new Request('https://bench.example/'));
+    first.set('n', 0);
+    const cookie = (await memory.manager.commit(first, new Response())).headers.getSetCookie()[0]!.split(';')[0]!;
+    return new Request('https://bench.example/', { headers: { cookie } });
+  })();
+  const ready = new Response('ok');
+  await compare('engine only: load + get + set + commit, MemoryStore', {
+    'tessera (returning client)': async () => {
+      const session = memory.manager.load(returning);
+      session.set('n', ((await session.get('n')) ?? 0) + 1);
+      await memory.manager.commit(session, ready);
+    },
+  });
+
   // What an untouched session costs: load + commit around a ready response,
   // against just awaiting it (Request/Response construction is left out: it
   // costs the same with or without sessions and would drown the difference).

@@ -77,6 +77,15 @@ export async function sign(keyring: Keyring, name: string, value: string, option
 }
 
 /**
+ * The value of a signed text this keyring produced or verified before (and
+ * that has not expired), without any crypto and synchronously; `undefined`
+ * when it is not remembered — then call {@link verify}. For hot paths.
+ */
+export function verifyRemembered(keyring: Keyring, name: string, signed: string, now: number): string | undefined {
+  return keyringImpl(keyring, 'verifyRemembered').signedMemo.get(signed, name, now);
+}
+
+/**
  * Checks a signed value for the cookie `name`. Resolves to the value, or
  * `null` when it is malformed, tampered, expired, made for another cookie,
  * or signed by a key no longer in the ring. Never throws on untrusted input.

@@ -1,5 +1,5 @@
 /** Per-request state shared by the manager and the two backends. */
-import { appendSetCookie, serializeDeletion } from '../cookie/headers.ts';
+import { serializeDeletion } from '../cookie/headers.ts';
 import { MAX_COOKIE_AGE_SECONDS, serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StoreKeys } from './id.ts';
@@ -51,12 +51,15 @@ export function attributesFor(context: RequestContext, createdAt: number): Cooki
   return { ...attributes, maxAge: Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, remaining)) };
 }
 
-/** Appends a Set-Cookie for `name`=`value`. */
-export function writeCookie(headers: Headers, name: string, value: string, attributes: CookieOptions): void {
-  appendSetCookie(headers, serializeCookie(name, value, attributes));
+/** Set-Cookie lines a commit produces, applied to the response at the end. */
+export type SetCookieLines = string[];
+
+/** Adds a Set-Cookie for `name`=`value`. */
+export function writeCookie(lines: SetCookieLines, name: string, value: string, attributes: CookieOptions): void {
+  lines.push(serializeCookie(name, value, attributes));
 }
 
-/** Appends the deletion of cookie `name`, repeating its Path/Domain/Secure. */
-export function clearCookie(headers: Headers, name: string, attributes: CookieOptions): void {
-  appendSetCookie(headers, serializeDeletion(name, attributes));
+/** Adds the deletion of cookie `name`, repeating its Path/Domain/Secure. */
+export function clearCookie(lines: SetCookieLines, name: string, attributes: CookieOptions): void {
+  lines.push(serializeDeletion(name, attributes));
 }

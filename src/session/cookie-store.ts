@@ -7,7 +7,7 @@
 import { parseCookies, type Cookies } from '../cookie/parse.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { seal, unseal } from '../crypto/seal.ts';
-import { attributesFor, clearCookie, writeCookie, type RequestContext } from './context.ts';
+import { attributesFor, clearCookie, writeCookie, type RequestContext, type SetCookieLines } from './context.ts';
 import { isSessionId } from './id.ts';
 import { applyPatch } from './record.ts';
 import type { CommittableSession, LoadedSession } from './session.ts';
@@ -101,7 +101,7 @@ export class CookieSessionIO {
   }
 
   /** Writes the session's new state as cookies (and clears stale ones); true when the response must not be cached. */
-  async commit(session: CommittableSession, headers: Headers): Promise<boolean> {
+  async commit(session: CommittableSession, lines: SetCookieLines): Promise<boolean> {
     const plan = session.plan();
     let next: LoadedSession | null = null;
     const write = plan.write;
@@ -115,13 +115,13 @@ export class CookieSessionIO {
         next = { id: fresh.id, key: '', record: fresh.record };
       }
     }
-    if (next !== null) await this.#write(next, headers);
-    else if (plan.clearCookie || plan.remove.length > 0) this.#clearAll(headers, new Set());
+    if (next !== null) await this.#write(next, lines);
+    else if (plan.clearCookie || plan.remove.length > 0) this.#clearAll(lines, new Set());
     session.committed(next);
     return plan.noStore;
   }
 
-  async #write(session: LoadedSession, headers: Headers): Promise<void> {
+  async #write(session: LoadedSession, lines: SetCookieLines): Promise<void> {
     const context = this.#context;
     const { name } = context.cookie;
     const record = session.record;
@@ -129,27 +129,27 @@ export class CookieSessionIO {
     const attributes = attributesFor(context, record.createdAt);
     const written = new Set<string>();
     if (lineLength(name, sealed, attributes) <= MAX_LINE) {
-      writeCookie(headers, name, sealed, attributes);
+      writeCookie(lines, name, sealed, attributes);
       written.add(name);
     } else {
       const chunks = split(name, sealed, attributes, this.#store.maxChunks);
       chunks.forEach((part, i) => {
-        writeCookie(headers, chunkName(name, i), part, attributes);
+        writeCookie(lines, chunkName(name, i), part, attributes);
         written.add(chunkName(name, i));
       });
     }
-    this.#clearAll(headers, written);
+    this.#clearAll(lines, written);
   }
 
   /** Expires every session cookie the request carried except `keep`. */
-  #clearAll(headers: Headers, keep: Set<string>): void {
+  #clearAll(lines: SetCookieLines, keep: Set<string>): void {
     const { name, attributes } = this.#context.cookie;
     const incoming = this.#incoming();
     const prefix = `${name}.`;
     for (const cookie of Object.keys(incoming)) {
       if (keep.has(cookie)) continue;
       if (cookie === name || (cookie.startsWith(prefix) && /^\d+$/.test(cookie.slice(prefix.length)))) {
-        clearCookie(headers, cookie, attributes);
+        clearCookie(lines, cookie, attributes);
       }
     }
   }

@@ -32,6 +32,11 @@ export class StoreKeys {
     this.#capacity = capacity;
   }
 
+  /** The key for an id seen recently, without hashing. */
+  cached(id: string): string | undefined {
+    return this.#cache.get(id);
+  }
+
   async of(id: string): Promise<string> {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;

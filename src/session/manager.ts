@@ -3,16 +3,15 @@
  * onto the response. Works with any fetch-style handler.
  */
 import { appendSetCookie } from '../cookie/headers.ts';
-import type { Keyring } from '../crypto/keyring.ts';
-import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
-import { cookieSpecFor, isSecureRequest, type RequestContext } from './context.ts';
-import { CookieSessionIO, isCookieStore, type CookieStore } from './cookie-store.ts';
+import { cookieSpecFor } from './context.ts';
+import { isCookieStore } from './cookie-store.ts';
 import { StoreKeys } from './id.ts';
 import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
-import { commitToStore, loadFromStore } from './server-backend.ts';
-import { SessionImpl, type LoadedSession } from './session.ts';
-import type { DefaultFlash, Session, SessionShape, SessionStore } from './types.ts';
+import { RequestState, type ManagerShared } from './request-state.ts';
+import { commitToStore } from './server-backend.ts';
+import { SessionImpl } from './session.ts';
+import type { DefaultFlash, Session, SessionShape } from './types.ts';
 
 /** A fetch handler that also receives the request's session. */
 export type SessionHandler<Data extends SessionShape, Flash extends SessionShape, Env, Ctx> = (
@@ -36,12 +35,6 @@ export interface SessionManager<Data extends SessionShape, Flash extends Session
   handle<Ctx = unknown>(handler: SessionHandler<Data, Flash, Env, Ctx>): (request: Request, env: Env, ctx: Ctx) => Promise<Response>;
 }
 
-interface Internals {
-  manager: object;
-  context: RequestContext;
-  store: () => SessionStore | CookieStore;
-  cookies?: CookieSessionIO;
-}
 
 /**
  * Creates a session manager: ids signed in a `__Host-` cookie (HttpOnly,
@@ -57,57 +50,34 @@ export function createSessionManager<
   Env = unknown,
 >(options: SessionManagerOptions<Env>): SessionManager<Data, Flash, Env> {
   const resolved = resolveOptions(options, () => new MemoryStore());
-  const keys = new StoreKeys();
-  const idle = resolved.idleTimeout * 1000;
-  const absolute = resolved.absoluteTimeout * 1000;
-  const touch = resolved.touchInterval * 1000;
-  // The two cookie variants a request can pick, worked out once.
-  const secureCookie = cookieSpecFor('https:', resolved.cookie);
-  const plainCookie = cookieSpecFor('http:', resolved.cookie);
+  const shared: ManagerShared<Env> = {
+    owner: {},
+    options: resolved,
+    keys: new StoreKeys(),
+    // The two cookie variants a request can pick, worked out once.
+    secureCookie: cookieSpecFor('https:', resolved.cookie),
+    plainCookie: cookieSpecFor('http:', resolved.cookie),
+    idle: resolved.idleTimeout * 1000,
+    absolute: resolved.absoluteTimeout * 1000,
+    touch: resolved.touchInterval * 1000,
+  };
 
   function load(request: Request, env?: Env): Session<Data, Flash> {
-    const cookie = isSecureRequest(request.url) ? secureCookie : plainCookie;
-    let keyring: Keyring | undefined;
-    const context: RequestContext = {
-      request,
-      clock: { now: resolved.now(), idleTimeout: idle, absoluteTimeout: absolute, touchInterval: touch, userField: resolved.userField },
-      // Resolved on first use: a route that never touches its session never
-      // calls a `secrets` function (which may throw when misconfigured).
-      get keyring() {
-        return (keyring ??= resolved.keyring(env as Env));
-      },
-      keys,
-      cookie,
-      absoluteTimeout: absolute,
-    };
-    let store: SessionStore | CookieStore | undefined;
-    const storeOf = (): SessionStore | CookieStore =>
-      (store ??= typeof resolved.store === 'function' ? resolved.store(request, env as Env) : resolved.store);
-    const own: Internals = { manager, context, store: storeOf };
-    const header = cookieHeaderOf(request);
-    const hasCookie = header !== null && (getCookie(header, cookie.name) !== undefined || header.includes(cookie.firstChunk));
-    return new SessionImpl<Data, Flash>(
-      context.clock,
-      hasCookie,
-      (): Promise<LoadedSession | null> => {
-        const target = storeOf();
-        return isCookieStore(target) ? cookieIO(own, target).load() : loadFromStore(context, target);
-      },
-      own,
-    );
+    return new SessionImpl<Data, Flash>(new RequestState(shared, request, env as Env));
   }
 
   async function commit<T extends Response | Headers>(session: Session<Data, Flash>, target: T): Promise<T> {
-    const own = session instanceof SessionImpl ? (session.internals as Internals) : undefined;
-    if (own?.manager !== manager) throw new TypeError('commit: the session was not loaded by this manager');
+    const state = session instanceof SessionImpl ? session.source : undefined;
+    if (!(state instanceof RequestState) || state.shared !== shared) {
+      throw new TypeError('commit: the session was not loaded by this manager');
+    }
     const impl = session as SessionImpl<Data, Flash>;
     if (!impl.touched) return target;
-    const headers = new Headers();
-    const store = own.store();
+    const lines: string[] = [];
+    const store = state.store();
     const noStore = isCookieStore(store)
-      ? await cookieIO(own, store).commit(impl, headers)
-      : await commitToStore(own.context, store, impl, headers);
-    const lines = headers.getSetCookie();
+      ? await state.cookieIO(store).commit(impl, lines)
+      : await commitToStore(state, store, impl, lines);
     if (lines.length === 0 && !noStore) return target;
     return applyHeaders(target, lines, noStore);
   }
@@ -122,10 +92,6 @@ export function createSessionManager<
 
   const manager: SessionManager<Data, Flash, Env> = { load, commit, handle };
   return manager;
-}
-
-function cookieIO(own: Internals, store: CookieStore): CookieSessionIO {
-  return (own.cookies ??= new CookieSessionIO(own.context, store));
 }
 
 /** Adds Set-Cookie lines (and no-store) to a Response or Headers. */

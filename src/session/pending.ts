@@ -3,6 +3,7 @@
  * an atomic `update` can apply them without a read) and overlaid on the
  * stored record for reads within the same request.
  */
+import { put } from './record.ts';
 import type { SessionPatch, SessionRecord } from './types.ts';
 
 function addTo(value: unknown, by: number | undefined): unknown {
@@ -64,12 +65,19 @@ export class PendingWrites {
 
   /** The patch for these writes at the clock's time. */
   toPatch(base: Omit<SessionPatch, 'set' | 'unset' | 'increment' | 'flash' | 'consumed'>): SessionPatch {
-    const patch: SessionPatch = { ...base };
-    if (this.set.size > 0) patch.set = Object.fromEntries(this.set);
+    const patch: SessionPatch = { now: base.now, idleTimeout: base.idleTimeout, absoluteTimeout: base.absoluteTimeout, userField: base.userField };
+    if (this.set.size > 0) patch.set = toObject(this.set);
     if (this.unset.size > 0) patch.unset = [...this.unset];
-    if (this.increment.size > 0) patch.increment = Object.fromEntries(this.increment);
-    if (this.flash.size > 0) patch.flash = Object.fromEntries(this.flash);
+    if (this.increment.size > 0) patch.increment = toObject(this.increment);
+    if (this.flash.size > 0) patch.flash = toObject(this.flash);
     if (this.consumed.size > 0) patch.consumed = [...this.consumed];
     return patch;
   }
+}
+
+/** A plain object of a map's entries ("__proto__" included as an own key). */
+function toObject<V>(map: Map<string, V>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [key, value] of map) put(out, key, value);
+  return out;
 }

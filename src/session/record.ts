@@ -36,8 +36,9 @@ export function userIdOf(data: Record<string, unknown>, userField: string): stri
  * setter for that key; objects stay ordinary (not null-prototype) because
  * structured clone — Durable Object RPC — refuses null-prototype objects.
  */
-function put(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+export function put<V>(target: Record<string, V>, key: string, value: V): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 /**

@@ -5,8 +5,8 @@
  * most one Set-Cookie.
  */
 import { getCookie } from '../cookie/parse.ts';
-import { sign, verify } from '../crypto/sign.ts';
-import { attributesFor, clearCookie, writeCookie, type RequestContext } from './context.ts';
+import { sign, verify, verifyRemembered } from '../crypto/sign.ts';
+import { attributesFor, clearCookie, writeCookie, type RequestContext, type SetCookieLines } from './context.ts';
 import { isSessionId } from './id.ts';
 import { applyPatch } from './record.ts';
 import type { CommittableSession, LoadedSession } from './session.ts';
@@ -15,16 +15,35 @@ import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 /** Longest session cookie worth verifying: id (43) + trailer (< 80). */
 const MAX_COOKIE_LENGTH = 256;
 
+/** The request's session cookie, if it is short enough to be one of ours. */
+function cookieValue(context: RequestContext): string | undefined {
+  const raw = getCookie(context.request, context.cookie.name);
+  return raw !== undefined && raw.length <= MAX_COOKIE_LENGTH ? raw : undefined;
+}
+
 /** The verified session id the request's cookie carries, or null. No store call. */
 export async function verifiedId(context: RequestContext): Promise<string | null> {
-  const raw = getCookie(context.request, context.cookie.name);
-  if (raw === undefined || raw.length > MAX_COOKIE_LENGTH) return null;
+  const raw = cookieValue(context);
+  if (raw === undefined) return null;
   const id = await verify(context.keyring, context.cookie.name, raw, { now: context.clock.now });
   return isSessionId(id) ? id : null;
 }
 
-/** Loads the session behind the request's cookie; store errors propagate. */
-export async function loadFromStore(context: RequestContext, store: SessionStore): Promise<LoadedSession | null> {
+/**
+ * Loads the session behind the request's cookie; store errors propagate.
+ * A cookie seen before (its signature remembered, its key cached) goes
+ * straight to the store: the common case costs one store read and no crypto.
+ */
+export function loadFromStore(context: RequestContext, store: SessionStore): Promise<LoadedSession | null> {
+  const raw = cookieValue(context);
+  if (raw === undefined) return Promise.resolve(null);
+  const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.clock.now);
+  const key = remembered !== undefined && isSessionId(remembered) ? context.keys.cached(remembered) : undefined;
+  if (key !== undefined) return store.get(key).then((record) => (record ? { id: remembered!, key, record } : null));
+  return loadVerifying(context, store);
+}
+
+async function loadVerifying(context: RequestContext, store: SessionStore): Promise<LoadedSession | null> {
   const id = await verifiedId(context);
   if (id === null) return null;
   const key = await context.keys.of(id);
@@ -49,18 +68,15 @@ async function create(context: RequestContext, store: SessionStore, id: string, 
 
 /** Applies a patch to a session that was loaded in this request. */
 async function patchLoaded(store: SessionStore, target: LoadedSession, patch: SessionPatch, touchOnly: boolean): Promise<Outcome> {
+  // Atomic stores apply the patch themselves (to the record as it is now).
+  // The session keeps its loaded record: reads after commit are rare.
+  if (store.update) return (await store.update(target.key, patch)) ? { live: target } : { live: null, clear: true };
   const next = applyPatch(target.record, patch);
-  let stored: boolean;
-  if (store.update) stored = await store.update(target.key, patch);
-  else if (next !== null && touchOnly && store.touch) {
-    await store.touch(target.key, next, next.expiresAt);
-    stored = true;
-  } else if (next !== null) {
-    await store.set(target.key, next, next.expiresAt);
-    stored = true;
-  } else stored = false;
   // Gone meanwhile (logged out or revoked elsewhere): never resurrect it.
-  return stored && next !== null ? { live: { ...target, record: next } } : { live: null, clear: true };
+  if (next === null) return { live: null, clear: true };
+  if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
+  else await store.set(target.key, next, next.expiresAt);
+  return { live: { ...target, record: next } };
 }
 
 /** Applies a patch from a request that wrote without reading. */
@@ -85,17 +101,18 @@ async function patchBlind(context: RequestContext, store: SessionStore, session:
 }
 
 /**
- * Carries out the session's commit plan against `store` and `headers`.
- * Resolves to whether the response must not be cached (logout).
+ * Carries out the session's commit plan against `store`, adding at most one
+ * Set-Cookie to `lines`. Resolves to whether the response must not be cached
+ * (logout).
  */
 export async function commitToStore(
   context: RequestContext,
   store: SessionStore,
   session: CommittableSession,
-  headers: Headers,
+  lines: SetCookieLines,
 ): Promise<boolean> {
   const plan = session.plan();
-  await Promise.all(plan.remove.map((removed) => store.delete(removed.key)));
+  if (plan.remove.length > 0) await Promise.all(plan.remove.map((removed) => store.delete(removed.key)));
   let outcome: Outcome = { live: null, clear: plan.clearCookie };
   const write = plan.write;
   if (write?.kind === 'create') outcome = await create(context, store, write.id, write.record);
@@ -109,9 +126,9 @@ export async function commitToStore(
     const createdAt = outcome.live.record.createdAt;
     // The signed id expires with the session's absolute lifetime.
     const value = await sign(context.keyring, name, outcome.newId, { expires: new Date(createdAt + context.absoluteTimeout) });
-    writeCookie(headers, name, value, attributesFor(context, createdAt));
-  } else if (outcome.clear && context.request.headers.has('cookie')) {
-    clearCookie(headers, name, context.cookie.attributes);
+    writeCookie(lines, name, value, attributesFor(context, createdAt));
+  } else if (outcome.clear && getCookie(context.request, name) !== undefined) {
+    clearCookie(lines, name, context.cookie.attributes);
   }
   session.committed(outcome.live);
   return plan.noStore;

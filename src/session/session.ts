@@ -44,6 +44,18 @@ export interface CommitPlan {
   noStore: boolean;
 }
 
+/**
+ * What a session needs from its request. Implementations compute each part
+ * on first use, so a session nobody touches costs nothing.
+ */
+export interface SessionSource {
+  readonly clock: SessionClock;
+  /** The request carries this manager's session cookie. */
+  readonly hasCookie: boolean;
+  /** Verifies the cookie and reads the store; errors propagate. */
+  load(): Promise<LoadedSession | null>;
+}
+
 /** The part of a session that backends use when committing. */
 export type CommittableSession = Pick<SessionImpl, 'plan' | 'startOver' | 'committed'>;
 
@@ -58,9 +70,8 @@ function isJsonable(value: unknown): boolean {
 export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>>
   implements Session<Data, Flash>
 {
-  readonly #clock: SessionClock;
-  readonly #load: () => Promise<LoadedSession | null>;
-  readonly #hasCookie: boolean;
+  /** The request this session belongs to (and whatever the manager keeps for it). */
+  readonly source: SessionSource;
 
   #resolved = false;
   #loading: Promise<void> | undefined;
@@ -80,14 +91,8 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   /** Writes, allocated on the first one (untouched sessions cost nothing). */
   #writes: PendingWrites | undefined;
 
-  /** @internal Whatever the manager keeps for this request. */
-  readonly internals: unknown;
-
-  constructor(clock: SessionClock, hasCookie: boolean, load: () => Promise<LoadedSession | null>, internals: unknown) {
-    this.#clock = clock;
-    this.#hasCookie = hasCookie;
-    this.#load = load;
-    this.internals = internals;
+  constructor(source: SessionSource) {
+    this.source = source;
   }
 
   get id(): string | undefined {
@@ -99,12 +104,12 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   get isNew(): boolean {
-    return !this.#hasCookie || this.#sawInvalidCookie;
+    return !this.source.hasCookie || this.#sawInvalidCookie;
   }
 
   /** No cookie came in, or the session was destroyed: nothing to look up. */
   #startsFresh(): boolean {
-    return !this.#hasCookie || this.#destroyed;
+    return !this.source.hasCookie || this.#destroyed;
   }
 
   /** Loads the stored record once; store errors reject every read, and commit. */
@@ -115,9 +120,9 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
       this.#resolved = true;
       return;
     }
-    this.#loading ??= this.#load().then(
+    this.#loading ??= this.source.load().then(
       (loaded) => {
-        const clock = this.#clock;
+        const clock = this.source.clock;
         if (loaded !== null && !isLive(loaded.record, clock.now, clock.idleTimeout, clock.absoluteTimeout)) {
           this.#remove.push(loaded);
           loaded = null;
@@ -183,7 +188,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
 
   async regenerate(): Promise<void> {
     await this.#resolve();
-    const clock = this.#clock;
+    const clock = this.source.clock;
     const old = this.#record();
     // Keep the data, start a new lifetime under a new id (OWASP: renew the
     // session id after any privilege level change).
@@ -195,7 +200,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   async destroy(): Promise<void> {
-    if (this.#hasCookie && !this.#destroyed && this.#current === null && !this.#resolved) {
+    if (this.source.hasCookie && !this.#destroyed && this.#current === null && !this.#resolved) {
       // Find out which record to delete; errors propagate.
       await this.#resolve();
     }
@@ -219,7 +224,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   #patch(): SessionPatch {
-    const { now, idleTimeout, absoluteTimeout, userField } = this.#clock;
+    const { now, idleTimeout, absoluteTimeout, userField } = this.source.clock;
     const base = { now, idleTimeout, absoluteTimeout, userField };
     return this.#writes ? this.#writes.toPatch(base) : base;
   }
@@ -229,7 +234,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
    * could not be loaded and the request still tried to write.
    */
   plan(): CommitPlan {
-    const clock = this.#clock;
+    const clock = this.source.clock;
     const plan: CommitPlan = { remove: [...this.#remove], write: undefined, clearCookie: false, noStore: this.#destroyed };
     if (this.#failure) {
       if (this.#hasWrites() || this.#regenerated) throw this.#failure.error;
@@ -249,7 +254,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
       // patch in place with an atomic update, without a read).
       plan.write = { kind: 'patch', target: undefined, patch: this.#patch(), touchOnly: false };
     }
-    if (plan.write === undefined && (this.#destroyed || this.#sawInvalidCookie) && this.#hasCookie) plan.clearCookie = true;
+    if (plan.write === undefined && (this.#destroyed || this.#sawInvalidCookie) && this.source.hasCookie) plan.clearCookie = true;
     return plan;
   }
 
@@ -258,7 +263,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
    * writes go to a new session with a new id (never the client's).
    */
   startOver(): { id: string; record: SessionRecord } {
-    const clock = this.#clock;
+    const clock = this.source.clock;
     this.#sawInvalidCookie = true;
     this.#resolved = true;
     const id = (this.#newId ??= newSessionId());
