@@ -56,8 +56,26 @@ const HOST = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{
 const SECURE_PREFIX = /^__secure-/i;
 const HOST_PREFIX = /^__host-/i;
 
-const SAME_SITE: Record<string, string> = { strict: 'Strict', lax: 'Lax', none: 'None' };
-const PRIORITY: Record<string, string> = { low: 'Low', medium: 'Medium', high: 'High' };
+const SAME_SITE = new Map(['Strict', 'Lax', 'None'].flatMap((v) => [[v, v], [v.toLowerCase(), v]] as const));
+const PRIORITY = new Map(['Low', 'Medium', 'High'].flatMap((v) => [[v, v], [v.toLowerCase(), v]] as const));
+
+/**
+ * Strings that already passed a check. An app sets a handful of names,
+ * domains and paths over and over; a bounded set skips the regexes for them.
+ */
+class Checked {
+  readonly #seen = new Set<string>();
+  has(value: string): boolean {
+    return this.#seen.has(value);
+  }
+  add(value: string): void {
+    if (this.#seen.size >= 256) this.#seen.clear();
+    this.#seen.add(value);
+  }
+}
+const checkedNames = new Checked();
+const checkedDomains = new Checked();
+const checkedPaths = new Checked();
 
 function fail(message: string): never {
   throw new TypeError(`serializeCookie: ${message}`);
@@ -82,9 +100,10 @@ function attributeValue(option: string, value: unknown): string {
   return value;
 }
 
-function enumValue(option: string, value: unknown, table: Record<string, string>): string {
-  const canonical = typeof value === 'string' ? table[value.toLowerCase()] : undefined;
-  if (canonical === undefined) fail(`option ${option} must be one of ${Object.values(table).join(', ')}`);
+/** The canonical spelling of an enumerated attribute value, matched case-insensitively. */
+function enumValue(option: string, value: unknown, table: Map<string, string>): string {
+  const canonical = typeof value === 'string' ? (table.get(value) ?? table.get(value.toLowerCase())) : undefined;
+  if (canonical === undefined) fail(`option ${option} must be one of ${[...new Set(table.values())].join(', ')}`);
   return canonical;
 }
 
@@ -101,16 +120,19 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     else if (options.prefix === 'secure') name = `__Secure-${name}`;
     else fail('option prefix must be "secure" or "host"');
   }
-  if (typeof name !== 'string' || !TOKEN.test(name)) {
+  if (typeof name !== 'string' || !(checkedNames.has(name) || TOKEN.test(name))) {
     fail(`name must be an RFC 9110 token: ${JSON.stringify(name)}`);
   }
+  checkedNames.add(name);
   if (typeof value !== 'string') fail('value must be a string');
   const encoded = encodeCookieValue(value);
   if (name.length + encoded.length > MAX_NAME_VALUE_BYTES) {
     fail(`name and value are longer than ${MAX_NAME_VALUE_BYTES} bytes`);
   }
 
-  const isHost = HOST_PREFIX.test(name);
+  // Both prefixes start with "__": skip the regexes for every other name.
+  const underscored = name.charCodeAt(0) === 0x5f && name.charCodeAt(1) === 0x5f;
+  const isHost = underscored && HOST_PREFIX.test(name);
   // A prefix option implies its attributes; an explicit contrary option throws below.
   const secure = options.secure ?? (options.prefix !== undefined ? true : false);
   const path = options.path ?? (isHost ? '/' : undefined);
@@ -124,13 +146,20 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     out += `; Max-Age=${maxAge}`;
   }
   if (options.domain !== undefined) {
-    const domain = attributeValue('domain', options.domain);
-    if (!HOST.test(domain) || domain.length > 255) fail(`option domain is not a valid host: ${JSON.stringify(domain)}`);
+    const domain = options.domain;
+    if (!checkedDomains.has(domain)) {
+      attributeValue('domain', domain);
+      if (!HOST.test(domain) || domain.length > 255) fail(`option domain is not a valid host: ${JSON.stringify(domain)}`);
+      checkedDomains.add(domain);
+    }
     out += `; Domain=${domain}`;
   }
   if (path !== undefined) {
-    attributeValue('path', path);
-    if (path.charCodeAt(0) !== 0x2f) fail(`option path must start with "/": ${JSON.stringify(path)}`);
+    if (!checkedPaths.has(path)) {
+      attributeValue('path', path);
+      if (path.charCodeAt(0) !== 0x2f) fail(`option path must start with "/": ${JSON.stringify(path)}`);
+      checkedPaths.add(path);
+    }
     out += `; Path=${path}`;
   }
   if (options.expires !== undefined) {
@@ -156,7 +185,7 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   if (options.priority !== undefined) out += `; Priority=${enumValue('priority', options.priority, PRIORITY)}`;
 
   // RFC 6265bis §4.1.3 cookie prefixes.
-  if ((isHost || SECURE_PREFIX.test(name)) && !secure) {
+  if (underscored && (isHost || SECURE_PREFIX.test(name)) && !secure) {
     fail(`a ${isHost ? '__Host-' : '__Secure-'} cookie requires secure: true`);
   }
   if (isHost) {

@@ -70,6 +70,21 @@ describe('serializeCookie', () => {
     expect(serializeCookie('a', '"q"')).toBe('a=%22q%22');
   });
 
+  it('rejects Object.prototype names as enumerated values', () => {
+    for (const bad of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(() => serializeCookie('a', 'v', { sameSite: bad as 'Lax', secure: true })).toThrow(/option sameSite must be one of Strict, Lax, None/);
+      expect(() => serializeCookie('a', 'v', { priority: bad as 'Low' })).toThrow(/option priority/);
+    }
+  });
+
+  it('remembers valid names, domains and paths without accepting bad ones later', () => {
+    for (let i = 0; i < 300; i++) serializeCookie(`n${i}`, 'v', { domain: `d${i}.example`, path: `/p${i}` });
+    expect(() => serializeCookie('a b', 'v')).toThrow(/name/);
+    expect(() => serializeCookie('a', 'v', { domain: 'a b' })).toThrow(/option domain/);
+    expect(() => serializeCookie('a', 'v', { path: 'x' })).toThrow(/option path/);
+    expect(serializeCookie('n1', 'v', { domain: 'd1.example', path: '/p1' })).toBe('n1=v; Domain=d1.example; Path=/p1');
+  });
+
   it('rejects lone surrogates with a TypeError', () => {
     expect(() => serializeCookie('a', '\ud800')).toThrow(TypeError);
   });
