@@ -1,14 +1,13 @@
 /**
  * Session engine: a request that reads a counter and writes it back, through
- * Tessera and through the peers' Hono middlewares, each driven by a client
- * that returns its cookies like a browser.
+ * Tessera (`sessions.handle`, and the `tessera/hono` middleware) and through
+ * the peers' Hono middlewares — the same apps `npm run bench:http` serves —
+ * each driven in process by a client that returns its cookies like a browser.
  */
-import { useSession } from '@hono/session';
-import { Hono, type MiddlewareHandler } from 'hono';
-import { CookieStore as HSCookieStore, MemoryStore as HSMemoryStore, sessionMiddleware, type Session as HSSession } from 'hono-sessions';
-import { CookieStore, createSessionManager, MemoryStore, type Session } from '../src/index.ts';
+import { CookieStore, createSessionManager, MemoryStore } from '../src/index.ts';
 import { browserClient } from './client.ts';
 import { compare } from './harness.ts';
+import { candidates } from './http/apps.ts';
 
 const SECRET = 'a-benchmark-secret-of-at-least-32-bytes!!';
 type Data = { n?: number };
@@ -22,51 +21,6 @@ function tessera(store: MemoryStore | CookieStore) {
   return { manager, counter: (r: Request) => counter(r, undefined, undefined) };
 }
 
-/** The same Tessera session, mounted in Hono by hand (the middleware comes with tessera/hono). */
-function tesseraInHono(store: MemoryStore | CookieStore) {
-  const { manager } = tessera(store);
-  const app = new Hono<{ Variables: { session: Session<Data> } }>();
-  const middleware: MiddlewareHandler<{ Variables: { session: Session<Data> } }> = async (c, next) => {
-    const session = manager.load(c.req.raw);
-    c.set('session', session);
-    await next();
-    c.res = await manager.commit(session, c.res);
-  };
-  app.use(middleware);
-  app.get('/', async (c) => {
-    const session = c.get('session');
-    session.set('n', ((await session.get('n')) ?? 0) + 1);
-    return c.text('ok');
-  });
-  return (request: Request) => app.request(request);
-}
-
-function honoSessions(store: HSMemoryStore | HSCookieStore) {
-  const app = new Hono<{ Variables: { session: HSSession<Data>; session_key_rotation: boolean } }>();
-  app.use(
-    '*',
-    sessionMiddleware({ store, encryptionKey: SECRET, expireAfterSeconds: 900, cookieOptions: { sameSite: 'Lax', path: '/', httpOnly: true } }),
-  );
-  app.get('/', (c) => {
-    const session = c.get('session');
-    session.set('n', (session.get('n') ?? 0) + 1);
-    return c.text('ok');
-  });
-  return (request: Request) => app.request(request);
-}
-
-function honoSession() {
-  const app = new Hono();
-  app.use(useSession<Data>({ secret: 'a'.repeat(64), duration: { absolute: 3600 } }) as MiddlewareHandler);
-  app.get('/', async (c) => {
-    const session = (c.var as { session: { get(): Promise<Data | null>; update(d: Data): Promise<void> } }).session;
-    const data = await session.get();
-    await session.update({ n: (data?.n ?? 0) + 1 });
-    return c.text('ok');
-  });
-  return (request: Request) => app.request(request);
-}
-
 export async function benchSession(): Promise<void> {
   const memory = tessera(new MemoryStore());
   const cookie = tessera(new CookieStore());
@@ -76,8 +30,8 @@ export async function benchSession(): Promise<void> {
     'session request (read + write a counter), memory store',
     {
       'tessera MemoryStore (handle)': browserClient(memory.counter),
-      'tessera MemoryStore (in Hono)': browserClient(tesseraInHono(new MemoryStore())),
-      'hono-sessions MemoryStore + encryption': browserClient(honoSessions(new HSMemoryStore())),
+      'tessera MemoryStore (tessera/hono)': browserClient(candidates['Tessera MemoryStore']!()),
+      'hono-sessions MemoryStore + encryption': browserClient(candidates['hono-sessions MemoryStore + encryption']!()),
     },
     targets(['hono-sessions MemoryStore + encryption']),
   );
@@ -85,9 +39,9 @@ export async function benchSession(): Promise<void> {
     'session request (read + write a counter), cookie store',
     {
       'tessera CookieStore (handle)': browserClient(cookie.counter),
-      'tessera CookieStore (in Hono)': browserClient(tesseraInHono(new CookieStore())),
-      'hono-sessions CookieStore': browserClient(honoSessions(new HSCookieStore())),
-      '@hono/session (JWE cookie)': browserClient(honoSession()),
+      'tessera CookieStore (tessera/hono)': browserClient(candidates['Tessera CookieStore']!()),
+      'hono-sessions CookieStore': browserClient(candidates['hono-sessions CookieStore']!()),
+      '@hono/session (JWE cookie)': browserClient(candidates['@hono/session (JWE cookie)']!()),
     },
     targets(['hono-sessions CookieStore', '@hono/session (JWE cookie)']),
   );

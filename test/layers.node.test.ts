@@ -1,0 +1,53 @@
+/**
+ * DESIGN.md "Layers": cookie → crypto → session → stores → hono, each
+ * importing only from the layers before it. `src/hono/` is the only code that
+ * imports `hono` (an optional peer), so `tessera` and its store entries never
+ * pull it in; `src/index.ts` re-exports layers 1–3 only.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const src = fileURLToPath(new URL('../src/', import.meta.url));
+const ORDER = ['cookie', 'crypto', 'session', 'testing', 'stores', 'hono'];
+// `testing` sits beside `stores`: it only knows the session layer's store contract.
+const RANK: Record<string, number> = { cookie: 0, crypto: 1, session: 2, testing: 3, stores: 3, hono: 4 };
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+const relativeImports = (text: string) => [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+const importsHono = /\bfrom\s+['"]hono(?:\/[^'"]*)?['"]|\bimport\(\s*['"]hono(?:\/[^'"]*)?['"]\s*\)/;
+
+describe('layers', () => {
+  const files = sources(src).map((file) => ({ path: relative(src, file).split('\\').join('/'), text: readFileSync(file, 'utf8') }));
+
+  it('every layer imports only from itself and the layers before it', () => {
+    const offenders: string[] = [];
+    for (const { path, text } of files) {
+      const layer = path.split('/')[0]!;
+      if (!(layer in RANK)) continue;
+      for (const specifier of relativeImports(text)) {
+        const target = relative(src, join(src, path, '..', specifier)).split('\\').join('/').split('/')[0]!;
+        if (target in RANK && target !== layer && RANK[target]! >= RANK[layer]!) offenders.push(`${path} → ${specifier}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+    expect(ORDER.every((layer) => files.some((f) => f.path.startsWith(`${layer}/`)))).toBe(true);
+  });
+
+  it('only src/hono imports hono', () => {
+    const offenders = files.filter(({ path, text }) => !path.startsWith('hono/') && importsHono.test(text)).map((f) => f.path);
+    expect(offenders).toEqual([]);
+    expect(files.some(({ path, text }) => path.startsWith('hono/') && importsHono.test(text))).toBe(true);
+  });
+
+  it('the root entry re-exports the cookie, crypto and session layers only', () => {
+    const index = files.find((f) => f.path === 'index.ts')!;
+    expect(relativeImports(index.text).sort()).toEqual(['./cookie/index.ts', './crypto/index.ts', './session/index.ts']);
+  });
+});
