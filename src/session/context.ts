@@ -22,7 +22,6 @@ export interface RequestContext {
   keyring: Keyring;
   keys: StoreKeys;
   cookie: CookieSpec;
-  absoluteTimeout: number;
 }
 
 // Browsers treat https and loopback origins as secure contexts, so Secure and
@@ -47,7 +46,7 @@ export function attributesFor(context: RequestContext, createdAt: number): Cooki
   // A persistent cookie lives as long as the session may. Max-Age (relative)
   // rather than Expires, so a client's wrong clock does not matter; browsers
   // cap it at 400 days anyway (RFC 6265bis §5.6.2).
-  const remaining = Math.ceil((createdAt + context.absoluteTimeout - context.clock.now) / 1000);
+  const remaining = Math.ceil((createdAt + context.clock.absoluteTimeout - context.clock.now) / 1000);
   return { ...attributes, maxAge: Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, remaining)) };
 }
 

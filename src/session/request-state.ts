@@ -63,10 +63,6 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.shared.keys;
   }
 
-  get absoluteTimeout(): number {
-    return this.shared.absolute;
-  }
-
   get hasCookie(): boolean {
     if (this.#hasCookie === undefined) {
       const header = cookieHeaderOf(this.request);

@@ -125,7 +125,7 @@ export async function commitToStore(
   if (outcome.newId !== undefined && outcome.live !== null) {
     const createdAt = outcome.live.record.createdAt;
     // The signed id expires with the session's absolute lifetime.
-    const value = await sign(context.keyring, name, outcome.newId, { expires: new Date(createdAt + context.absoluteTimeout) });
+    const value = await sign(context.keyring, name, outcome.newId, { expires: new Date(createdAt + context.clock.absoluteTimeout) });
     writeCookie(lines, name, value, attributesFor(context, createdAt));
   } else if (outcome.clear && getCookie(context.request, name) !== undefined) {
     clearCookie(lines, name, context.cookie.attributes);
