@@ -39,12 +39,25 @@ export function readUint48(source: Uint8Array, offset: number): number {
   return high * 0x1_0000_0000 + low;
 }
 
-/** Writes a 32-bit big-endian length. */
-export function writeUint32(target: Uint8Array, offset: number, value: number): void {
-  target[offset] = value >>> 24;
-  target[offset + 1] = (value >>> 16) & 255;
-  target[offset + 2] = (value >>> 8) & 255;
-  target[offset + 3] = value & 255;
+/** `parts` one after another; a number stands for its 32-bit big-endian encoding (a length prefix). */
+export function concatBytes(...parts: (Uint8Array | number)[]): Bytes {
+  let length = 0;
+  for (const part of parts) length += typeof part === 'number' ? 4 : part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    if (typeof part === 'number') {
+      out[at] = part >>> 24;
+      out[at + 1] = (part >>> 16) & 255;
+      out[at + 2] = (part >>> 8) & 255;
+      out[at + 3] = part & 255;
+      at += 4;
+    } else {
+      out.set(part, at);
+      at += part.length;
+    }
+  }
+  return out;
 }
 
 /** Seconds since the epoch for a Date, as stored in the formats. */

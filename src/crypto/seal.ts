@@ -10,7 +10,7 @@
  * key id travels in clear so unsealing picks the key without trial decryption.
  */
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
-import { expirySeconds, fromUtf8, isWellFormedText, readUint48, utf8, writeUint32, writeUint48, type Bytes } from './bytes.ts';
+import { concatBytes, expirySeconds, fromUtf8, isWellFormedText, readUint48, utf8, writeUint48, type Bytes } from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
 import type { SignOptions, VerifyOptions } from './sign.ts';
 
@@ -29,15 +29,7 @@ const DOMAIN = utf8('tessera/sealed/v1\u0000');
 
 function additionalData(version: number, idBytes: Uint8Array, name: string): Bytes {
   const nameBytes = utf8(name);
-  const out = new Uint8Array(DOMAIN.length + 2 + idBytes.length + 4 + nameBytes.length);
-  out.set(DOMAIN);
-  let at = DOMAIN.length;
-  out[at++] = version;
-  out[at++] = idBytes.length;
-  out.set(idBytes, at);
-  writeUint32(out, (at += idBytes.length), nameBytes.length);
-  out.set(nameBytes, at + 4);
-  return out;
+  return concatBytes(DOMAIN, Uint8Array.of(version, idBytes.length), idBytes, nameBytes.length, nameBytes);
 }
 
 /**

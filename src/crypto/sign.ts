@@ -8,7 +8,7 @@
  * expiry. Parsing splits at the last `.`; any deviation fails.
  */
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
-import { expirySeconds, isWellFormedText, readUint48, utf8, writeUint32, writeUint48, type Bytes } from './bytes.ts';
+import { concatBytes, expirySeconds, isWellFormedText, readUint48, utf8, writeUint48, type Bytes } from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
 
 /** Options for {@link sign}. */
@@ -33,15 +33,7 @@ const DOMAIN = utf8('tessera/signed/v1\u0000');
 /** Bytes the MAC is computed over: domain ‖ trailer header ‖ len(name) ‖ name ‖ value. */
 function macInput(header: Uint8Array, name: string, value: string): Bytes {
   const nameBytes = utf8(name);
-  const valueBytes = utf8(value);
-  const out = new Uint8Array(DOMAIN.length + header.length + 4 + nameBytes.length + valueBytes.length);
-  let at = 0;
-  out.set(DOMAIN, at);
-  out.set(header, (at += DOMAIN.length));
-  writeUint32(out, (at += header.length), nameBytes.length);
-  out.set(nameBytes, (at += 4));
-  out.set(valueBytes, at + nameBytes.length);
-  return out;
+  return concatBytes(DOMAIN, header, nameBytes.length, nameBytes, utf8(value));
 }
 
 function trailerHeader(key: DerivedKey, expiry: number | undefined): Uint8Array {
