@@ -71,14 +71,3 @@ export function applyPatch(record: SessionRecord | null | undefined, patch: Sess
   if (userId !== undefined) next.userId = userId;
   return next;
 }
-
-/** True when a patch changes data or flash (not just timestamps). */
-export function patchChangesData(patch: SessionPatch): boolean {
-  return (
-    (patch.set !== undefined && Object.keys(patch.set).length > 0) ||
-    (patch.unset !== undefined && patch.unset.length > 0) ||
-    (patch.increment !== undefined && Object.keys(patch.increment).length > 0) ||
-    (patch.flash !== undefined && Object.keys(patch.flash).length > 0) ||
-    (patch.consumed !== undefined && patch.consumed.length > 0)
-  );
-}

@@ -22,7 +22,7 @@ function cookieValue(context: RequestContext): string | undefined {
 }
 
 /** The verified session id the request's cookie carries, or null. No store call. */
-export async function verifiedId(context: RequestContext): Promise<string | null> {
+async function verifiedId(context: RequestContext): Promise<string | null> {
   const raw = cookieValue(context);
   if (raw === undefined) return null;
   const id = await verify(context.keyring, context.cookie.name, raw, { now: context.clock.now });

@@ -75,6 +75,15 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
   const checks: ConformanceCheck[] = [];
   const check = (name: string, run: (store: SessionStore) => Promise<void>) =>
     checks.push({ name, run: async () => run(await factory()) });
+  /** A check of optional methods: it passes at once for a store without them. */
+  const checkIf = <M extends keyof SessionStore>(
+    methods: M[],
+    name: string,
+    run: (store: SessionStore & Required<Pick<SessionStore, M>>) => Promise<void>,
+  ) =>
+    check(name, async (store) => {
+      if (methods.every((method) => typeof store[method] === 'function')) await run(store as SessionStore & Required<Pick<SessionStore, M>>);
+    });
 
   check('get of an unknown key is null', async (store) => {
     same(await store.get(freshKey()), null, 'get(unknown)');
@@ -146,8 +155,7 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
       assert(read === null || read.expiresAt <= now(), 'get after expiry returned a live record');
     });
 
-    check('listByUser (if implemented) leaves out expired sessions', async (store) => {
-      if (!store.listByUser) return;
+    checkIf(['listByUser'], 'listByUser (if implemented) leaves out expired sessions', async (store) => {
       const user = `user-${freshKey()}`;
       const [short, long] = [freshKey(), freshKey()];
       await store.set(short, { ...record({}, user), expiresAt: now() + 1000 }, now() + 1000);
@@ -157,101 +165,76 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
     });
   }
 
-  checks.push({
-    name: 'touch (if implemented) moves timestamps, keeps data',
-    run: async () => {
-      const store = await factory();
-      if (!store.touch) return;
-      const key = freshKey();
-      const value = record({ v: 1 });
-      await store.set(key, value, value.expiresAt);
-      const later = { ...value, lastSeenAt: value.lastSeenAt + 5000, expiresAt: value.expiresAt + 5000 };
-      await store.touch(key, later, later.expiresAt);
-      const read = await store.get(key);
-      same(read?.data, { v: 1 }, 'data after touch');
-      assert(read!.expiresAt >= value.expiresAt, 'touch must not shorten expiry');
-      const unknown = freshKey();
-      await store.touch(unknown, later, later.expiresAt);
-      same(await store.get(unknown), null, 'touch of an unknown key must not create it');
-    },
+  checkIf(['touch'], 'touch (if implemented) moves timestamps, keeps data', async (store) => {
+    const key = freshKey();
+    const value = record({ v: 1 });
+    await store.set(key, value, value.expiresAt);
+    const later = { ...value, lastSeenAt: value.lastSeenAt + 5000, expiresAt: value.expiresAt + 5000 };
+    await store.touch(key, later, later.expiresAt);
+    const read = await store.get(key);
+    same(read?.data, { v: 1 }, 'data after touch');
+    assert(read!.expiresAt >= value.expiresAt, 'touch must not shorten expiry');
+    const unknown = freshKey();
+    await store.touch(unknown, later, later.expiresAt);
+    same(await store.get(unknown), null, 'touch of an unknown key must not create it');
   });
 
-  checks.push({
-    name: 'update (if implemented) applies patches and refuses missing or expired records',
-    run: async () => {
-      const store = await factory();
-      if (!store.update) return;
-      const key = freshKey();
-      assert((await store.update(key, patch({ set: { a: 1 } }))) === false, 'update of a missing key must return false');
-      same(await store.get(key), null, 'update of a missing key must not create it');
-      const value = record({ keep: true, drop: 1 });
-      await store.set(key, value, value.expiresAt);
-      assert(await store.update(key, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } })), 'update must return true');
-      const expected = applyPatch(value, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } }))!;
-      same((await store.get(key))?.data, expected.data, 'data after update');
-      same((await store.get(key))?.flash, { f: 'x' }, 'flash after update');
-      assert((await store.update(key, patch({ now: now() + 2 * HOUR, set: { late: true } }))) === false, 'update of an expired record must return false');
-    },
+  checkIf(['update'], 'update (if implemented) applies patches and refuses missing or expired records', async (store) => {
+    const key = freshKey();
+    assert((await store.update(key, patch({ set: { a: 1 } }))) === false, 'update of a missing key must return false');
+    same(await store.get(key), null, 'update of a missing key must not create it');
+    const value = record({ keep: true, drop: 1 });
+    await store.set(key, value, value.expiresAt);
+    assert(await store.update(key, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } })), 'update must return true');
+    const expected = applyPatch(value, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } }))!;
+    same((await store.get(key))?.data, expected.data, 'data after update');
+    same((await store.get(key))?.flash, { f: 'x' }, 'flash after update');
+    assert((await store.update(key, patch({ now: now() + 2 * HOUR, set: { late: true } }))) === false, 'update of an expired record must return false');
   });
 
-  checks.push({
-    name: `update (if implemented) is atomic: ${concurrency} concurrent keys and increments all survive`,
-    run: async () => {
-      const store = await factory();
-      if (!store.update) return;
-      const key = freshKey();
-      const value = record();
-      await store.set(key, value, value.expiresAt);
-      const results = await Promise.all([
-        ...Array.from({ length: concurrency }, (_, i) => store.update!(key, patch({ set: { [`k${i}`]: i } }))),
-        ...Array.from({ length: concurrency }, () => store.update!(key, patch({ increment: { count: 1 } }))),
-      ]);
-      assert(results.every(Boolean), 'every concurrent update must succeed');
-      const data = (await store.get(key))!.data;
-      for (let i = 0; i < concurrency; i++) same(data[`k${i}`], i, `key k${i} after concurrent updates`);
-      same(data.count, concurrency, 'counter after concurrent increments');
-    },
+  checkIf(['update'], `update (if implemented) is atomic: ${concurrency} concurrent keys and increments all survive`, async (store) => {
+    const key = freshKey();
+    const value = record();
+    await store.set(key, value, value.expiresAt);
+    const results = await Promise.all([
+      ...Array.from({ length: concurrency }, (_, i) => store.update(key, patch({ set: { [`k${i}`]: i } }))),
+      ...Array.from({ length: concurrency }, () => store.update(key, patch({ increment: { count: 1 } }))),
+    ]);
+    assert(results.every(Boolean), 'every concurrent update must succeed');
+    const data = (await store.get(key))!.data;
+    for (let i = 0; i < concurrency; i++) same(data[`k${i}`], i, `key k${i} after concurrent updates`);
+    same(data.count, concurrency, 'counter after concurrent increments');
   });
 
-  checks.push({
-    name: 'update and listByUser (if implemented): an update that changes the user field moves the session',
-    run: async () => {
-      const store = await factory();
-      if (!store.update || !store.listByUser) return;
-      const [first, second] = [`user-${freshKey()}`, `user-${freshKey()}`];
-      const key = freshKey();
-      const value = record({ userId: first }, first);
-      await store.set(key, value, value.expiresAt);
-      assert(await store.update(key, patch({ set: { userId: second } })), 'update must return true');
-      same((await store.get(key))?.userId, second, 'userId of the updated record');
-      same(await store.listByUser(first), [], 'listByUser of the previous user');
-      same(await store.listByUser(second), [key], 'listByUser of the new user');
-      assert(await store.update(key, patch({ unset: ['userId'] })), 'update must return true');
-      same(await store.listByUser(second), [], 'listByUser after the user field was removed');
-    },
+  checkIf(['update', 'listByUser'], 'update and listByUser (if implemented): an update that changes the user field moves the session', async (store) => {
+    const [first, second] = [`user-${freshKey()}`, `user-${freshKey()}`];
+    const key = freshKey();
+    const value = record({ userId: first }, first);
+    await store.set(key, value, value.expiresAt);
+    assert(await store.update(key, patch({ set: { userId: second } })), 'update must return true');
+    same((await store.get(key))?.userId, second, 'userId of the updated record');
+    same(await store.listByUser(first), [], 'listByUser of the previous user');
+    same(await store.listByUser(second), [key], 'listByUser of the new user');
+    assert(await store.update(key, patch({ unset: ['userId'] })), 'update must return true');
+    same(await store.listByUser(second), [], 'listByUser after the user field was removed');
   });
 
-  checks.push({
-    name: 'listByUser / deleteByUser (if implemented) follow the record user',
-    run: async () => {
-      const store = await factory();
-      if (!store.listByUser || !store.deleteByUser) return;
-      const user = `user-${freshKey()}`;
-      const other = `other-${freshKey()}`;
-      const mine = [freshKey(), freshKey(), freshKey()];
-      const theirs = freshKey();
-      for (const key of mine) await store.set(key, record({}, user), now() + HOUR);
-      await store.set(theirs, record({}, other), now() + HOUR);
-      same((await store.listByUser(user)).sort(), [...mine].sort(), 'listByUser');
-      assert((await store.deleteByUser(user)) >= 3, 'deleteByUser must report the sessions it deleted');
-      for (const key of mine) same(await store.get(key), null, 'a revoked session');
-      same(await store.listByUser(user), [], 'listByUser after deleteByUser');
-      assert((await store.get(theirs)) !== null, "another user's session must survive");
-      // A session that changes hands leaves the first user's list.
-      await store.set(theirs, record({}, user), now() + HOUR);
-      same(await store.listByUser(other), [], 'listByUser of the previous user');
-      same(await store.listByUser(user), [theirs], 'listByUser of the new user');
-    },
+  checkIf(['listByUser', 'deleteByUser'], 'listByUser / deleteByUser (if implemented) follow the record user', async (store) => {
+    const user = `user-${freshKey()}`;
+    const other = `other-${freshKey()}`;
+    const mine = [freshKey(), freshKey(), freshKey()];
+    const theirs = freshKey();
+    for (const key of mine) await store.set(key, record({}, user), now() + HOUR);
+    await store.set(theirs, record({}, other), now() + HOUR);
+    same((await store.listByUser(user)).sort(), [...mine].sort(), 'listByUser');
+    assert((await store.deleteByUser(user)) >= 3, 'deleteByUser must report the sessions it deleted');
+    for (const key of mine) same(await store.get(key), null, 'a revoked session');
+    same(await store.listByUser(user), [], 'listByUser after deleteByUser');
+    assert((await store.get(theirs)) !== null, "another user's session must survive");
+    // A session that changes hands leaves the first user's list.
+    await store.set(theirs, record({}, user), now() + HOUR);
+    same(await store.listByUser(other), [], 'listByUser of the previous user');
+    same(await store.listByUser(user), [theirs], 'listByUser of the new user');
   });
 
   return checks;

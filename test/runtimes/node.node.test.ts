@@ -1,13 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { runScenario } from './scenario.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { describe } from 'vitest';
+import { scenarioOverHttp } from './server.ts';
 
 describe('examples/node.ts on Node', () => {
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer('node_modules/.bin/tsx', ['examples/node.ts'], { SESSION_SECRET: 'runtime-test-secret-0123456789-abcdefghij' });
-  }, 60_000);
-  afterAll(() => server?.stop());
-
-  it('passes the session scenario over HTTP', () => runScenario(server.url), 30_000);
+  scenarioOverHttp('node_modules/.bin/tsx', ['examples/node.ts']);
 });

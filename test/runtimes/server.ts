@@ -4,6 +4,8 @@
  * it (the whole process group).
  */
 import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, it } from 'vitest';
+import { runScenario } from './scenario.ts';
 
 export interface RunningServer {
   url: string;
@@ -57,4 +59,18 @@ export async function startServer(command: string, args: string[], env: Record<s
     throw error;
   });
   return { url, output: () => output, stop };
+}
+
+/**
+ * Registers, in the enclosing `describe`, a server started from `command`
+ * before its tests and stopped after them, and the session scenario run
+ * against it over HTTP.
+ */
+export function scenarioOverHttp(command: string, args: string[], env: Record<string, string> = {}): void {
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    server = await startServer(command, args, { SESSION_SECRET: 'runtime-test-secret-0123456789-abcdefghij', ...env });
+  }, 60_000);
+  afterAll(() => server?.stop());
+  it('passes the session scenario over HTTP', () => runScenario(server!.url), 30_000);
 }
