@@ -1,6 +1,6 @@
 /**
- * DESIGN.md "Layers": cookie → crypto → session → stores → hono, each
- * importing only from the layers before it. `src/hono/` is the only code that
+ * docs/ARCHITECTURE.md "Layers": util → cookie → crypto → session → stores →
+ * hono, each importing only from the layers before it. `src/hono/` is the only code that
  * imports `hono` (an optional peer), so `tessera` and its store entries never
  * pull it in; `src/index.ts` re-exports layers 1–3 only.
  */
@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const src = fileURLToPath(new URL('../src/', import.meta.url));
-const ORDER = ['cookie', 'crypto', 'session', 'testing', 'stores', 'hono'];
-// `testing` sits beside `stores`: it only knows the session layer's store contract.
-const RANK: Record<string, number> = { cookie: 0, crypto: 1, session: 2, testing: 3, stores: 3, hono: 4 };
+const ORDER = ['util', 'cookie', 'crypto', 'session', 'store', 'testing', 'stores', 'hono'];
+// `store` and `testing` sit beside `stores`: they only know the session layer's store contract.
+const RANK: Record<string, number> = { util: -1, cookie: 0, crypto: 1, session: 2, store: 3, testing: 3, stores: 3, hono: 4 };
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
@@ -21,6 +21,7 @@ function sources(dir: string): string[] {
 }
 
 const relativeImports = (text: string) => [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+const resolve = (path: string, specifier: string) => relative(src, join(src, path, '..', specifier)).split('\\').join('/');
 const importsHono = /\bfrom\s+['"]hono(?:\/[^'"]*)?['"]|\bimport\(\s*['"]hono(?:\/[^'"]*)?['"]\s*\)/;
 
 describe('layers', () => {
@@ -32,12 +33,29 @@ describe('layers', () => {
       const layer = path.split('/')[0]!;
       if (!(layer in RANK)) continue;
       for (const specifier of relativeImports(text)) {
-        const target = relative(src, join(src, path, '..', specifier)).split('\\').join('/').split('/')[0]!;
+        const target = resolve(path, specifier).split('/')[0]!;
         if (target in RANK && target !== layer && RANK[target]! >= RANK[layer]!) offenders.push(`${path} → ${specifier}`);
       }
     }
     expect(offenders).toEqual([]);
     expect(ORDER.every((layer) => files.some((f) => f.path.startsWith(`${layer}/`)))).toBe(true);
+  });
+
+  it('no module imports itself through a cycle (type-only imports included)', () => {
+    const graph = new Map(files.map(({ path, text }) => [path, relativeImports(text).map((specifier) => resolve(path, specifier))]));
+    const cycles: string[] = [];
+    const done = new Set<string>();
+    const visit = (path: string, stack: string[]) => {
+      if (stack.includes(path)) {
+        cycles.push([...stack.slice(stack.indexOf(path)), path].join(' → '));
+        return;
+      }
+      if (done.has(path)) return;
+      for (const next of graph.get(path) ?? []) visit(next, [...stack, path]);
+      done.add(path);
+    };
+    for (const path of graph.keys()) visit(path, []);
+    expect(cycles).toEqual([]);
   });
 
   it('only src/hono imports hono', () => {

@@ -1,4 +1,5 @@
 /** Writing `Set-Cookie` headers onto `Headers` or a `Response`. */
+import { cookiePrefixOf } from './prefix.ts';
 import { serializeCookie, type CookieOptions } from './serialize.ts';
 
 /** Where `Set-Cookie` headers go. */
@@ -71,7 +72,7 @@ export type DeleteCookieOptions = Pick<CookieOptions, 'domain' | 'path' | 'secur
  */
 export function serializeDeletion(name: string, options: DeleteCookieOptions = {}): string {
   const { domain, path, sameSite, partitioned, httpOnly, prefix } = options;
-  const secure = options.secure ?? (prefix !== undefined || /^__(?:secure|host)-/i.test(name));
+  const secure = options.secure ?? (prefix !== undefined || cookiePrefixOf(name) !== undefined);
   const attributes: CookieOptions = { secure, maxAge: 0 };
   if (domain !== undefined) attributes.domain = domain;
   if (path !== undefined) attributes.path = path;

@@ -4,6 +4,7 @@
  * that names it, rather than emitting a header a browser would drop or, worse,
  * one an attacker could extend.
  */
+import { cookiePrefixOf, prefixedName } from './prefix.ts';
 
 /** `SameSite` attribute values (case-insensitive on input). */
 export type SameSite = 'Strict' | 'Lax' | 'None' | 'strict' | 'lax' | 'none';
@@ -53,8 +54,6 @@ const SAFE_VALUE = /^[\u0021\u0023\u0024\u0026-\u002b\u002d-\u003a\u003c-\u005b\
 const ATTRIBUTE_VALUE = /^[\u0020-\u003a\u003c-\u007e]*$/;
 // RFC 1034 §3.5 labels (letters, digits, inner hyphens), optional leading dot.
 const HOST = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-const SECURE_PREFIX = /^__secure-/i;
-const HOST_PREFIX = /^__host-/i;
 
 const SAME_SITE = new Map(['Strict', 'Lax', 'None'].flatMap((v) => [[v, v], [v.toLowerCase(), v]] as const));
 const PRIORITY = new Map(['Low', 'Medium', 'High'].flatMap((v) => [[v, v], [v.toLowerCase(), v]] as const));
@@ -116,9 +115,8 @@ function enumValue(option: string, value: unknown, table: Map<string, string>): 
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (options.prefix !== undefined) {
-    if (options.prefix === 'host') name = `__Host-${name}`;
-    else if (options.prefix === 'secure') name = `__Secure-${name}`;
-    else fail('option prefix must be "secure" or "host"');
+    if (options.prefix !== 'host' && options.prefix !== 'secure') fail('option prefix must be "secure" or "host"');
+    name = prefixedName(name, options.prefix);
   }
   if (typeof name !== 'string' || !(checkedNames.has(name) || TOKEN.test(name))) {
     fail(`name must be an RFC 9110 token: ${JSON.stringify(name)}`);
@@ -130,9 +128,8 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     fail(`name and value are longer than ${MAX_NAME_VALUE_BYTES} bytes`);
   }
 
-  // Both prefixes start with "__": skip the regexes for every other name.
-  const underscored = name.charCodeAt(0) === 0x5f && name.charCodeAt(1) === 0x5f;
-  const isHost = underscored && HOST_PREFIX.test(name);
+  const prefix = cookiePrefixOf(name);
+  const isHost = prefix === 'host';
   // A prefix option implies its attributes; an explicit contrary option throws below.
   const secure = options.secure ?? (options.prefix !== undefined ? true : false);
   const path = options.path ?? (isHost ? '/' : undefined);
@@ -185,7 +182,7 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   if (options.priority !== undefined) out += `; Priority=${enumValue('priority', options.priority, PRIORITY)}`;
 
   // RFC 6265bis §4.1.3 cookie prefixes.
-  if (underscored && (isHost || SECURE_PREFIX.test(name)) && !secure) {
+  if (prefix !== undefined && !secure) {
     fail(`a ${isHost ? '__Host-' : '__Secure-'} cookie requires secure: true`);
   }
   if (isHost) {

@@ -4,6 +4,7 @@
  */
 import { getCookie, type CookieSource } from '../cookie/parse.ts';
 import { serializeDeletion } from '../cookie/headers.ts';
+import { cookiePrefixOf, prefixedName } from '../cookie/prefix.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from './keyring.ts';
 import { seal, unseal } from './seal.ts';
@@ -36,7 +37,8 @@ export interface CookieDefinition<T> {
   delete(overrides?: CookieOptions): string;
 }
 
-function expiryOf(options: CookieOptions, now: number): Date | undefined {
+/** The instant a cookie with these attributes expires, which its signed or sealed value then carries too. */
+function expiryFromAttributes(options: CookieOptions, now: number): Date | undefined {
   if (options.maxAge !== undefined) return new Date(now + options.maxAge * 1000);
   return options.expires;
 }
@@ -56,15 +58,12 @@ export function createCookie<T = string>(name: string, options: CookieDefinition
   }
   if (mode !== 'plain' && secrets === undefined) throw new TypeError(`createCookie: option secrets is required for mode "${mode}"`);
   const keyring = secrets === undefined ? undefined : createKeyring(secrets);
-  // Validate the attributes now, and learn the name as sent (prefix applied).
-  const probe = serializeCookie(name, '', attributes);
-  const fullName = probe.slice(0, probe.indexOf('='));
+  // Misconfiguration throws here, at definition time, not on first use.
+  serializeCookie(name, '', attributes);
+  const fullName = prefixedName(name, attributes.prefix);
   const { prefix: _prefix, ...base } = attributes;
-  const prefixRules: CookieOptions = fullName.toLowerCase().startsWith('__host-')
-    ? { secure: true, path: '/' }
-    : fullName.toLowerCase().startsWith('__secure-')
-      ? { secure: true }
-      : {};
+  const prefix = cookiePrefixOf(fullName);
+  const prefixRules: CookieOptions = prefix === 'host' ? { secure: true, path: '/' } : prefix === 'secure' ? { secure: true } : {};
   const baseAttributes: CookieOptions = { ...prefixRules, ...base };
 
   async function encode(value: T, expires: Date | undefined): Promise<string> {
@@ -97,7 +96,7 @@ export function createCookie<T = string>(name: string, options: CookieDefinition
     },
     async serialize(value, overrides = {}) {
       const merged: CookieOptions = { ...baseAttributes, ...overrides };
-      return serializeCookie(fullName, await encode(value, expiryOf(merged, Date.now())), merged);
+      return serializeCookie(fullName, await encode(value, expiryFromAttributes(merged, Date.now())), merged);
     },
     delete(overrides = {}) {
       return serializeDeletion(fullName, { ...baseAttributes, ...overrides });

@@ -6,6 +6,7 @@
  */
 import { encodeBase64url } from './base64url.ts';
 import { utf8, type Bytes } from './bytes.ts';
+import { retryingOnce } from '../util/once.ts';
 import { VerifiedMemo } from './memo.ts';
 
 /** Raw secret material: a string (UTF-8) or bytes. */
@@ -84,7 +85,7 @@ export class KeyringImpl implements Keyring {
   #pending: PendingSecret[];
   #keys: DerivedKey[] | undefined;
   #byId = new Map<string, DerivedKey[]>();
-  #deriving: Promise<DerivedKey[]> | undefined;
+  readonly #derived = retryingOnce(() => this.#derive());
 
   constructor(pending: PendingSecret[], memoSize: number) {
     this.size = pending.length;
@@ -99,12 +100,7 @@ export class KeyringImpl implements Keyring {
 
   /** @internal Derived keys, newest first; derives on first call only. */
   keys(): DerivedKey[] | Promise<DerivedKey[]> {
-    if (this.#keys !== undefined) return this.#keys;
-    this.#deriving ??= this.#derive().catch((error: unknown) => {
-      this.#deriving = undefined;
-      throw error;
-    });
-    return this.#deriving;
+    return this.#keys ?? this.#derived();
   }
 
   /** @internal Keys whose id matches (more than one only on a derived-id clash). */

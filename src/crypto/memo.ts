@@ -7,6 +7,7 @@
  * this server produced can ever enter it, so clients cannot flood it with
  * forgeries; a new keyring (rotation) starts with an empty memo.
  */
+import { BoundedMap } from '../util/bounded-map.ts';
 
 interface MemoEntry {
   name: string;
@@ -20,11 +21,10 @@ interface MemoEntry {
 const MAX_TEXT = 4096;
 
 export class VerifiedMemo {
-  readonly #capacity: number;
-  readonly #entries = new Map<string, MemoEntry>();
+  readonly #entries: BoundedMap<string, MemoEntry>;
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.#entries = new BoundedMap(capacity);
   }
 
   /** The remembered value, or undefined (unknown, other cookie, or expired). */
@@ -39,11 +39,7 @@ export class VerifiedMemo {
   }
 
   set(text: string, name: string, value: string, expiresAt: number): void {
-    if (this.#capacity === 0 || text.length > MAX_TEXT) return;
-    if (this.#entries.size >= this.#capacity && !this.#entries.has(text)) {
-      // Evict the oldest insertion (Map iterates in insertion order).
-      this.#entries.delete(this.#entries.keys().next().value!);
-    }
+    if (text.length > MAX_TEXT) return;
     this.#entries.set(text, { name, value, expiresAt });
   }
 

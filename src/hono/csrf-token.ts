@@ -5,7 +5,11 @@
  * and compared in constant time.
  */
 import { encodeBase64url } from '../crypto/index.ts';
+import { utf8 } from '../crypto/bytes.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 import type { Session } from '../session/index.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
+import { retryingOnce } from '../util/once.ts';
 
 /** The session data key holding the CSRF token. Reserved: do not use it for your own data. */
 export const CSRF_SESSION_KEY = '_csrf';
@@ -24,19 +28,15 @@ export type CsrfSession = Session<{ [CSRF_SESSION_KEY]?: StoredCsrfToken }, Reco
 const TOKEN_BYTES = 32;
 /** Longer submissions are refused before any crypto (a real token is 43 characters). */
 const MAX_SUBMITTED_LENGTH = 256;
-const encoder = new TextEncoder();
 
 /** Session id → binding, so a busy session costs one digest, not one per request. */
-const bindings = new Map<string, string>();
-const MAX_BINDINGS = 4096;
+const bindings = new BoundedMap<string, string>(4096);
 
 async function bindingOf(id: string): Promise<string> {
   const cached = bindings.get(id);
   if (cached !== undefined) return cached;
   // A separate label keeps this digest distinct from the store key (SHA-256 of the id).
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(`tessera-csrf\u0000${id}`));
-  const bound = encodeBase64url(new Uint8Array(digest, 0, 16));
-  if (bindings.size >= MAX_BINDINGS) bindings.delete(bindings.keys().next().value!);
+  const bound = await sha256Base64url(`tessera-csrf\u0000${id}`, 16);
   bindings.set(id, bound);
   return bound;
 }
@@ -70,18 +70,10 @@ export async function ensureToken(session: CsrfSession): Promise<string> {
   return token;
 }
 
-let compareKey: Promise<CryptoKey> | undefined;
-
-function keyForComparing(): Promise<CryptoKey> {
-  // Per process, made on first use (Workers refuse crypto at startup).
-  compareKey ??= (crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) as Promise<CryptoKey>).catch(
-    (error: unknown) => {
-      compareKey = undefined;
-      throw error;
-    },
-  );
-  return compareKey;
-}
+// Per process, made on first use (Workers refuse crypto at startup).
+const keyForComparing = retryingOnce(
+  () => crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) as Promise<CryptoKey>,
+);
 
 /**
  * Whether `submitted` equals `expected`, in time that does not depend on
@@ -92,6 +84,6 @@ function keyForComparing(): Promise<CryptoKey> {
 export async function tokensMatch(expected: string, submitted: string): Promise<boolean> {
   if (submitted.length === 0 || submitted.length > MAX_SUBMITTED_LENGTH) return false;
   const key = await keyForComparing();
-  const reference = await crypto.subtle.sign('HMAC', key, encoder.encode(expected));
-  return crypto.subtle.verify('HMAC', key, reference, encoder.encode(submitted));
+  const reference = await crypto.subtle.sign('HMAC', key, utf8(expected));
+  return crypto.subtle.verify('HMAC', key, reference, utf8(submitted));
 }

@@ -4,7 +4,8 @@
  * id, so a leaked store dump does not hand out live session cookies.
  */
 import { encodeBase64url } from '../crypto/base64url.ts';
-import { utf8 } from '../crypto/bytes.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
 
 const ID_BYTES = 32;
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -25,11 +26,10 @@ export function isSessionId(id: unknown): id is string {
  * round trip on Node.
  */
 export class StoreKeys {
-  readonly #cache = new Map<string, string>();
-  readonly #capacity: number;
+  readonly #cache: BoundedMap<string, string>;
 
   constructor(capacity = 4096) {
-    this.#capacity = capacity;
+    this.#cache = new BoundedMap(capacity);
   }
 
   /** The key for an id seen recently, without hashing. */
@@ -40,8 +40,7 @@ export class StoreKeys {
   async of(id: string): Promise<string> {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
-    const key = encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', utf8(id))));
-    if (this.#cache.size >= this.#capacity) this.#cache.delete(this.#cache.keys().next().value!);
+    const key = await sha256Base64url(id);
     this.#cache.set(id, key);
     return key;
   }

@@ -1,15 +1,34 @@
+/**
+ * The session layer.
+ *
+ * Request flow — where a `set` goes:
+ *
+ * 1. `manager.load(request)` (manager.ts) wraps the request in a
+ *    `RequestState` (request-state.ts) and returns a `SessionImpl`
+ *    (session.ts). Nothing is parsed, verified or read yet.
+ * 2. `await session.get(key)` asks the request's backend to load: the
+ *    `StoreBackend` (store-backend.ts) verifies the signed id and reads the
+ *    store; the `CookieBackend` (cookie-backend.ts) unseals the cookie.
+ * 3. `session.set(key, value)` is synchronous: it lands in `PendingWrites`
+ *    (pending.ts), which overlays the loaded record for later reads.
+ * 4. `manager.commit(session, response)` asks the session for a `CommitPlan`
+ *    (contracts.ts): records to delete, and a write — create a record, or a
+ *    `SessionPatch` for an existing one. The backend carries it out (a store
+ *    with atomic `update` applies the patch itself; others go through
+ *    `applyPatch` in record.ts) and returns at most one session Set-Cookie,
+ *    which the manager puts on the response with its cache rule.
+ */
 export { createSessionManager, type SessionManager, type SessionHandler } from './manager.ts';
 export type { SessionManagerOptions, SessionCookieOptions, StoreOption } from './options.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { CookieStore, type CookieStoreOptions } from './cookie-store.ts';
-export { applyPatch, isLive, expiryOf, userIdOf } from './record.ts';
 export type {
   Session,
   SessionStore,
   SessionRecord,
   SessionPatch,
+  SessionTimeouts,
   SessionShape,
   DefaultFlash,
   NumericKeys,
-  JsonValue,
 } from './types.ts';

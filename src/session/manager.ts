@@ -3,13 +3,10 @@
  * onto the response. Works with any fetch-style handler.
  */
 import { appendSetCookie } from '../cookie/headers.ts';
-import { cookieSpecFor } from './context.ts';
-import { isCookieStore } from './cookie-store.ts';
 import { StoreKeys } from './id.ts';
 import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
-import { RequestState, type ManagerShared } from './request-state.ts';
-import { commitToStore } from './server-backend.ts';
+import { cookieSpecFor, RequestState, type ManagerShared } from './request-state.ts';
 import { SessionImpl } from './session.ts';
 import type { DefaultFlash, Session, SessionShape } from './types.ts';
 
@@ -51,15 +48,10 @@ export function createSessionManager<
 >(options: SessionManagerOptions<Env>): SessionManager<Data, Flash, Env> {
   const resolved = resolveOptions(options, () => new MemoryStore());
   const shared: ManagerShared<Env> = {
-    owner: {},
     options: resolved,
     keys: new StoreKeys(),
-    // The two cookie variants a request can pick, worked out once.
     secureCookie: cookieSpecFor('https:', resolved.cookie),
     plainCookie: cookieSpecFor('http:', resolved.cookie),
-    idle: resolved.idleTimeout * 1000,
-    absolute: resolved.absoluteTimeout * 1000,
-    touch: resolved.touchInterval * 1000,
   };
 
   function load(request: Request, env?: Env): Session<Data, Flash> {
@@ -73,13 +65,11 @@ export function createSessionManager<
     }
     const impl = session as SessionImpl<Data, Flash>;
     if (!impl.touched) return target;
-    const lines: string[] = [];
-    const store = state.store();
-    const noStore = isCookieStore(store)
-      ? await state.cookieIO(store).commit(impl, lines)
-      : await commitToStore(state, store, impl, lines);
-    if (lines.length === 0 && !noStore) return target;
-    return applyHeaders(target, lines, noStore);
+    const plan = impl.plan();
+    const result = await state.backend.commit(plan);
+    impl.committed(result);
+    if (result.setCookies.length === 0 && !plan.noStore) return target;
+    return applyHeaders(target, result.setCookies, plan.noStore);
   }
 
   function handle<Ctx>(handler: SessionHandler<Data, Flash, Env, Ctx>) {

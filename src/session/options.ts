@@ -1,4 +1,5 @@
 /** Session manager options: their types, defaults and validation. */
+import { cookiePrefixOf } from '../cookie/prefix.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from '../crypto/keyring.ts';
 import type { CookieStore } from './cookie-store.ts';
@@ -49,15 +50,15 @@ export interface SessionManagerOptions<Env = unknown> {
   now?: () => number;
 }
 
-/** Normalized options. */
+/** Normalized options; durations in ms. */
 export interface ResolvedOptions<Env> {
   /** The keyring for a request's env. */
   keyring: (env: Env) => Keyring;
   store: StoreOption<Env>;
   cookie: SessionCookieOptions & { httpOnly: boolean; path: string; sameSite: NonNullable<CookieOptions['sameSite']> };
-  idleTimeout: number;
-  absoluteTimeout: number;
-  touchInterval: number;
+  idleMs: number;
+  absoluteMs: number;
+  touchIntervalMs: number;
   userField: string;
   now: () => number;
 }
@@ -92,19 +93,28 @@ export function resolveOptions<Env>(options: SessionManagerOptions<Env>, default
 
   const cookie = { httpOnly: true, path: '/', sameSite: 'Lax' as const, ...options.cookie };
   // A prefixed name needs Secure on every request, not only https ones.
-  if (cookie.secure === undefined && cookie.name !== undefined && /^__(?:secure|host)-/i.test(cookie.name)) cookie.secure = true;
+  if (cookie.secure === undefined && cookie.name !== undefined && cookiePrefixOf(cookie.name) !== undefined) cookie.secure = true;
   if (cookie.secure === undefined && (cookie.sameSite.toLowerCase() === 'none' || cookie.partitioned)) {
     throw new TypeError('createSessionManager: option cookie.sameSite "None" and cookie.partitioned require cookie.secure: true');
   }
   // Validate the attributes for every variant a request can pick.
   for (const secure of cookie.secure === undefined ? [true, false] : [cookie.secure]) {
     try {
-      serializeCookie(cookie.name ?? (secure ? '__Host-sid' : 'sid'), 'x', { ...attributesOf(cookie), secure });
+      serializeCookie(cookie.name ?? (secure ? '__Host-sid' : 'sid'), 'x', { ...cookieAttributesOf(cookie), secure });
     } catch (error) {
       throw new TypeError(`createSessionManager: option cookie: ${(error as Error).message}`);
     }
   }
-  return { keyring, store, cookie, idleTimeout, absoluteTimeout, touchInterval, userField, now };
+  return {
+    keyring,
+    store,
+    cookie,
+    idleMs: idleTimeout * 1000,
+    absoluteMs: absoluteTimeout * 1000,
+    touchIntervalMs: touchInterval * 1000,
+    userField,
+    now,
+  };
 }
 
 /** Same secrets: the same list (or value) with the same entries. */
@@ -134,8 +144,8 @@ function keyringSource<Env>(secrets: SessionManagerOptions<Env>['secrets']): (en
   };
 }
 
-/** The cookie attributes to serialize, without the session-specific options. */
-export function attributesOf(cookie: SessionCookieOptions): CookieOptions {
+/** The `Set-Cookie` attributes among the session cookie options (all but name and persistence). */
+export function cookieAttributesOf(cookie: SessionCookieOptions): CookieOptions {
   const { name: _name, persistent: _persistent, ...attributes } = cookie;
   return attributes;
 }

@@ -3,8 +3,14 @@
  * an atomic `update` can apply them without a read) and overlaid on the
  * stored record for reads within the same request.
  */
+import type { SessionPolicy } from './contracts.ts';
 import { put } from './record.ts';
 import type { SessionPatch, SessionRecord } from './types.ts';
+
+/** The patch of a request that wrote nothing: it only moves the timestamps. */
+export function emptyPatch(policy: SessionPolicy): SessionPatch {
+  return { now: policy.now, idleMs: policy.idleMs, absoluteMs: policy.absoluteMs, userField: policy.userField };
+}
 
 function addTo(value: unknown, by: number | undefined): unknown {
   return by === undefined ? value : (typeof value === 'number' && Number.isFinite(value) ? value : 0) + by;
@@ -63,9 +69,9 @@ export class PendingWrites {
     this.increment.set(key, (this.increment.get(key) ?? 0) + by);
   }
 
-  /** The patch for these writes at the clock's time. */
-  toPatch(base: Omit<SessionPatch, 'set' | 'unset' | 'increment' | 'flash' | 'consumed'>): SessionPatch {
-    const patch: SessionPatch = { now: base.now, idleTimeout: base.idleTimeout, absoluteTimeout: base.absoluteTimeout, userField: base.userField };
+  /** The patch for these writes under the request's policy. */
+  toPatch(policy: SessionPolicy): SessionPatch {
+    const patch = emptyPatch(policy);
     if (this.set.size > 0) patch.set = toObject(this.set);
     if (this.unset.size > 0) patch.unset = [...this.unset];
     if (this.increment.size > 0) patch.increment = toObject(this.increment);

@@ -3,26 +3,26 @@
  * stored timestamps (OWASP Session Management: idle and absolute timeouts are
  * enforced server-side), and applying a patch.
  */
-import type { SessionPatch, SessionRecord } from './types.ts';
+import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
 
-/** When a record with these timestamps stops being valid. */
-export function expiryOf(createdAt: number, lastSeenAt: number, idleTimeout: number, absoluteTimeout: number): number {
-  return Math.min(lastSeenAt + idleTimeout, createdAt + absoluteTimeout);
+/** When a record with these timestamps stops being valid: min(last seen + idle, created + absolute). */
+export function expiryOf(createdAt: number, lastSeenAt: number, timeouts: SessionTimeouts): number {
+  return Math.min(lastSeenAt + timeouts.idleMs, createdAt + timeouts.absoluteMs);
 }
 
-/** Whether `record` is still valid at `now` under these timeouts (ms). */
-export function isLive(record: SessionRecord, now: number, idleTimeout: number, absoluteTimeout: number): boolean {
+/** Whether `record` is still valid at `now` under these timeouts. */
+export function isLive(record: SessionRecord, now: number, timeouts: SessionTimeouts): boolean {
   return (
     typeof record.createdAt === 'number' &&
     typeof record.lastSeenAt === 'number' &&
-    now < expiryOf(record.createdAt, record.lastSeenAt, idleTimeout, absoluteTimeout) &&
+    now < expiryOf(record.createdAt, record.lastSeenAt, timeouts) &&
     now < record.expiresAt
   );
 }
 
 /** A record with no data, created at `now`. */
-export function emptyRecord(now: number, idleTimeout: number, absoluteTimeout: number): SessionRecord {
-  return { data: {}, flash: {}, createdAt: now, lastSeenAt: now, expiresAt: expiryOf(now, now, idleTimeout, absoluteTimeout) };
+export function emptyRecord(now: number, timeouts: SessionTimeouts): SessionRecord {
+  return { data: {}, flash: {}, createdAt: now, lastSeenAt: now, expiresAt: expiryOf(now, now, timeouts) };
 }
 
 /** The user id named by `userField` in `data`, if it is a string or number. */
@@ -47,7 +47,7 @@ export function put<V>(target: Record<string, V>, key: string, value: V): void {
  * `patch.now`, so a revoked or expired session is never resurrected.
  */
 export function applyPatch(record: SessionRecord | null | undefined, patch: SessionPatch): SessionRecord | null {
-  if (record == null || !isLive(record, patch.now, patch.idleTimeout, patch.absoluteTimeout)) return null;
+  if (record == null || !isLive(record, patch.now, patch)) return null;
   const data: Record<string, unknown> = { ...record.data };
   const flash: Record<string, unknown> = { ...record.flash };
   for (const key of patch.unset ?? []) delete data[key];
@@ -65,7 +65,7 @@ export function applyPatch(record: SessionRecord | null | undefined, patch: Sess
     flash,
     createdAt: record.createdAt,
     lastSeenAt: patch.now,
-    expiresAt: expiryOf(record.createdAt, patch.now, patch.idleTimeout, patch.absoluteTimeout),
+    expiresAt: expiryOf(record.createdAt, patch.now, patch),
   };
   const userId = userIdOf(data, patch.userField);
   if (userId !== undefined) next.userId = userId;

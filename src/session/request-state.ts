@@ -1,31 +1,41 @@
 /**
- * One request as the manager sees it: which cookie, which clock reading,
- * which keyring and store. Every part is worked out on first use, so loading
- * a session that the request never touches allocates two objects and does
- * nothing else.
+ * One request as the manager sees it: which cookie, which policy (the clock
+ * reading and timeouts), which keyring and which backend. Every part is
+ * worked out on first use, so loading a session that the request never
+ * touches allocates two objects and does nothing else.
  */
 import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
+import { MAX_COOKIE_AGE_SECONDS, type CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { isSecureRequest, type CookieSpec, type RequestContext } from './context.ts';
-import { CookieSessionIO, isCookieStore, type CookieStore } from './cookie-store.ts';
+import type { CookieSpec, LoadedSession, RequestContext, SessionBackend, SessionPolicy, SessionSource } from './contracts.ts';
+import { CookieBackend } from './cookie-backend.ts';
+import { CookieStore } from './cookie-store.ts';
 import type { StoreKeys } from './id.ts';
-import type { ResolvedOptions } from './options.ts';
-import { loadFromStore } from './server-backend.ts';
-import type { LoadedSession, SessionClock, SessionSource } from './session.ts';
-import type { SessionStore } from './types.ts';
+import { cookieAttributesOf, type ResolvedOptions } from './options.ts';
+import { StoreBackend } from './store-backend.ts';
 
 /** What every request of one manager shares. */
 export interface ManagerShared<Env> {
-  /** Identifies the manager, so a session is only committed by its own. */
-  readonly owner: object;
   readonly options: ResolvedOptions<Env>;
   readonly keys: StoreKeys;
+  /** The two cookie variants a request can pick, worked out once. */
   readonly secureCookie: CookieSpec;
   readonly plainCookie: CookieSpec;
-  /** Timeouts in ms. */
-  readonly idle: number;
-  readonly absolute: number;
-  readonly touch: number;
+}
+
+// Browsers treat https and loopback origins as secure contexts, so Secure and
+// __Host- cookies work there (RFC 6265bis §5.7 "secure protocol").
+const LOOPBACK = /^http:\/\/(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?(?:\/|$)/i;
+
+export function isSecureRequest(url: string): boolean {
+  return url.startsWith('https:') || LOOPBACK.test(url);
+}
+
+/** The session cookie's name and attributes for requests to `url`. */
+export function cookieSpecFor<Env>(url: string, options: ResolvedOptions<Env>['cookie']): CookieSpec {
+  const secure = options.secure ?? isSecureRequest(url);
+  const name = options.name ?? (secure ? '__Host-sid' : 'sid');
+  return { name, attributes: { ...cookieAttributesOf(options), secure }, persistent: options.persistent === true, firstChunk: `${name}.0=` };
 }
 
 export class RequestState<Env> implements SessionSource, RequestContext {
@@ -33,11 +43,10 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   readonly request: Request;
   readonly env: Env;
   #cookie: CookieSpec | undefined;
-  #clock: SessionClock | undefined;
+  #policy: SessionPolicy | undefined;
   #keyring: Keyring | undefined;
   #hasCookie: boolean | undefined;
-  #store: SessionStore | CookieStore | undefined;
-  #cookieIO: CookieSessionIO | undefined;
+  #backend: SessionBackend | undefined;
 
   constructor(shared: ManagerShared<Env>, request: Request, env: Env) {
     this.shared = shared;
@@ -49,9 +58,12 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return (this.#cookie ??= isSecureRequest(this.request.url) ? this.shared.secureCookie : this.shared.plainCookie);
   }
 
-  get clock(): SessionClock {
-    const { options, idle, absolute, touch } = this.shared;
-    return (this.#clock ??= { now: options.now(), idleTimeout: idle, absoluteTimeout: absolute, touchInterval: touch, userField: options.userField });
+  get policy(): SessionPolicy {
+    if (this.#policy === undefined) {
+      const { now, idleMs, absoluteMs, touchIntervalMs, userField } = this.shared.options;
+      this.#policy = { now: now(), idleMs, absoluteMs, touchIntervalMs, userField };
+    }
+    return this.#policy;
   }
 
   /** Resolved on first use: a route that never touches its session never calls a `secrets` function. */
@@ -72,18 +84,28 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.#hasCookie;
   }
 
-  store(): SessionStore | CookieStore {
-    const option = this.shared.options.store;
-    return (this.#store ??= typeof option === 'function' ? option(this.request, this.env) : option);
-  }
-
-  /** The cookie-store reader/writer for this request. */
-  cookieIO(store: CookieStore): CookieSessionIO {
-    return (this.#cookieIO ??= new CookieSessionIO(this, store));
+  /** Where this request's session is kept: picked once, from the store option. */
+  get backend(): SessionBackend {
+    if (this.#backend === undefined) {
+      const option = this.shared.options.store;
+      const store = typeof option === 'function' ? option(this.request, this.env) : option;
+      this.#backend = store instanceof CookieStore ? new CookieBackend(this, store) : new StoreBackend(this, store);
+    }
+    return this.#backend;
   }
 
   load(): Promise<LoadedSession | null> {
-    const store = this.store();
-    return isCookieStore(store) ? this.cookieIO(store).load() : loadFromStore(this, store);
+    return this.backend.load();
+  }
+
+  cookieAttributes(createdAt: number): CookieOptions {
+    const { attributes, persistent } = this.cookie;
+    if (!persistent) return attributes;
+    // A persistent cookie lives as long as the session may. Max-Age (relative)
+    // rather than Expires, so a client's wrong clock does not matter; browsers
+    // cap it at 400 days anyway (RFC 6265bis §5.6.2).
+    const policy = this.policy;
+    const remaining = Math.ceil((createdAt + policy.absoluteMs - policy.now) / 1000);
+    return { ...attributes, maxAge: Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, remaining)) };
   }
 }

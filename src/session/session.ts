@@ -1,63 +1,25 @@
 /**
  * One request's session: lazy reads, synchronous writes recorded as a patch,
- * and a commit plan the manager carries out. Nothing here touches a store or a
- * header directly; the backend loads, the manager commits.
+ * and a commit plan the manager hands to the backend. Nothing here touches a
+ * store or a header.
  */
-import { applyPatch, emptyRecord, isLive } from './record.ts';
+import type { CommitPlan, CommitResult, LoadedSession, SessionSource } from './contracts.ts';
 import { newSessionId } from './id.ts';
-import { PendingWrites } from './pending.ts';
+import { emptyPatch, PendingWrites } from './pending.ts';
+import { applyPatch, emptyRecord, isLive } from './record.ts';
 import type { DefaultFlash, NumericKeys, Session, SessionPatch, SessionRecord, SessionShape } from './types.ts';
 
-/** A stored session the incoming cookie pointed to. */
-export interface LoadedSession {
-  id: string;
-  /** Store key (hash of the id); empty for the cookie store. */
-  key: string;
-  record: SessionRecord;
-}
-
-/** Timeouts in ms, the user field and the request time. */
-export interface SessionClock {
-  now: number;
-  idleTimeout: number;
-  absoluteTimeout: number;
-  touchInterval: number;
-  userField: string;
-}
-
-/** What commit must do, derived from everything the request did. */
-export interface CommitPlan {
-  /** Stored sessions to delete (destroyed, regenerated away, or found expired). */
-  remove: LoadedSession[];
-  /**
-   * `create`: write `record` under the new `id`. `patch`: apply `patch` to
-   * `target` (loaded, or `undefined` when the request wrote without reading
-   * and the backend must resolve the cookie itself).
-   */
-  write:
-    | { kind: 'create'; id: string; record: SessionRecord }
-    | { kind: 'patch'; target: LoadedSession | undefined; patch: SessionPatch; touchOnly: boolean }
-    | undefined;
-  /** Expire the session cookie (when no new one replaces it). */
-  clearCookie: boolean;
-  /** Mark the response uncacheable (logout). */
-  noStore: boolean;
-}
-
 /**
- * What a session needs from its request. Implementations compute each part
- * on first use, so a session nobody touches costs nothing.
+ * Where the stored session stands for this request. `ready` holds the session
+ * the cookie is attached to (null: none, or none any more).
  */
-export interface SessionSource {
-  readonly clock: SessionClock;
-  /** The request carries this manager's session cookie. */
-  readonly hasCookie: boolean;
-  /** Verifies the cookie and reads the store; errors propagate. */
-  load(): Promise<LoadedSession | null>;
-}
+type LoadState =
+  | { readonly phase: 'unread' }
+  | { readonly phase: 'loading'; readonly promise: Promise<void> }
+  | { readonly phase: 'ready'; readonly current: LoadedSession | null }
+  | { readonly phase: 'failed'; readonly error: unknown };
 
-/** The part of a session that backends use when committing. */
-export type CommittableSession = Pick<SessionImpl, 'plan' | 'startOver' | 'committed'>;
+const UNREAD: LoadState = { phase: 'unread' };
 
 function isJsonable(value: unknown): boolean {
   try {
@@ -73,11 +35,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   /** The request this session belongs to (and whatever the manager keeps for it). */
   readonly source: SessionSource;
 
-  #resolved = false;
-  #loading: Promise<void> | undefined;
-  #failure: { error: unknown } | undefined;
-  /** The stored session this request is attached to. */
-  #current: LoadedSession | null = null;
+  #load: LoadState = UNREAD;
   /** Records to delete at commit. */
   #remove: LoadedSession[] = [];
   /** Data the writes apply to when the session will be created or re-keyed. */
@@ -87,7 +45,6 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   #regenerated = false;
   #destroyed = false;
   #sawInvalidCookie = false;
-
   /** Writes, allocated on the first one (untouched sessions cost nothing). */
   #writes: PendingWrites | undefined;
 
@@ -96,10 +53,11 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   get id(): string | undefined {
-    if (this.#current !== null) return this.#current.id;
+    const current = this.#current();
+    if (current !== null) return current.id;
     // A session this request would create: its id can be fixed now (it is
     // only stored if the request writes something).
-    if (this.#newId === undefined && (this.#startsFresh() || this.#resolved)) this.#newId = newSessionId();
+    if (this.#newId === undefined && (this.#startsFresh() || this.#load.phase === 'ready')) this.#newId = newSessionId();
     return this.#newId;
   }
 
@@ -107,40 +65,51 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     return !this.source.hasCookie || this.#sawInvalidCookie;
   }
 
+  /** The stored session this request is attached to, if loaded. */
+  #current(): LoadedSession | null {
+    return this.#load.phase === 'ready' ? this.#load.current : null;
+  }
+
   /** No cookie came in, or the session was destroyed: nothing to look up. */
   #startsFresh(): boolean {
     return !this.source.hasCookie || this.#destroyed;
   }
 
-  /** Loads the stored record once; store errors reject every read, and commit. */
-  async #resolve(): Promise<void> {
-    if (this.#resolved) return;
-    if (this.#failure) throw this.#failure.error;
-    if (this.#startsFresh()) {
-      this.#resolved = true;
-      return;
+  /** Loads the stored record once; a store error rejects every read, and the commit. */
+  #resolve(): Promise<void> {
+    const load = this.#load;
+    switch (load.phase) {
+      case 'ready':
+        return Promise.resolve();
+      case 'loading':
+        return load.promise;
+      case 'failed':
+        return Promise.reject(load.error);
     }
-    this.#loading ??= this.source.load().then(
+    if (this.#startsFresh()) {
+      this.#load = { phase: 'ready', current: null };
+      return Promise.resolve();
+    }
+    const promise = this.source.load().then(
       (loaded) => {
-        const clock = this.source.clock;
-        if (loaded !== null && !isLive(loaded.record, clock.now, clock.idleTimeout, clock.absoluteTimeout)) {
+        if (loaded !== null && !isLive(loaded.record, this.source.policy.now, this.source.policy)) {
           this.#remove.push(loaded);
           loaded = null;
         }
         if (loaded === null) this.#sawInvalidCookie = true;
-        this.#current = loaded;
-        this.#resolved = true;
+        this.#load = { phase: 'ready', current: loaded };
       },
       (error: unknown) => {
-        this.#failure = { error };
+        this.#load = { phase: 'failed', error };
         throw error;
       },
     );
-    return this.#loading;
+    this.#load = { phase: 'loading', promise };
+    return promise;
   }
 
   #record(): SessionRecord | undefined {
-    return this.#base ?? this.#current?.record;
+    return this.#base ?? this.#current()?.record;
   }
 
   #pending(): PendingWrites {
@@ -188,26 +157,35 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
 
   async regenerate(): Promise<void> {
     await this.#resolve();
-    const clock = this.source.clock;
+    const policy = this.source.policy;
     const old = this.#record();
     // Keep the data, start a new lifetime under a new id (OWASP: renew the
     // session id after any privilege level change).
-    this.#base = { ...(old ?? emptyRecord(clock.now, clock.idleTimeout, clock.absoluteTimeout)), createdAt: clock.now, lastSeenAt: clock.now };
-    if (this.#current !== null) this.#remove.push(this.#current);
-    this.#current = null;
+    this.#base = { ...(old ?? emptyRecord(policy.now, policy)), createdAt: policy.now, lastSeenAt: policy.now };
+    const current = this.#current();
+    if (current !== null) this.#remove.push(current);
+    this.#load = { phase: 'ready', current: null };
     this.#newId = newSessionId();
     this.#regenerated = true;
   }
 
   async destroy(): Promise<void> {
-    if (this.source.hasCookie && !this.#destroyed && this.#current === null && !this.#resolved) {
+    if (this.source.hasCookie && !this.#destroyed && this.#load.phase !== 'ready') {
       // Find out which record to delete; errors propagate.
       await this.#resolve();
     }
-    if (this.#current !== null) this.#remove.push(this.#current);
-    this.#current = null;
+    const current = this.#current();
+    if (current !== null) this.#remove.push(current);
+    this.#reset(null);
     this.#destroyed = true;
-    this.#resolved = true;
+  }
+
+  /**
+   * Forgets every write and intent since the last commit, attached to
+   * `current` (`undefined`: the load state stays as it is).
+   */
+  #reset(current: LoadedSession | null | undefined): void {
+    if (current !== undefined) this.#load = { phase: 'ready', current };
     this.#base = undefined;
     this.#newId = undefined;
     this.#regenerated = false;
@@ -216,7 +194,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
 
   /** @internal The request used the session in any way. */
   get touched(): boolean {
-    return this.#resolved || this.#loading !== undefined || this.#hasWrites() || this.#remove.length > 0;
+    return this.#load.phase !== 'unread' || this.#hasWrites() || this.#remove.length > 0;
   }
 
   #hasWrites(): boolean {
@@ -224,9 +202,8 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   #patch(): SessionPatch {
-    const { now, idleTimeout, absoluteTimeout, userField } = this.source.clock;
-    const base = { now, idleTimeout, absoluteTimeout, userField };
-    return this.#writes ? this.#writes.toPatch(base) : base;
+    const policy = this.source.policy;
+    return this.#writes ? this.#writes.toPatch(policy) : emptyPatch(policy);
   }
 
   /**
@@ -234,19 +211,20 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
    * could not be loaded and the request still tried to write.
    */
   plan(): CommitPlan {
-    const clock = this.source.clock;
+    const policy = this.source.policy;
     const plan: CommitPlan = { remove: [...this.#remove], write: undefined, clearCookie: false, noStore: this.#destroyed };
-    if (this.#failure) {
-      if (this.#hasWrites() || this.#regenerated) throw this.#failure.error;
+    if (this.#load.phase === 'failed') {
+      if (this.#hasWrites() || this.#regenerated) throw this.#load.error;
       return plan;
     }
     const writes = this.#hasWrites();
-    if (this.#current !== null) {
+    const current = this.#current();
+    if (current !== null) {
       const touchOnly = !writes;
-      const due = clock.now - this.#current.record.lastSeenAt >= clock.touchInterval;
-      if (writes || due) plan.write = { kind: 'patch', target: this.#current, patch: this.#patch(), touchOnly };
-    } else if (this.#regenerated || (writes && (this.#resolved || this.#startsFresh()))) {
-      const base = this.#base ?? emptyRecord(clock.now, clock.idleTimeout, clock.absoluteTimeout);
+      const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
+      if (writes || due) plan.write = { kind: 'patch', target: current, patch: this.#patch(), touchOnly };
+    } else if (this.#regenerated || (writes && (this.#load.phase === 'ready' || this.#startsFresh()))) {
+      const base = this.#base ?? emptyRecord(policy.now, policy);
       const id = (this.#newId ??= newSessionId());
       plan.write = { kind: 'create', id, record: applyPatch(base, this.#patch())! };
     } else if (writes) {
@@ -258,26 +236,11 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     return plan;
   }
 
-  /**
-   * @internal A blind write found no live session behind the cookie: the
-   * writes go to a new session with a new id (never the client's).
-   */
-  startOver(): { id: string; record: SessionRecord } {
-    const clock = this.source.clock;
-    this.#sawInvalidCookie = true;
-    this.#resolved = true;
-    const id = (this.#newId ??= newSessionId());
-    return { id, record: applyPatch(emptyRecord(clock.now, clock.idleTimeout, clock.absoluteTimeout), this.#patch())! };
-  }
-
-  /** @internal Commit succeeded: the session now lives under `id`. */
-  committed(loaded: LoadedSession | null): void {
-    this.#current = loaded;
+  /** @internal Commit succeeded: the session now lives where the backend says. */
+  committed(result: CommitResult): void {
+    if (result.startedOver) this.#sawInvalidCookie = true;
+    this.#reset(result.live);
     this.#remove = [];
-    this.#base = undefined;
-    this.#newId = undefined;
-    this.#regenerated = false;
     this.#destroyed = false;
-    this.#writes = undefined;
   }
 }

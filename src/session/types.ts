@@ -1,7 +1,12 @@
 /** Public types of the session layer: records, patches and the store contract. */
 
-/** Any JSON value a session can hold. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** The two server-enforced timeouts, in milliseconds (OWASP Session Management). */
+export interface SessionTimeouts {
+  /** Inactivity after which a session is dead. */
+  idleMs: number;
+  /** Lifetime after which a session is dead however active. */
+  absoluteMs: number;
+}
 
 /** Session data as the engine stores it. Timestamps are ms since the epoch. */
 export interface SessionRecord {
@@ -24,7 +29,7 @@ export interface SessionRecord {
  * with an atomic `update` apply it inside one transaction, so concurrent
  * requests that touch different keys all survive.
  */
-export interface SessionPatch {
+export interface SessionPatch extends SessionTimeouts {
   /** Data keys to set. */
   set?: Record<string, unknown>;
   /** Data keys to remove. */
@@ -37,10 +42,6 @@ export interface SessionPatch {
   consumed?: string[];
   /** The request time; becomes `lastSeenAt`. */
   now: number;
-  /** Idle timeout in ms. */
-  idleTimeout: number;
-  /** Absolute timeout in ms. */
-  absoluteTimeout: number;
   /** The data field that names the user. */
   userField: string;
 }

@@ -31,6 +31,7 @@
  */
 import { applyPatch } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
+import { backoff } from '../util/backoff.ts';
 import { jsonPath, schemaStatements, updateStatement } from './d1-sql.ts';
 
 /** The part of a D1 prepared statement the store uses. */
@@ -68,8 +69,6 @@ const SWEEP_CHUNK = 1000;
 /** Tries of the compare-and-swap path before `update` gives up, and its longest backoff in ms. */
 const SWAP_ATTEMPTS = 10;
 const SWAP_MAX_BACKOFF = 200;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The table name goes into SQL, so only plain identifiers are accepted.
@@ -184,8 +183,8 @@ export class D1Store implements SessionStore {
     if (Object.values(patch.increment ?? {}).every(Number.isInteger)) {
       const args = JSON.stringify({
         now: patch.now,
-        idle: patch.idleTimeout,
-        absolute: patch.absoluteTimeout,
+        idle: patch.idleMs,
+        absolute: patch.absoluteMs,
         userPath: jsonPath('data', patch.userField),
       });
       const { meta } = await this.#db.prepare(this.#sql.update).bind(key, JSON.stringify(opsOf(patch)), args).run();
@@ -208,8 +207,7 @@ export class D1Store implements SessionStore {
       if (attempt >= SWAP_ATTEMPTS) {
         throw new Error(`D1Store: update gave up after ${SWAP_ATTEMPTS} attempts: concurrent writes kept changing the session`);
       }
-      // Exponential backoff with full jitter spreads competing writers apart.
-      await sleep(Math.random() * Math.min(SWAP_MAX_BACKOFF, 5 * 2 ** attempt));
+      await backoff(attempt, 10, SWAP_MAX_BACKOFF);
     }
   }
 

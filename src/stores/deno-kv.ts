@@ -13,9 +13,11 @@
  *
  * A record must fit in one Deno KV value: 64 KiB serialized.
  */
-import { encodeBase64url } from '../crypto/base64url.ts';
+import { utf8 } from '../crypto/bytes.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 import { applyPatch } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
+import { backoff } from '../util/backoff.ts';
 
 /** A Deno KV key part this store writes (Deno's `KvKeyPart` minus symbols). */
 export type DenoKvKeyPart = Uint8Array | string | number | bigint | boolean;
@@ -66,14 +68,13 @@ const SUFFIX_BYTES = 128;
 /** Longest backoff between attempts, in ms. */
 const MAX_BACKOFF = 1000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Upper bound of a key part's serialized size: a tag, the bytes with each
  * zero byte escaped, a terminator (Deno KV's tuple encoding).
  */
 function partBytes(part: unknown): number {
-  if (typeof part === 'string') return 2 + 2 * new TextEncoder().encode(part).length;
+  if (typeof part === 'string') return 2 + 2 * utf8(part).length;
   if (part instanceof Uint8Array) return 2 + 2 * part.length;
   if (typeof part === 'number' || typeof part === 'boolean') return 9;
   if (typeof part === 'bigint') return 2 + 2 * Math.ceil(part.toString(16).length / 2);
@@ -257,7 +258,7 @@ export class DenoKVStore implements SessionStore {
 
   /** Exponential backoff with full jitter, so competing writers spread apart. */
   #backoff(attempt: number): Promise<void> {
-    return sleep(Math.random() * Math.min(MAX_BACKOFF, 10 * 2 ** attempt));
+    return backoff(attempt, 20, MAX_BACKOFF);
   }
 }
 
@@ -266,6 +267,6 @@ function stored(record: string, expiresAt: number, user: string | undefined): St
 }
 
 /** Index keys carry a hash of the user id: bounded length, no personal data in keys. */
-async function hashUser(userId: string): Promise<string> {
-  return encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(userId))));
+function hashUser(userId: string): Promise<string> {
+  return sha256Base64url(userId);
 }

@@ -7,8 +7,11 @@
  * that write one session at the same time keep only the last write (KV has no
  * atomic update). Use the Durable Object store when that matters.
  */
-import { encodeBase64url } from '../crypto/base64url.ts';
+import { utf8 } from '../crypto/bytes.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 import type { SessionRecord, SessionStore } from '../session/types.ts';
+import { sleep } from '../util/backoff.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
 
 /** The part of a Workers KV binding the store uses. */
 export interface KVNamespaceLike {
@@ -54,9 +57,9 @@ function isRateLimited(error: unknown): boolean {
 }
 
 /** Last write time per key, per KV binding, for this isolate. */
-const lastWrites = new WeakMap<KVNamespaceLike, Map<string, number>>();
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const lastWrites = new WeakMap<KVNamespaceLike, BoundedMap<string, number>>();
+/** Keys whose last write time an isolate remembers per binding. */
+const MAX_REMEMBERED_WRITES = 10_000;
 
 /**
  * Session store on Workers KV. Keys are `prefix + SHA-256(id)`; records
@@ -72,14 +75,14 @@ export class KVStore implements SessionStore {
   readonly #backoff: number;
   readonly #now: () => number;
   /** Last write per key in this isolate, to space out touches. */
-  readonly #lastWrite: Map<string, number>;
+  readonly #lastWrite: BoundedMap<string, number>;
 
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.get !== 'function') {
       throw new TypeError('KVStore: the first argument must be a KV namespace binding');
     }
     const prefix = options.prefix ?? 'session:';
-    const longest = new TextEncoder().encode(`${prefix}user:`).length + 2 * HASHED_ID_LENGTH + 1;
+    const longest = utf8(`${prefix}user:`).length + 2 * HASHED_ID_LENGTH + 1;
     if (typeof prefix !== 'string' || longest > MAX_KEY_BYTES) throw new TypeError('KVStore: option prefix is too long for KV keys (512 bytes)');
     if (options.cacheTtl !== undefined && !(Number.isInteger(options.cacheTtl) && options.cacheTtl >= 60)) {
       throw new TypeError('KVStore: option cacheTtl must be a whole number of seconds, at least 60');
@@ -94,7 +97,7 @@ export class KVStore implements SessionStore {
     this.#now = options.now ?? Date.now;
     // Shared by every store over the same binding: apps often build the store per request.
     let writes = lastWrites.get(namespace);
-    if (writes === undefined) lastWrites.set(namespace, (writes = new Map()));
+    if (writes === undefined) lastWrites.set(namespace, (writes = new BoundedMap(MAX_REMEMBERED_WRITES)));
     this.#lastWrite = writes;
   }
 
@@ -108,7 +111,6 @@ export class KVStore implements SessionStore {
     const expirationTtl = this.#ttl(expiresAt);
     await this.#retry(() => this.#kv.put(this.#prefix + key, JSON.stringify(record), { expirationTtl }));
     this.#lastWrite.set(key, this.#now());
-    if (this.#lastWrite.size > 10_000) this.#lastWrite.delete(this.#lastWrite.keys().next().value!);
     if (record.userId !== undefined) {
       const userKey = await this.#userKey(record.userId, key);
       await this.#retry(() => this.#kv.put(userKey, '1', { expirationTtl }));
@@ -170,8 +172,7 @@ export class KVStore implements SessionStore {
 
   /** Index key: the user id hashed, so keys stay short and carry no personal data. */
   async #userKey(userId: string, key: string): Promise<string> {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(userId)));
-    return `${this.#prefix}user:${encodeBase64url(digest)}:${key}`;
+    return `${this.#prefix}user:${await sha256Base64url(userId)}:${key}`;
   }
 
   /** Seconds until `expiresAt`, never below KV's 60-second minimum. */

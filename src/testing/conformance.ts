@@ -70,7 +70,7 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
     return { data, flash: {}, createdAt: t, lastSeenAt: t, expiresAt: t + HOUR, ...(userId === undefined ? {} : { userId }) };
   };
   const patch = (changes: Partial<SessionPatch>): SessionPatch => ({
-    now: now(), idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId', ...changes,
+    now: now(), idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes,
   });
   const checks: ConformanceCheck[] = [];
   const check = (name: string, run: (store: SessionStore) => Promise<void>) =>

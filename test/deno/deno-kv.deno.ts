@@ -19,7 +19,7 @@ const record = (now: number, data: Record<string, unknown> = {}, userId?: string
   data, flash: {}, createdAt: now, lastSeenAt: now, expiresAt: now + HOUR, ...(userId === undefined ? {} : { userId }),
 });
 const patch = (now: number, changes: Partial<SessionPatch> = {}): SessionPatch => ({
-  now, idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId', ...changes,
+  now, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes,
 });
 
 function assert(condition: unknown, message: string): asserts condition {

@@ -9,7 +9,7 @@ function record(now: number, data: Record<string, unknown> = {}, userId?: string
 }
 
 function patch(now: number, changes: Partial<SessionPatch>): SessionPatch {
-  return { now, idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId', ...changes };
+  return { now, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes };
 }
 
 describe('MemoryStore', () => {

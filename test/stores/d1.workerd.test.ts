@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, type SessionPatch, type SessionRecord } from '../../src/index.ts';
+import { applyPatch, type SessionPatch, type SessionRecord } from '../../src/store/index.ts';
 import { D1Store, type D1DatabaseLike, type D1PreparedStatementLike } from '../../src/stores/d1.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 import { CookieJar, idOf } from '../session/helpers.ts';
@@ -76,7 +76,7 @@ describe('D1Store', () => {
           const start = Date.now();
           const before: SessionRecord = { ...record(start, stored), flash };
           await store.set(k, before, before.expiresAt);
-          const patch: SessionPatch = { ...changes, now: start + elapsed, idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: field };
+          const patch: SessionPatch = { ...changes, now: start + elapsed, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: field };
           const expected = JSON.parse(JSON.stringify(applyPatch(before, patch))) as SessionRecord;
           expect(await store.update(k, patch)).toBe(true);
           const after = await store.get(k);
@@ -93,7 +93,7 @@ describe('D1Store', () => {
       const k = freshKey();
       const t = Date.now();
       await store.set(k, record(t, { i: 41, f: 0.1, s: '5', big: 2 ** 53, nul: null }), t + HOUR);
-      const patch: SessionPatch = { increment: { i: 1, f: 0.2, s: 1, big: 2, nul: 1, fresh: -3 }, now: t, idleTimeout: HOUR, absoluteTimeout: HOUR, userField: 'userId' };
+      const patch: SessionPatch = { increment: { i: 1, f: 0.2, s: 1, big: 2, nul: 1, fresh: -3 }, now: t, idleMs: HOUR, absoluteMs: HOUR, userField: 'userId' };
       expect(await store.update(k, patch)).toBe(true);
       expect((await store.get(k))!.data).toEqual({ i: 42, f: 0.1 + 0.2, s: 1, big: 2 ** 53 + 2, nul: 1, fresh: -3 });
     });
@@ -104,7 +104,7 @@ describe('D1Store', () => {
       const t = Date.now();
       const user = 900_000_000 + counter;
       await store.set(k, { ...record(t, { userId: user }), userId: String(user) }, t + HOUR);
-      const patch: SessionPatch = { increment: { userId: 1 }, now: t, idleTimeout: HOUR, absoluteTimeout: HOUR, userField: 'userId' };
+      const patch: SessionPatch = { increment: { userId: 1 }, now: t, idleMs: HOUR, absoluteMs: HOUR, userField: 'userId' };
       expect(await store.update(k, patch)).toBe(true);
       expect((await store.get(k))!.userId).toBe(String(user + 1));
       expect(await store.listByUser(String(user + 1))).toEqual([k]);
@@ -117,7 +117,7 @@ describe('D1Store', () => {
     const k = freshKey();
     const t = Date.now();
     await store.set(k, record(t), t + HOUR);
-    const patch: SessionPatch = { increment: { n: 1 }, now: t, idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId' };
+    const patch: SessionPatch = { increment: { n: 1 }, now: t, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId' };
     const results = await Promise.all(Array.from({ length: 100 }, () => store.update(k, patch)));
     expect(results.every(Boolean)).toBe(true);
     expect((await store.get(k))!.data.n).toBe(100);
@@ -145,7 +145,7 @@ describe('D1Store', () => {
       };
       return { statements, store: new D1Store(db) };
     }
-    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({ now: Date.now(), idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId', ...changes });
+    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({ now: Date.now(), idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes });
 
     it('an integer patch is one statement', async () => {
       const { statements, store } = spied();
@@ -184,7 +184,7 @@ describe('D1Store', () => {
 
   it('update refuses a missing, expired or revoked record and writes nothing', async () => {
     const { clock, store } = clocked();
-    const patch = (): SessionPatch => ({ set: { late: true }, now: clock.time, idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId' });
+    const patch = (): SessionPatch => ({ set: { late: true }, now: clock.time, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId' });
     expect(await store.update(freshKey(), patch())).toBe(false);
 
     // Row expired (store clock past expires_at) though the record's own timestamps are fine.
@@ -214,7 +214,7 @@ describe('D1Store', () => {
     const k = freshKey();
     const [alice, bob] = [`alice-${k}`, `bob-${k}`];
     await store.set(k, { ...record(clock.time, { userId: alice }), userId: alice }, clock.time + HOUR);
-    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({ now: clock.time, idleTimeout: HOUR, absoluteTimeout: 24 * HOUR, userField: 'userId', ...changes });
+    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({ now: clock.time, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes });
     await store.update(k, patch({ set: { userId: bob } }));
     expect(await store.listByUser(alice)).toEqual([]);
     expect(await store.listByUser(bob)).toEqual([k]);
@@ -347,7 +347,7 @@ describe('D1Store', () => {
     it('a store error propagates instead of reading as "no session"', async () => {
       const store = new D1Store(env.DB, { table: 'no_such_table' });
       await expect(store.get(freshKey())).rejects.toThrow(/no such table/);
-      await expect(store.update(freshKey(), { now: Date.now(), idleTimeout: HOUR, absoluteTimeout: HOUR, userField: 'userId' })).rejects.toThrow();
+      await expect(store.update(freshKey(), { now: Date.now(), idleMs: HOUR, absoluteMs: HOUR, userField: 'userId' })).rejects.toThrow();
     });
   });
 

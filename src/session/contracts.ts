@@ -1,0 +1,106 @@
+/**
+ * The engine's internal contracts: what a request hands a session, what a
+ * session asks its backend to do at commit, and what the backend reports
+ * back. Types only; nothing here is exported from the package.
+ */
+import type { CookieOptions } from '../cookie/serialize.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import type { StoreKeys } from './id.ts';
+import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
+
+/** A stored session the incoming cookie pointed to. */
+export interface LoadedSession {
+  id: string;
+  /** Store key (SHA-256 of the id); empty for the cookie store. */
+  key: string;
+  record: SessionRecord;
+}
+
+/** The rules one request runs under: its time, the timeouts (ms) and the user field. */
+export interface SessionPolicy extends SessionTimeouts {
+  /** The request time, ms since the epoch: one reading for the whole request. */
+  now: number;
+  /** Sliding expiry is written at most this often. */
+  touchIntervalMs: number;
+  /** The data field that names the session's user. */
+  userField: string;
+}
+
+/** The session cookie for one request: its name and attributes. */
+export interface CookieSpec {
+  name: string;
+  attributes: CookieOptions;
+  persistent: boolean;
+  /** `name.0=`: how the first chunk of a CookieStore session starts. */
+  firstChunk: string;
+}
+
+/** Everything a backend needs from its request. */
+export interface RequestContext {
+  readonly request: Request;
+  readonly policy: SessionPolicy;
+  readonly keyring: Keyring;
+  readonly keys: StoreKeys;
+  readonly cookie: CookieSpec;
+  /** Attributes for a cookie carrying a session created at `createdAt` (Max-Age when persistent). */
+  cookieAttributes(createdAt: number): CookieOptions;
+}
+
+/** The write a commit makes, if any. */
+export type SessionWrite =
+  /** Store `record` under the new `id`. */
+  | { kind: 'create'; id: string; record: SessionRecord }
+  /**
+   * Apply `patch` to `target` — or, when the request wrote without reading
+   * (`target` undefined), to whatever live session the cookie names; with
+   * none, the writes start a new session under a new id.
+   */
+  | { kind: 'patch'; target: LoadedSession | undefined; patch: SessionPatch; touchOnly: boolean };
+
+/** What commit must do, derived from everything the request did. */
+export interface CommitPlan {
+  /** Stored sessions to delete (destroyed, regenerated away, or found expired). */
+  remove: LoadedSession[];
+  write: SessionWrite | undefined;
+  /** Expire the session cookie (when no new one replaces it). */
+  clearCookie: boolean;
+  /** Mark the response uncacheable (logout). */
+  noStore: boolean;
+}
+
+/** What a backend did with a plan. */
+export interface CommitResult {
+  /** `Set-Cookie` values for the response, in order. */
+  setCookies: string[];
+  /**
+   * The session the cookie now names: a record, `null` for none, or
+   * `undefined` when the backend did not learn it (nothing written, or a
+   * write without a read): the session keeps what it had loaded, if anything.
+   */
+  live: LoadedSession | null | undefined;
+  /** A blind write found no live session behind the cookie and started a new one. */
+  startedOver: boolean;
+}
+
+/**
+ * Where a session is kept, seen from the engine: a server-side store behind a
+ * signed id, or the cookie itself. One per request, picked once.
+ */
+export interface SessionBackend {
+  /** Verifies the cookie and reads the session; null when absent or invalid. Store errors propagate. */
+  load(): Promise<LoadedSession | null>;
+  /** Carries out a commit plan. Store errors propagate. */
+  commit(plan: CommitPlan): Promise<CommitResult>;
+}
+
+/**
+ * What a session needs from its request. Implementations compute each part
+ * on first use, so a session nobody touches costs nothing.
+ */
+export interface SessionSource {
+  readonly policy: SessionPolicy;
+  /** The request carries this manager's session cookie. */
+  readonly hasCookie: boolean;
+  /** Verifies the cookie and reads the store; errors propagate. */
+  load(): Promise<LoadedSession | null>;
+}

@@ -1,0 +1,150 @@
+/**
+ * The backend for {@link CookieStore}: the whole session sealed into the
+ * cookie. Above one cookie's worth it is split into `name.0`, `name.1`, …
+ * (RFC 6265bis §5.7 caps each cookie at 4096 bytes); chunks the request
+ * carried and the response no longer needs are expired.
+ */
+import { serializeDeletion } from '../cookie/headers.ts';
+import { parseCookies, type Cookies } from '../cookie/parse.ts';
+import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
+import { seal, unseal } from '../crypto/seal.ts';
+import type { CommitPlan, CommitResult, LoadedSession, RequestContext, SessionBackend } from './contracts.ts';
+import type { CookieStore } from './cookie-store.ts';
+import { isSessionId, newSessionId } from './id.ts';
+import { applyPatch, emptyRecord } from './record.ts';
+import type { SessionRecord } from './types.ts';
+
+/** Bytes allowed per Set-Cookie line, attributes included. */
+const MAX_LINE = 4096;
+
+const chunkName = (name: string, index: number): string => `${name}.${index}`;
+
+/** The sealed text in the request: one cookie, or chunks headed by their count. */
+function readSealed(cookies: Cookies, name: string, maxChunks: number): string | null {
+  const single = cookies[name];
+  if (single !== undefined) return single;
+  const head = cookies[chunkName(name, 0)];
+  if (head === undefined) return null;
+  const dot = head.indexOf('.');
+  const count = Number(head.slice(0, dot));
+  if (dot < 1 || !Number.isInteger(count) || count < 1 || count > maxChunks) return null;
+  let sealed = head.slice(dot + 1);
+  for (let i = 1; i < count; i++) {
+    const part = cookies[chunkName(name, i)];
+    if (part === undefined) return null; // a missing chunk: the session is unreadable
+    sealed += part;
+  }
+  return sealed;
+}
+
+/** Whether an unsealed payload has the shape this backend seals: `{ id, record }`. */
+function isSealedSession(value: unknown): value is { id: string; record: SessionRecord } {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, record } = value as { id?: unknown; record?: Partial<SessionRecord> };
+  return (
+    isSessionId(id) && typeof record === 'object' && record !== null &&
+    typeof record.data === 'object' && record.data !== null && typeof record.flash === 'object' && record.flash !== null &&
+    typeof record.createdAt === 'number' && typeof record.lastSeenAt === 'number' && typeof record.expiresAt === 'number'
+  );
+}
+
+function lineLength(name: string, value: string, attributes: CookieOptions): number {
+  return serializeCookie(name, '', attributes).length + value.length;
+}
+
+/** Splits sealed text into chunks whose Set-Cookie lines fit in 4096 bytes. */
+function split(name: string, sealed: string, attributes: CookieOptions, maxChunks: number): string[] {
+  // The longest chunk name bounds every line; chunk 0 also carries "count.".
+  const room = MAX_LINE - lineLength(chunkName(name, maxChunks), '', attributes) - `${maxChunks}.`.length;
+  const count = Math.ceil(sealed.length / room);
+  if (count > maxChunks) {
+    throw new Error(
+      `CookieStore: this session seals to ${sealed.length} bytes and needs ${count} cookies, more than maxChunks (${maxChunks}). ` +
+        'Keep less in the session, raise maxChunks, or use a server-side store.',
+    );
+  }
+  const chunks: string[] = [];
+  for (let i = 0; i < count; i++) chunks.push(sealed.slice(i * room, (i + 1) * room));
+  chunks[0] = `${count}.${chunks[0]}`;
+  return chunks;
+}
+
+/** One request's view of a cookie-kept session. */
+export class CookieBackend implements SessionBackend {
+  readonly #context: RequestContext;
+  readonly #maxChunks: number;
+  #cookies: Cookies | undefined;
+
+  constructor(context: RequestContext, store: CookieStore) {
+    this.#context = context;
+    this.#maxChunks = store.maxChunks;
+  }
+
+  #incoming(): Cookies {
+    return (this.#cookies ??= parseCookies(this.#context.request.headers.get('cookie')));
+  }
+
+  /** Unseals the session from the request's cookies; null when absent or tampered. */
+  async load(): Promise<LoadedSession | null> {
+    const { name } = this.#context.cookie;
+    const sealed = readSealed(this.#incoming(), name, this.#maxChunks);
+    if (sealed === null) return null;
+    const opened = await unseal(this.#context.keyring, name, sealed, { now: this.#context.policy.now });
+    return isSealedSession(opened) ? { id: opened.id, key: '', record: opened.record } : null;
+  }
+
+  /** Seals the session's new state into cookies, or clears them. */
+  async commit(plan: CommitPlan): Promise<CommitResult> {
+    const result: CommitResult = { setCookies: [], live: undefined, startedOver: false };
+    const write = plan.write;
+    if (write?.kind === 'create') result.live = { id: write.id, key: '', record: write.record };
+    else if (write?.kind === 'patch') {
+      const target = write.target ?? (await this.load());
+      const record = target ? applyPatch(target.record, write.patch) : null;
+      if (target && record) result.live = { ...target, record };
+      else {
+        // No live session behind the cookie: the writes start a new one, with a new id.
+        const policy = this.#context.policy;
+        result.live = { id: newSessionId(), key: '', record: applyPatch(emptyRecord(policy.now, policy), write.patch)! };
+        result.startedOver = true;
+      }
+    }
+    if (result.live) await this.#write(result.live, result.setCookies);
+    else if (plan.clearCookie || plan.remove.length > 0) {
+      this.#clearAll(result.setCookies, new Set());
+      result.live = null;
+    }
+    return result;
+  }
+
+  async #write(session: LoadedSession, lines: string[]): Promise<void> {
+    const context = this.#context;
+    const { name } = context.cookie;
+    const record = session.record;
+    const sealed = await seal(context.keyring, name, { id: session.id, record }, { expires: new Date(record.expiresAt) });
+    const attributes = context.cookieAttributes(record.createdAt);
+    const written = new Set<string>();
+    if (lineLength(name, sealed, attributes) <= MAX_LINE) {
+      lines.push(serializeCookie(name, sealed, attributes));
+      written.add(name);
+    } else {
+      split(name, sealed, attributes, this.#maxChunks).forEach((part, i) => {
+        lines.push(serializeCookie(chunkName(name, i), part, attributes));
+        written.add(chunkName(name, i));
+      });
+    }
+    this.#clearAll(lines, written);
+  }
+
+  /** Expires every session cookie the request carried except `keep`. */
+  #clearAll(lines: string[], keep: Set<string>): void {
+    const { name, attributes } = this.#context.cookie;
+    const prefix = `${name}.`;
+    for (const cookie of Object.keys(this.#incoming())) {
+      if (keep.has(cookie)) continue;
+      if (cookie === name || (cookie.startsWith(prefix) && /^\d+$/.test(cookie.slice(prefix.length)))) {
+        lines.push(serializeDeletion(cookie, attributes));
+      }
+    }
+  }
+}
