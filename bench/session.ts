@@ -14,7 +14,7 @@ type Data = { n?: number };
 
 function tessera(store: MemoryStore | CookieStore) {
   const manager = createSessionManager<Data>({ secrets: SECRET, store });
-  const counter = manager.handle<unknown>(async (_request, _env, _ctx, session) => {
+  const counter = manager.handle(async (_request, _env, _ctx, session) => {
     session.set('n', ((await session.get('n')) ?? 0) + 1);
     return new Response('ok');
   });

@@ -15,7 +15,7 @@ export function demoSecret(fromEnv: string | undefined): string {
 /** The demo's fetch handler over the given store. */
 export function demoApp(secret: string, store: SessionStore): (request: Request) => Promise<Response> {
   const sessions = createSessionManager<{ user?: string }>({ secrets: [secret], store });
-  const handler = sessions.handle<unknown>(async (request, _env, _ctx, session) => {
+  const handler = sessions.handle(async (request, _env, _ctx, session) => {
     const url = new URL(request.url);
     if (url.pathname === '/login' && request.method === 'POST') {
       const user = String((await request.formData()).get('username') ?? '').trim();

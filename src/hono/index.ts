@@ -16,4 +16,13 @@
 export { session, getSession } from './middleware.ts';
 export { csrf, csrfToken, type CsrfOptions } from './csrf.ts';
 export { CSRF_SESSION_KEY, type StoredCsrfToken } from './csrf-token.ts';
-export type { SessionEnv, SessionVariables, SessionOptions, SessionOf, HonoStoreOption, NoFlash } from './types.ts';
+export type {
+  SessionEnv,
+  SessionEnvTypes,
+  SessionAppEnv,
+  SessionVariables,
+  SessionOptions,
+  SessionOf,
+  HonoStoreOption,
+  NoFlash,
+} from './types.ts';

@@ -3,24 +3,28 @@
  * and commits it onto `c.res` after the handler.
  */
 import type { Context, Env, Input, MiddlewareHandler } from 'hono';
-import type { BlankEnv } from 'hono/types';
-import { createSessionManager, type DefaultFlash, type SessionManager, type SessionShape, type StoreOption } from '../session/index.ts';
-import type { SessionEnv, SessionOf, SessionOptions } from './types.ts';
+import {
+  createSessionManager,
+  type FlashOf,
+  type SessionManager,
+  type SessionShape,
+  type SessionTypes,
+  type StoreOption,
+} from '../session/index.ts';
+import type { SessionAppEnv, SessionEnv, SessionOf, SessionOptions } from './types.ts';
 
-function isManager(value: unknown): value is SessionManager<SessionShape, SessionShape, unknown> {
+function isManager(value: unknown): value is SessionManager {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Record<'load' | 'commit' | 'handle', unknown>>;
   return typeof candidate.load === 'function' && typeof candidate.commit === 'function' && typeof candidate.handle === 'function';
 }
 
 /** A manager whose store function receives the Hono context as its `env`. */
-function managerFor<Data extends SessionShape, Flash extends SessionShape, E extends Env>(
-  options: SessionOptions<E>,
-): SessionManager<Data, Flash, Context<E>> {
+function managerFor<E extends Env>(options: SessionOptions<E>): SessionManager<SessionShape, { env: Context<E> }> {
   if (options === null || typeof options !== 'object') throw new TypeError('session: options are required');
   const { store, ...rest } = options;
   const adapted: StoreOption<Context<E>> | undefined = typeof store === 'function' ? (_request, c) => store(c) : store;
-  return createSessionManager<Data, Flash, Context<E>>(adapted === undefined ? rest : { ...rest, store: adapted });
+  return createSessionManager<SessionShape, { env: Context<E> }>(adapted === undefined ? rest : { ...rest, store: adapted });
 }
 
 /**
@@ -34,24 +38,24 @@ function managerFor<Data extends SessionShape, Flash extends SessionShape, E ext
  * the session. When the handler threw (`c.error` is set) it commits nothing:
  * the error reaches `app.onError` and no write is made.
  *
- * Type your app with {@link SessionEnv} (`new Hono<SessionEnv<Data>>()`) or
- * chain it (`new Hono().use(session<Data>(…))`) so `c.var.session` is typed.
+ * Give it your app's env — `session<AppEnv>(…)` with `type AppEnv =
+ * SessionEnv<Data, { bindings: Bindings }>`, so `c.env` is typed in `secrets`
+ * and `store` functions — or, for an app without bindings, just the data
+ * shape: `new Hono().use(session<Data>(…))`.
  *
  * @throws TypeError at construction for bad options (the message names the option).
  */
-export function session<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>, E extends Env = BlankEnv>(
-  options: SessionOptions<E>,
-): MiddlewareHandler<E & SessionEnv<Data, Flash>>;
-export function session<Data extends SessionShape, Flash extends SessionShape, Bindings>(
-  manager: SessionManager<Data, Flash, Bindings>,
-): MiddlewareHandler<SessionEnv<Data, Flash>>;
-export function session<Data extends SessionShape, Flash extends SessionShape, E extends Env>(
-  options: SessionOptions<E> | SessionManager<Data, Flash, unknown>,
-): MiddlewareHandler<SessionEnv<Data, Flash>> {
+export function session<T extends SessionShape | Env = SessionShape>(
+  options: SessionOptions<SessionAppEnv<T>>,
+): MiddlewareHandler<SessionAppEnv<T>>;
+export function session<Data extends SessionShape, Types extends SessionTypes>(
+  manager: SessionManager<Data, Types>,
+): MiddlewareHandler<SessionEnv<Data, { flash: FlashOf<Data, Types> }>>;
+export function session(options: SessionOptions<Env> | SessionManager): MiddlewareHandler {
   // A ready manager gets the bindings (like `manager.handle`); one made here
   // gets the whole context, so `store: (c) => …` sees `c.env` and `c.var`.
   const ready = isManager(options);
-  const manager = (ready ? options : managerFor<Data, Flash, E>(options as SessionOptions<E>)) as SessionManager<Data, Flash, unknown>;
+  const manager: SessionManager<SessionShape, { env: unknown }> = ready ? options : managerFor(options as SessionOptions<Env>);
 
   return async function tesseraSession(c, next) {
     const current = manager.load(c.req.raw, ready ? c.env : c);

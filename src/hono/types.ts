@@ -3,6 +3,17 @@ import type { Context, Env } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import type { CookieStore, DefaultFlash, Session, SessionManagerOptions, SessionShape, SessionStore } from '../session/index.ts';
 
+/**
+ * The optional type parameters of {@link SessionEnv}, by name:
+ * `SessionEnv<Data, { flash: Flash; bindings: Bindings }>`.
+ */
+export interface SessionEnvTypes {
+  /** Flash keys and their value types. Default: none when `Data` is typed, any otherwise. */
+  flash?: SessionShape;
+  /** The Worker bindings the app sees on `c.env`. */
+  bindings?: object;
+}
+
 /** A `Flash` shape with no keys (what `DefaultFlash<Data>` is for a typed `Data`). */
 export type NoFlash = Record<never, never>;
 
@@ -13,18 +24,31 @@ export interface SessionVariables<Data extends SessionShape = SessionShape, Flas
 }
 
 /**
- * The Hono env for an app with sessions: `new Hono<SessionEnv<Data, Flash>>()`
- * types `c.var.session` and `c.get('session')`. Pass your Worker bindings as
- * `Bindings`; add other variables by intersection:
- * `SessionEnv<Data> & { Variables: { user: User } }`.
+ * The Hono env for an app with sessions: `new Hono<SessionEnv<Data>>()` types
+ * `c.var.session` and `c.get('session')`. Flash keys and Worker bindings are
+ * named: `SessionEnv<Data, { flash: Flash; bindings: Bindings }>`. Add other
+ * variables by intersection: `SessionEnv<Data> & { Variables: { user: User } }`.
  */
-export type SessionEnv<
-  Data extends SessionShape = SessionShape,
-  Flash extends SessionShape = DefaultFlash<Data>,
-  Bindings extends object | undefined = undefined,
-> = Bindings extends object
-  ? { Bindings: Bindings; Variables: SessionVariables<Data, Flash> }
-  : { Variables: SessionVariables<Data, Flash> };
+export type SessionEnv<Data extends SessionShape = SessionShape, Types extends SessionEnvTypes = {}> = Types extends {
+  bindings: infer Bindings extends object;
+}
+  ? { Bindings: Bindings; Variables: SessionVariables<Data, EnvFlash<Data, Types>> }
+  : { Variables: SessionVariables<Data, EnvFlash<Data, Types>> };
+
+type EnvFlash<Data extends SessionShape, Types extends SessionEnvTypes> = Types extends { flash: infer F extends SessionShape }
+  ? F
+  : DefaultFlash<Data>;
+
+/**
+ * What `session<T>()` takes as `T`: the app's env (`SessionEnv<…>`, possibly
+ * with more bindings and variables) or, for an app without bindings, just the
+ * `Data` shape.
+ */
+export type SessionAppEnv<T extends SessionShape | Env> = T extends { Variables: { session: Session<any, any> } }
+  ? T
+  : T extends SessionShape
+    ? SessionEnv<T>
+    : never;
 
 /** The session type an env carries in `Variables.session` (plain `Session` if none). */
 export type SessionOf<E extends Env> = E extends { Variables: { session: infer S } } ? S : Session;

@@ -8,7 +8,7 @@ import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
 import { cookieSpecFor, RequestState, type ManagerShared } from './request-state.ts';
 import { SessionImpl } from './session.ts';
-import type { DefaultFlash, Session, SessionShape } from './types.ts';
+import type { EnvOf, FlashOf, Session, SessionShape, SessionTypes } from './types.ts';
 
 /** A fetch handler that also receives the request's session. */
 export type SessionHandler<Data extends SessionShape, Flash extends SessionShape, Env, Ctx> = (
@@ -18,20 +18,30 @@ export type SessionHandler<Data extends SessionShape, Flash extends SessionShape
   session: Session<Data, Flash>,
 ) => Response | Promise<Response>;
 
+/**
+ * The fetch handler `handle()` returns. Without a typed `env` (Deno, Bun,
+ * Node) the `env` and `ctx` arguments are optional: `Deno.serve(app)`.
+ */
+export type FetchHandler<Env, Ctx> = (
+  request: Request,
+  ...rest: unknown extends Env ? [env?: Env, ctx?: Ctx] : [env: Env, ctx: Ctx]
+) => Promise<Response>;
+
 /** Made by {@link createSessionManager}. */
-export interface SessionManager<Data extends SessionShape, Flash extends SessionShape, Env> {
+export interface SessionManager<Data extends SessionShape = SessionShape, Types extends SessionTypes = {}> {
   /** The request's session. Lazy: nothing is verified or read until it is used. */
-  load(request: Request, env?: Env): Session<Data, Flash>;
+  load(request: Request, env?: EnvOf<Types>): Session<Data, FlashOf<Data, Types>>;
   /**
    * Writes what the request did to the store and adds at most one session
    * Set-Cookie (none when nothing changed). Returns `target`, or a copy of
    * a Response whose headers were immutable.
    */
-  commit<T extends Response | Headers>(session: Session<Data, Flash>, target: T): Promise<T>;
+  commit<T extends Response | Headers>(session: Session<Data, FlashOf<Data, Types>>, target: T): Promise<T>;
   /** Wraps a fetch handler: loads the session, runs the handler, commits. */
-  handle<Ctx = unknown>(handler: SessionHandler<Data, Flash, Env, Ctx>): (request: Request, env: Env, ctx: Ctx) => Promise<Response>;
+  handle<Ctx = unknown>(
+    handler: SessionHandler<Data, FlashOf<Data, Types>, EnvOf<Types>, Ctx>,
+  ): FetchHandler<EnvOf<Types>, Ctx>;
 }
-
 
 /**
  * Creates a session manager: ids signed in a `__Host-` cookie (HttpOnly,
@@ -41,11 +51,11 @@ export interface SessionManager<Data extends SessionShape, Flash extends Session
  * @throws TypeError at construction for a missing or short secret, bad
  *   timeouts or cookie options — the message names the option.
  */
-export function createSessionManager<
-  Data extends SessionShape = SessionShape,
-  Flash extends SessionShape = DefaultFlash<Data>,
-  Env = unknown,
->(options: SessionManagerOptions<Env>): SessionManager<Data, Flash, Env> {
+export function createSessionManager<Data extends SessionShape = SessionShape, Types extends SessionTypes = {}>(
+  options: SessionManagerOptions<EnvOf<Types>>,
+): SessionManager<Data, Types> {
+  type Env = EnvOf<Types>;
+  type Flash = FlashOf<Data, Types>;
   const resolved = resolveOptions(options, () => new MemoryStore());
   const shared: ManagerShared<Env> = {
     options: resolved,
@@ -72,15 +82,16 @@ export function createSessionManager<
     return applyHeaders(target, result.setCookies, plan.noStore);
   }
 
-  function handle<Ctx>(handler: SessionHandler<Data, Flash, Env, Ctx>) {
-    return async (request: Request, env: Env, ctx: Ctx): Promise<Response> => {
+  function handle<Ctx>(handler: SessionHandler<Data, Flash, Env, Ctx>): FetchHandler<Env, Ctx> {
+    const fetch = async (request: Request, env?: Env, ctx?: Ctx): Promise<Response> => {
       const session = load(request, env);
-      const response = await handler(request, env, ctx, session);
+      const response = await handler(request, env as Env, ctx as Ctx, session);
       return commit(session, response);
     };
+    return fetch as FetchHandler<Env, Ctx>;
   }
 
-  const manager: SessionManager<Data, Flash, Env> = { load, commit, handle };
+  const manager: SessionManager<Data, Types> = { load, commit, handle };
   return manager;
 }
 

@@ -86,6 +86,26 @@ export type SessionShape = Record<string, unknown>;
  */
 export type DefaultFlash<Data extends SessionShape> = string extends keyof Data ? SessionShape : Record<never, never>;
 
+/**
+ * The optional type parameters of a session manager, by name, so none needs
+ * a placeholder to reach another and a wrong one does not compile:
+ * `createSessionManager<Data, { flash: Flash; env: Env }>(…)`.
+ */
+export interface SessionTypes {
+  /** Flash keys and their value types. Default: none when `Data` is typed, any otherwise. */
+  flash?: SessionShape;
+  /** What a Worker passes to `fetch` as `env` (bindings, secrets): seen by `secrets` and `store` functions. */
+  env?: unknown;
+}
+
+/** The `Flash` shape of `Types` (see {@link SessionTypes}). */
+export type FlashOf<Data extends SessionShape, Types extends SessionTypes> = Types extends { flash: infer F extends SessionShape }
+  ? F
+  : DefaultFlash<Data>;
+
+/** The `env` type of `Types` (see {@link SessionTypes}); `unknown` when not given. */
+export type EnvOf<Types extends SessionTypes> = Types extends { env: infer E } ? E : unknown;
+
 /** Keys of `T` whose values are numbers (what `increment` accepts). */
 export type NumericKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T] & string;
 

@@ -302,7 +302,7 @@ Deno.test('options are validated at construction', () => {
 Deno.test('behind the session engine: login, concurrent increments, logout', async () => {
   const store = new DenoKVStore(kv, { prefix: prefix() });
   const sessions = createSessionManager<{ userId?: string; n?: number }>({ secrets: 'deno-test-secret-0123456789-abcdefghij', store });
-  const app = sessions.handle<unknown>(async (request, _env, _ctx, session) => {
+  const app = sessions.handle(async (request, _env, _ctx, session) => {
     const path = new URL(request.url).pathname;
     if (path === '/login') {
       await session.regenerate();

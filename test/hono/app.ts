@@ -13,18 +13,18 @@ export type Data = { userId?: string; n?: number };
 export type Flash = { notice?: string };
 
 /** Builds the app; `bindings` is what `app.request` passes as `c.env`. */
-export function buildApp<Bindings extends object | undefined = undefined>(
-  options: SessionOptions<SessionEnv<Data, Flash, Bindings>>,
+export function buildApp<Bindings extends object = {}>(
+  options: SessionOptions<SessionEnv<Data, { flash: Flash; bindings: Bindings }>>,
   bindings?: Bindings,
 ) {
-  type AppEnv = SessionEnv<Data, Flash, Bindings>;
+  type AppEnv = SessionEnv<Data, { flash: Flash; bindings: Bindings }>;
   const errors: Error[] = [];
   const app = new Hono<AppEnv>();
   app.onError((error, c) => {
     errors.push(error);
     return c.text(`error: ${error.message}`, 500);
   });
-  app.use(session<Data, Flash, AppEnv>(options));
+  app.use(session<AppEnv>(options));
 
   app.post('/login', async (c) => {
     await c.var.session.regenerate();

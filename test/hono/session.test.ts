@@ -219,14 +219,14 @@ describe('session() options', () => {
   it('accepts a ready manager (its store function gets c.env)', async () => {
     const envs: unknown[] = [];
     const store = new MemoryStore();
-    const manager = createSessionManager<Data, {}, { TAG: string }>({
+    const manager = createSessionManager<Data, { env: { TAG: string } }>({
       secrets: SECRET,
       store: (_request, env) => {
         envs.push(env);
         return store;
       },
     });
-    const app = new Hono<SessionEnv<Data, {}, { TAG: string }>>();
+    const app = new Hono<SessionEnv<Data, { bindings: { TAG: string } }>>();
     app.use(session(manager));
     app.get('/', async (c) => {
       c.var.session.set('userId', 'ada');

@@ -147,10 +147,10 @@ for (const [name, makeStore] of backends) {
 
 describe('csrf() on Durable Objects', () => {
   it('issues a token, accepts it, rotates it at login', async () => {
-    type AppEnv = SessionEnv<{ userId?: string }, {}, Bindings>;
+    type AppEnv = SessionEnv<{ userId?: string }, { bindings: Bindings }>;
     const app = new Hono<AppEnv>();
     app.onError((error, c) => c.text(error.message, 'status' in error && error.status === 403 ? 403 : 500));
-    app.use(session<{ userId?: string }, {}, AppEnv>({ secrets: SECRET, store: (c) => new DurableObjectStore(c.env.SESSIONS_DO) }));
+    app.use(session<AppEnv>({ secrets: SECRET, store: (c) => new DurableObjectStore(c.env.SESSIONS_DO) }));
     app.use(csrf());
     app.get('/form', async (c) => c.text(await csrfToken(c)));
     app.post('/login', async (c) => {

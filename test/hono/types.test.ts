@@ -16,8 +16,9 @@ type Flash = { notice?: string };
 
 describe('tessera/hono types', () => {
   it('SessionEnv types c.var.session, c.get("session") and getSession(c) from Data and Flash', async () => {
-    const app = new Hono<SessionEnv<Data, Flash>>();
-    app.use(session<Data, Flash>({ secrets: SECRET }));
+    type AppEnv = SessionEnv<Data, { flash: Flash }>;
+    const app = new Hono<AppEnv>();
+    app.use(session<AppEnv>({ secrets: SECRET }));
     app.get('/', async (c) => {
       expectTypeOf(c.var.session).toEqualTypeOf<Session<Data, Flash>>();
       expectTypeOf(c.var.session.get('user')).toEqualTypeOf<Promise<User | undefined>>();
@@ -51,8 +52,8 @@ describe('tessera/hono types', () => {
 
   it('a store function sees the app bindings on c.env', () => {
     type Bindings = { SESSIONS: MemoryStore; SECRET: string };
-    type AppEnv = SessionEnv<Data, Flash, Bindings>;
-    const middleware = session<Data, Flash, AppEnv>({
+    type AppEnv = SessionEnv<Data, { flash: Flash; bindings: Bindings }>;
+    const middleware = session<AppEnv>({
       secrets: SECRET,
       store: (c) => {
         expectTypeOf(c.env).toEqualTypeOf<Bindings>();
@@ -66,11 +67,20 @@ describe('tessera/hono types', () => {
       return c.text('ok');
     });
     // @ts-expect-error the store function must return a store
-    session<Data, Flash, AppEnv>({ secrets: SECRET, store: (c) => c.env.SECRET });
+    session<AppEnv>({ secrets: SECRET, store: (c) => c.env.SECRET });
+  });
+
+  it('names the optional SessionEnv parameters, so one in the wrong place does not compile', () => {
+    type Bindings = { SESSIONS: MemoryStore };
+    // @ts-expect-error: a Flash shape is not the named-types object
+    type WrongFlash = SessionEnv<Data, Flash>;
+    // @ts-expect-error: bindings go under `bindings`
+    type WrongBindings = SessionEnv<Data, Bindings>;
+    expectTypeOf<SessionEnv<Data, { bindings: Bindings }>['Bindings']>().toEqualTypeOf<Bindings>();
   });
 
   it('a ready manager keeps its Data and Flash types', () => {
-    const manager = createSessionManager<Data, Flash, { KV: SessionStore }>({ secrets: SECRET, store: (_request, env) => env.KV });
+    const manager = createSessionManager<Data, { flash: Flash; env: { KV: SessionStore } }>({ secrets: SECRET, store: (_request, env) => env.KV });
     const app = new Hono().use(session(manager));
     app.get('/', async (c) => {
       expectTypeOf(c.var.session.get('user')).toEqualTypeOf<Promise<User | undefined>>();

@@ -6,7 +6,7 @@ describe('store failures', () => {
   it('a failing get rejects the handler with that error and writes nothing', async () => {
     const store = new SpyStore();
     const manager = createSessionManager<{ n?: number }>({ secrets: SECRET, store });
-    const handler = manager.handle<unknown>(async (_request, _env, _ctx, session) => {
+    const handler = manager.handle(async (_request, _env, _ctx, session) => {
       const n = (await session.get('n')) ?? 0;
       session.set('n', n + 1);
       return new Response('ok');
@@ -48,7 +48,7 @@ describe('store failures', () => {
   it('a handler that throws commits nothing', async () => {
     const store = new SpyStore();
     const manager = createSessionManager({ secrets: SECRET, store });
-    const handler = manager.handle<unknown>(async (_request, _env, _ctx, session) => {
+    const handler = manager.handle(async (_request, _env, _ctx, session) => {
       session.set('x', 1);
       throw new Error('boom');
     });

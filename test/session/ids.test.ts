@@ -7,7 +7,7 @@ type Data = { user?: string; n?: number };
 function setup() {
   const store = new SpyStore();
   const manager = createSessionManager<Data>({ secrets: SECRET, store });
-  const app = manager.handle<unknown>(async (request, _env, _ctx, session) => {
+  const app = manager.handle(async (request, _env, _ctx, session) => {
     const url = new URL(request.url);
     if (url.pathname === '/set') session.set('user', url.searchParams.get('v') ?? 'x');
     return new Response(JSON.stringify({ user: (await session.get('user')) ?? null, isNew: session.isNew, id: session.id }));

@@ -7,8 +7,8 @@ type Flash = { notice?: string };
 
 /** The seed app: anonymous cart, login, logout, flash. */
 function app(store = new SpyStore()) {
-  const manager = createSessionManager<Data, Flash>({ secrets: SECRET, store });
-  const handler = manager.handle<unknown>(async (request, _env, _ctx, session: Session<Data, Flash>) => {
+  const manager = createSessionManager<Data, { flash: Flash }>({ secrets: SECRET, store });
+  const handler = manager.handle(async (request, _env, _ctx, session: Session<Data, Flash>) => {
     const url = new URL(request.url);
     switch (url.pathname) {
       case '/cart/add':

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { createSessionManager, MemoryStore, type Session } from '../../src/index.ts';
+import { createSessionManager, MemoryStore, type Session, type SessionStore } from '../../src/index.ts';
 import { CookieJar, SECRET, SpyStore } from './helpers.ts';
 
 describe('createSessionManager', () => {
@@ -26,7 +26,7 @@ describe('createSessionManager', () => {
 
   it('keeps Set-Cookie headers the handler set, and an explicit Cache-Control', async () => {
     const manager = createSessionManager({ secrets: SECRET });
-    const app = manager.handle<unknown>((_request, _env, _ctx, session) => {
+    const app = manager.handle((_request, _env, _ctx, session) => {
       session.set('x', 1);
       const headers = new Headers({ 'cache-control': 'private, max-age=0' });
       headers.append('set-cookie', 'a=1');
@@ -40,11 +40,11 @@ describe('createSessionManager', () => {
 
   it('picks a store per request from env (Workers bindings)', async () => {
     const stores = { A: new MemoryStore(), B: new MemoryStore() };
-    const manager = createSessionManager<{ n?: number }, {}, { STORE: 'A' | 'B' }>({
+    const manager = createSessionManager<{ n?: number }, { env: { STORE: 'A' | 'B' } }>({
       secrets: SECRET,
       store: (_request, env) => stores[env.STORE],
     });
-    const app = manager.handle<unknown>((_request, _env, _ctx, session) => {
+    const app = manager.handle((_request, _env, _ctx, session) => {
       session.set('n', 1);
       return new Response();
     });
@@ -69,7 +69,7 @@ describe('createSessionManager', () => {
 
   it('takes secrets from env, deriving keys again only when they change', async () => {
     type Env = { SECRET: string };
-    const manager = createSessionManager<{ x?: number }, {}, Env>({ secrets: (env) => [env.SECRET] });
+    const manager = createSessionManager<{ x?: number }, { env: Env }>({ secrets: (env) => [env.SECRET] });
     const first: Env = { SECRET: SECRET };
     const jar = new CookieJar();
     const session = manager.load(jar.request(), first);
@@ -86,7 +86,7 @@ describe('createSessionManager', () => {
       imports.mockRestore();
     }
     // A misconfigured secret fails the requests that use the session, and only those.
-    const broken = createSessionManager<{ x?: number }, {}, Env>({ secrets: (env) => env.SECRET });
+    const broken = createSessionManager<{ x?: number }, { env: Env }>({ secrets: (env) => env.SECRET });
     const untouched = broken.load(new Request('https://a.example/'), { SECRET: 'short' });
     expect((await broken.commit(untouched, new Response('static'))).status).toBe(200);
     const used = broken.load(new Request('https://a.example/'), { SECRET: 'short' });
@@ -129,7 +129,7 @@ describe('createSessionManager', () => {
   });
 
   it('has, unset, increment and flash behave as documented within one request', async () => {
-    const manager = createSessionManager<{ a?: string; n?: number }, { note?: string }>({ secrets: SECRET });
+    const manager = createSessionManager<{ a?: string; n?: number }, { flash: { note?: string } }>({ secrets: SECRET });
     const session = manager.load(new Request('https://a.example/'));
     session.set('a', 'x');
     session.increment('n', 2);
@@ -148,7 +148,7 @@ describe('createSessionManager', () => {
   it('types reads and writes from Data and Flash', () => {
     type Data = { user: { id: number }; count: number; name?: string };
     type Flash = { notice: string };
-    const manager = createSessionManager<Data, Flash>({ secrets: SECRET });
+    const manager = createSessionManager<Data, { flash: Flash }>({ secrets: SECRET });
     const session: Session<Data, Flash> = manager.load(new Request('https://a.example/'));
     expectTypeOf(session.get('user')).toEqualTypeOf<Promise<{ id: number } | undefined>>();
     expectTypeOf(session.get('notice')).toEqualTypeOf<Promise<string | undefined>>();
@@ -166,5 +166,21 @@ describe('createSessionManager', () => {
     void plain.get('typo');
     // An untyped manager accepts any key.
     void createSessionManager({ secrets: SECRET }).load(new Request('https://a.example/')).get('anything');
+  });
+
+  it('names its optional type parameters, so one in the wrong place does not compile', () => {
+    type Env = { KV: SessionStore };
+    const manager = createSessionManager<{ a?: string }, { env: Env }>({ secrets: SECRET, store: (_request, env) => env.KV });
+    expectTypeOf(manager.load(new Request('https://a.example/'))).toEqualTypeOf<Session<{ a?: string }, Record<never, never>>>();
+    // @ts-expect-error: a Flash shape is not the named-types object
+    createSessionManager<{ a?: string }, { notice?: string }>({ secrets: SECRET });
+    // @ts-expect-error: bindings go under `env`
+    createSessionManager<{ a?: string }, Env>({ secrets: SECRET });
+    // With a typed env the Worker passes env and ctx; without one they are optional (Deno.serve(app)).
+    const worker = manager.handle(async () => new Response('ok'));
+    // @ts-expect-error: env and ctx are required when env is typed
+    void worker(new Request('https://a.example/'));
+    const plain = createSessionManager({ secrets: SECRET }).handle(async () => new Response('ok'));
+    void plain(new Request('https://a.example/'));
   });
 });

@@ -18,7 +18,7 @@ function setup(options: Setup = {}) {
   const { atomic, storeSharesClock = true, ...timeouts } = options;
   const store = new SpyStore({ ...(storeSharesClock ? { now: clock.now } : {}), ...(atomic === undefined ? {} : { atomic }) });
   const manager = createSessionManager<Data>({ secrets: SECRET, store, now: clock.now, ...timeouts });
-  const handler = manager.handle<unknown>(async (request, _env, _ctx, session) => {
+  const handler = manager.handle(async (request, _env, _ctx, session) => {
     if (new URL(request.url).pathname === '/login') session.set('user', 'ada');
     return Response.json({ user: (await session.get('user')) ?? null });
   });

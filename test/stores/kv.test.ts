@@ -117,7 +117,7 @@ describe('KVStore', () => {
   describe('behind the session engine', () => {
     const setup = (kv: FakeKV) => {
       const manager = createSessionManager<{ user?: string }>({ secrets: SECRET, store: new KVStore(kv) });
-      const app = manager.handle<unknown>(async (request, _env, _ctx, session) => {
+      const app = manager.handle(async (request, _env, _ctx, session) => {
         if (new URL(request.url).pathname === '/login') session.set('user', 'ada');
         return Response.json({ user: (await session.get('user')) ?? null, id: session.id });
       });

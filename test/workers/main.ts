@@ -19,7 +19,7 @@ export interface TestEnv {
 const memory = new MemoryStore();
 
 /** `?store=kv|do|d1|memory` picks the store; `/login?user=` logs in; `/logout`; `/` reads. */
-const sessions = createSessionManager<{ userId?: string; n?: number }, {}, TestEnv>({
+const sessions = createSessionManager<{ userId?: string; n?: number }, { env: TestEnv }>({
   secrets: 'workerd-test-secret-0123456789-abcdefghij',
   store: (request, env): SessionStore => {
     const kind = new URL(request.url).searchParams.get('store');

@@ -26,7 +26,7 @@ export interface Bindings {
 
 type Data = { user?: string; cart?: string[] };
 type Flash = { notice?: string };
-type AppEnv = SessionEnv<Data, Flash, Bindings>;
+type AppEnv = SessionEnv<Data, { flash: Flash; bindings: Bindings }>;
 
 const DEV_SECRET = 'development-only-secret-do-not-deploy-0123456789';
 const MAX_NAME = 64;
@@ -62,7 +62,7 @@ const app = new Hono<AppEnv>();
 // to the session (tessera's csrf) for every unsafe request.
 app.use(originCheck());
 app.use(
-  session<Data, Flash, AppEnv>({
+  session<AppEnv>({
     secrets: (c) => secretFor(c),
     store: (c) => (c.env.SESSION_STORE === 'kv' ? new KVStore(c.env.SESSIONS_KV) : new DurableObjectStore(c.env.SESSIONS)),
     idleTimeout: 30 * 60,
