@@ -1,4 +1,4 @@
-/** Writing `Set-Cookie` headers onto `Headers` or a `Response`. */
+/** Writing `Set-Cookie` headers onto `Headers` or a `Response` (RFC 6265bis, draft-ietf-httpbis-rfc6265bis-22). */
 import { cookiePrefixOf } from './prefix.ts';
 import { serializeCookie, type CookieOptions } from './serialize.ts';
 

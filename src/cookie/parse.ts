@@ -1,6 +1,13 @@
 /**
- * `Cookie` request-header parsing (RFC 6265bis §5.6, "cookie-string" as servers
- * receive it). Linear time, never throws, first occurrence of a name wins.
+ * `Cookie` request-header parsing (RFC 6265bis; section numbers in this module
+ * follow draft-ietf-httpbis-rfc6265bis-22). Servers receive
+ *
+ *   cookie-string = cookie-pair *( ";" SP cookie-pair )      (§4.2.1)
+ *   cookie-pair   = cookie-name BWS "=" BWS cookie-value
+ *
+ * but parse leniently, as user agents do (§5.6): pairs split on ";", names and
+ * values trimmed of SP and HTAB only. Linear time, never throws, first
+ * occurrence of a name wins.
  */
 
 /** Something a cookie header can be read from. */
@@ -20,7 +27,7 @@ const SEMI = 0x3b;
 const EQ = 0x3d;
 const DQUOTE = 0x22;
 
-// RFC 6265bis §5.6 step 3: a name or value with a CTL other than HTAB makes the
+// §5.6: a name or value with a CTL other than HTAB (%x00-08 / %x0A-1F / %x7F) makes the
 // user agent ignore the cookie, so a server must not trust such a pair either.
 // Written as an anchored full match: V8 runs it about twice as fast as an
 // unanchored search for one control character.
@@ -102,7 +109,7 @@ function skipSpaceBackward(s: string, from: number, to: number): number {
 function finishValue(s: string, start: number, end: number): string {
   start = skipSpaceForward(s, start, end);
   end = skipSpaceBackward(s, start, end);
-  // RFC 6265bis cookie-value allows one pair of surrounding DQUOTEs.
+  // cookie-value = *cookie-octet / ( DQUOTE *cookie-octet DQUOTE )   (§4.1.1): one pair of DQUOTEs is stripped.
   if (end - start >= 2 && s.charCodeAt(start) === DQUOTE && s.charCodeAt(end - 1) === DQUOTE) {
     start++;
     end--;

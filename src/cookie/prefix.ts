@@ -1,5 +1,5 @@
 /**
- * Cookie name prefixes (RFC 6265bis §4.1.3): a name starting with
+ * Cookie name prefixes (RFC 6265bis §4.1.3, draft-ietf-httpbis-rfc6265bis-22): a name starting with
  * `__Secure-` or `__Host-` (matched case-insensitively, §5.7) is accepted by
  * browsers only with the attributes the prefix promises.
  */

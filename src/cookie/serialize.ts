@@ -1,5 +1,6 @@
 /**
- * `Set-Cookie` serialization (RFC 6265bis §4.1). Everything the server controls
+ * `Set-Cookie` serialization (RFC 6265bis §4.1; section numbers in this module
+ * follow draft-ietf-httpbis-rfc6265bis-22). Everything the server controls
  * is validated: a bad option is a programming error and throws a `TypeError`
  * that names it, rather than emitting a header a browser would drop or, worse,
  * one an attacker could extend.
@@ -45,14 +46,20 @@ export const MAX_NAME_VALUE_BYTES = 4096;
 /** RFC 6265bis §5.7: an attribute value longer than 1024 bytes is ignored. */
 export const MAX_ATTRIBUTE_BYTES = 1024;
 
-// RFC 9110 §5.6.2 token.
+// cookie-name = token                                        (§4.1.1)
+// token       = 1*tchar                                      (RFC 9110 §5.6.2)
+// tchar       = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+//               "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// RFC 6265bis cookie-octet without `%`, which must be escaped so that reading
-// back (which decodes %XX) is lossless.
+// cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E   (§4.1.1)
+// minus `%` (%x25), which is escaped so that reading back (which decodes %XX)
+// is lossless.
 const SAFE_VALUE = /^[\u0021\u0023\u0024\u0026-\u002b\u002d-\u003a\u003c-\u005b\u005d-\u007e]*$/;
-// RFC 6265bis av-octet: printable US-ASCII except `;`.
+// av-octet = %x20-3A / %x3C-7E   ; any CHAR except CTLs or ";"   (§4.1.1)
 const ATTRIBUTE_VALUE = /^[\u0020-\u003a\u003c-\u007e]*$/;
-// RFC 1034 §3.5 labels (letters, digits, inner hyphens), optional leading dot.
+// domain-value = <subdomain>   (§4.1.1; RFC 1034 §3.5 as enhanced by RFC 1123 §2.1)
+// <label> = <let-dig> [ [ <ldh-str> ] <let-dig> ], at most 63 octets; an
+// optional leading "." is ignored by user agents (§5.6.3).
 const HOST = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 const SAME_SITE = new Map(['Strict', 'Lax', 'None'].flatMap((v) => [[v, v], [v.toLowerCase(), v]] as const));
