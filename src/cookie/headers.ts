@@ -1,5 +1,5 @@
 /** Writing `Set-Cookie` headers onto `Headers` or a `Response` (RFC 6265bis, draft-ietf-httpbis-rfc6265bis-22). */
-import { cookiePrefixOf } from './prefix.ts';
+import { cookiePrefixOf, prefixDefaults, prefixedName } from './prefix.ts';
 import { serializeCookie, type CookieOptions } from './serialize.ts';
 
 /** Where `Set-Cookie` headers go. */
@@ -71,8 +71,11 @@ export type DeleteCookieOptions = Pick<CookieOptions, 'domain' | 'path' | 'secur
  * matches, and refuses prefixed cookies without `Secure`).
  */
 export function serializeDeletion(name: string, options: DeleteCookieOptions = {}): string {
-  const { domain, path, sameSite, partitioned, httpOnly, prefix } = options;
-  const secure = options.secure ?? (prefix !== undefined || cookiePrefixOf(name) !== undefined);
+  const { domain, path, sameSite, partitioned, prefix } = options;
+  // A prefixed cookie is only replaced by a line that keeps the prefix's rules (§4.1.3).
+  const implied = prefixDefaults(cookiePrefixOf(prefixedName(name, prefix)));
+  const secure = options.secure ?? implied.secure ?? false;
+  const httpOnly = options.httpOnly ?? implied.httpOnly;
   const attributes: CookieOptions = { secure, maxAge: 0 };
   if (domain !== undefined) attributes.domain = domain;
   if (path !== undefined) attributes.path = path;

@@ -105,10 +105,22 @@ function skipSpaceBackward(s: string, from: number, to: number): number {
   return to;
 }
 
-/** Trims, unquotes once and percent-decodes the value `s[start, end)`. */
-function finishValue(s: string, start: number, end: number): string {
+/** Options for reading cookie values. */
+export interface CookieReadOptions {
+  /**
+   * Default true: strip one pair of surrounding DQUOTEs and decode `%XX`.
+   * `false` returns the value exactly as sent (trimmed of SP and HTAB only):
+   * what a credential must be checked on, so that another spelling of the
+   * same bytes is a different, invalid credential.
+   */
+  decode?: boolean;
+}
+
+/** Trims, unquotes once and percent-decodes the value `s[start, end)` (only trims when `decode` is false). */
+function finishValue(s: string, start: number, end: number, decode = true): string {
   start = skipSpaceForward(s, start, end);
   end = skipSpaceBackward(s, start, end);
+  if (!decode) return s.slice(start, end);
   // cookie-value = *cookie-octet / ( DQUOTE *cookie-octet DQUOTE )   (§4.1.1): one pair of DQUOTEs is stripped.
   if (end - start >= 2 && s.charCodeAt(start) === DQUOTE && s.charCodeAt(end - 1) === DQUOTE) {
     start++;
@@ -124,7 +136,8 @@ function finishValue(s: string, start: number, end: number): string {
  * skipped; the first occurrence of a name wins; `%XX` escapes are decoded when
  * the whole value decodes, else the raw value is kept. Never throws.
  */
-export function parseCookies(header: string | null | undefined): Cookies {
+export function parseCookies(header: string | null | undefined, options?: CookieReadOptions): Cookies {
+  const decode = options?.decode !== false;
   const out: Cookies = Object.create(null);
   if (typeof header !== 'string') return out;
   const len = header.length;
@@ -149,7 +162,7 @@ export function parseCookies(header: string | null | undefined): Cookies {
           out[name] === undefined &&
           !(checkControls && !NO_CONTROLS.test(header.slice(nameStart, end)))
         ) {
-          out[name] = finishValue(header, eq + 1, end);
+          out[name] = finishValue(header, eq + 1, end, decode);
         }
       }
     }
@@ -164,7 +177,7 @@ export function parseCookies(header: string | null | undefined): Cookies {
  *
  * @param source a `Request`, `Headers` or the raw header string
  */
-export function getCookie(source: CookieSource, name: string): string | undefined {
+export function getCookie(source: CookieSource, name: string, options?: CookieReadOptions): string | undefined {
   const header = typeof source === 'string' ? source : cookieHeaderOf(source);
   if (header === null || typeof name !== 'string') return undefined;
   const nameLen = name.length;
@@ -180,7 +193,7 @@ export function getCookie(source: CookieSource, name: string): string | undefine
     if ((before === 0 || header.charCodeAt(before - 1) === SEMI) && header.charCodeAt(afterName) === EQ) {
       let end = header.indexOf(';', afterName);
       if (end === -1) end = len;
-      if (NO_CONTROLS.test(header.slice(afterName, end))) return finishValue(header, afterName + 1, end);
+      if (NO_CONTROLS.test(header.slice(afterName, end))) return finishValue(header, afterName + 1, end, options?.decode !== false);
       at = header.indexOf(name, end);
     } else {
       at = header.indexOf(name, at + 1);

@@ -136,10 +136,9 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   }
 
   const prefix = cookiePrefixOf(name);
-  const isHost = prefix === 'host';
   // A prefix option implies its attributes; an explicit contrary option throws below.
   const secure = options.secure ?? (options.prefix !== undefined ? true : false);
-  const path = options.path ?? (isHost ? '/' : undefined);
+  const path = options.path ?? (prefix?.host ? '/' : undefined);
 
   let out = `${name}=${encoded}`;
   if (options.maxAge !== undefined) {
@@ -170,6 +169,8 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     const expires = options.expires;
     const time = expires instanceof Date ? expires.getTime() : Number.NaN;
     if (Number.isNaN(time)) fail('option expires must be a valid Date');
+    // §5.1.1: user agents fail to parse a cookie-date whose year is before 1601.
+    if (expires.getUTCFullYear() < 1601) fail('option expires is before the year 1601, which browsers ignore');
     if (time - Date.now() > MAX_COOKIE_AGE_SECONDS * 1000) fail('option expires is more than 400 days ahead');
     out += `; Expires=${expires.toUTCString()}`;
   }
@@ -188,13 +189,12 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   }
   if (options.priority !== undefined) out += `; Priority=${enumValue('priority', options.priority, PRIORITY)}`;
 
-  // RFC 6265bis §4.1.3 cookie prefixes.
-  if (prefix !== undefined && !secure) {
-    fail(`a ${isHost ? '__Host-' : '__Secure-'} cookie requires secure: true`);
-  }
-  if (isHost) {
-    if (options.domain !== undefined) fail('a __Host- cookie must not have option domain');
-    if (path !== '/') fail('a __Host- cookie requires option path "/"');
+  // §4.1.3 cookie prefixes: browsers drop a prefixed cookie without these.
+  if (prefix !== undefined) {
+    if (!secure) fail(`a ${prefix.label} cookie requires secure: true`);
+    if (prefix.host && options.domain !== undefined) fail(`a ${prefix.label} cookie must not have option domain`);
+    if (prefix.host && path !== '/') fail(`a ${prefix.label} cookie requires option path "/"`);
+    if (prefix.httpOnly && !options.httpOnly) fail(`a ${prefix.label} cookie requires httpOnly: true`);
   }
   return out;
 }

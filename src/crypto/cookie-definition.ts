@@ -2,9 +2,10 @@
  * `createCookie`: a reusable cookie definition — name, attributes and, with
  * secrets, signing or sealing — in the spirit of React Router's createCookie.
  */
+import { getCanonicalCookie } from '../cookie/canonical.ts';
 import { getCookie, type CookieSource } from '../cookie/parse.ts';
 import { serializeDeletion } from '../cookie/headers.ts';
-import { cookiePrefixOf, prefixedName } from '../cookie/prefix.ts';
+import { cookiePrefixOf, prefixDefaults, prefixedName } from '../cookie/prefix.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from './keyring.ts';
 import { seal, unseal } from './seal.ts';
@@ -62,9 +63,7 @@ export function createCookie<T = string>(name: string, options: CookieDefinition
   serializeCookie(name, '', attributes);
   const fullName = prefixedName(name, attributes.prefix);
   const { prefix: _prefix, ...base } = attributes;
-  const prefix = cookiePrefixOf(fullName);
-  const prefixRules: CookieOptions = prefix === 'host' ? { secure: true, path: '/' } : prefix === 'secure' ? { secure: true } : {};
-  const baseAttributes: CookieOptions = { ...prefixRules, ...base };
+  const baseAttributes: CookieOptions = { ...prefixDefaults(cookiePrefixOf(fullName)), ...base };
 
   async function encode(value: T, expires: Date | undefined): Promise<string> {
     if (mode === 'plain') {
@@ -82,9 +81,10 @@ export function createCookie<T = string>(name: string, options: CookieDefinition
     name: fullName,
     mode,
     async get(source) {
-      const raw = getCookie(source, fullName);
+      if (mode === 'plain') return (getCookie(source, fullName) ?? null) as T | null;
+      // A signed or sealed value is checked as spelled by serializeCookie, never another spelling of it.
+      const raw = getCanonicalCookie(source, fullName);
       if (raw === undefined) return null;
-      if (mode === 'plain') return raw as T;
       if (mode === 'sealed') return (await unseal(keyring!, fullName, raw)) as T | null;
       const json = await verify(keyring!, fullName, raw);
       if (json === null) return null;

@@ -8,8 +8,8 @@ export {
   type SecretMaterial,
   type SecretsInput,
 } from './keyring.ts';
-export { sign, verify, type SignOptions, type VerifyOptions } from './sign.ts';
-export { seal, unseal, type SealOptions, type UnsealOptions } from './seal.ts';
+export { sign, verify, MAX_SIGNED_LENGTH, type SignOptions, type VerifyOptions } from './sign.ts';
+export { seal, unseal, MAX_SEALED_LENGTH, type SealOptions, type UnsealOptions } from './seal.ts';
 export {
   createCookie,
   type CookieDefinition,

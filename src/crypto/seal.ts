@@ -14,17 +14,29 @@ import { concatBytes, expirySeconds, fromUtf8, isWellFormedText, readUint48, utf
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
 import type { SignOptions, VerifyOptions } from './sign.ts';
 
-/** Options for {@link seal}: an optional expiry inside the encrypted payload. */
-export type SealOptions = SignOptions;
+/** Options for {@link seal}. */
+export interface SealOptions extends SignOptions {
+  /**
+   * Longest sealed text to produce; a longer one throws. Default
+   * {@link MAX_SEALED_LENGTH}. Give `unseal` the same value.
+   */
+  maxLength?: number;
+}
 /** Options for {@link unseal}. */
-export type UnsealOptions = VerifyOptions;
+export interface UnsealOptions extends VerifyOptions {
+  /** Longest sealed text worth decrypting; longer input is refused. Default {@link MAX_SEALED_LENGTH}. */
+  maxLength?: number;
+}
 
 const VERSION = 1;
 const HAS_EXPIRY = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** Longest sealed text worth decrypting: bigger than any cookie. */
-const MAX_SEALED_LENGTH = 16384;
+/**
+ * Default longest sealed text: `unseal` refuses longer input before any
+ * crypto, and `seal` refuses to produce it, so whatever it returns unseals.
+ */
+export const MAX_SEALED_LENGTH = 16384;
 const DOMAIN = utf8('tessera/sealed/v1\u0000');
 
 function additionalData(version: number, idBytes: Uint8Array, name: string): Bytes {
@@ -68,6 +80,10 @@ export async function seal(keyring: Keyring, name: string, data: unknown, option
   out.set(iv, headerLength);
   out.set(ciphertext, headerLength + IV_BYTES);
   const sealed = encodeBase64url(out);
+  const maxLength = options.maxLength ?? MAX_SEALED_LENGTH;
+  if (sealed.length > maxLength) {
+    throw new TypeError(`seal: the sealed value would be ${sealed.length} characters, over maxLength (${maxLength})`);
+  }
   ring.sealedMemo.set(sealed, name, json, expiry === undefined ? Infinity : expiry * 1000);
   return sealed;
 }
@@ -80,7 +96,7 @@ export async function seal(keyring: Keyring, name: string, data: unknown, option
  */
 export async function unseal(keyring: Keyring, name: string, sealed: string, options: UnsealOptions = {}): Promise<unknown> {
   const ring = keyringImpl(keyring, 'unseal');
-  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > MAX_SEALED_LENGTH) return null;
+  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > (options.maxLength ?? MAX_SEALED_LENGTH)) return null;
   const now = options.now ?? Date.now();
   const remembered = ring.sealedMemo.get(sealed, name, now);
   if (remembered !== undefined) return JSON.parse(remembered);

@@ -26,8 +26,11 @@ export interface VerifyOptions {
 const VERSION = 1;
 const HAS_EXPIRY = 1;
 const MAC_BYTES = 32;
-/** Longest signed text worth looking at: a cookie value can't be longer. */
-const MAX_SIGNED_LENGTH = 8192;
+/**
+ * Longest signed text `verify` looks at (a cookie value can't be longer); `sign`
+ * refuses to produce a longer one, so whatever it returns verifies.
+ */
+export const MAX_SIGNED_LENGTH = 8192;
 const DOMAIN = utf8('tessera/signed/v1\u0000');
 
 /** Bytes the MAC is computed over: domain ‖ trailer header ‖ len(name) ‖ name ‖ value. */
@@ -63,6 +66,9 @@ export async function sign(keyring: Keyring, name: string, value: string, option
   trailer.set(header);
   trailer.set(mac, header.length);
   const signed = `${value}.${encodeBase64url(trailer)}`;
+  if (signed.length > MAX_SIGNED_LENGTH) {
+    throw new TypeError(`sign: the signed value would be ${signed.length} characters, over MAX_SIGNED_LENGTH (${MAX_SIGNED_LENGTH})`);
+  }
   // We just produced it, so it is valid: the next request carrying it skips the MAC.
   ring.signedMemo.set(signed, name, value, expiry === undefined ? Infinity : expiry * 1000);
   return signed;

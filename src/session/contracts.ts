@@ -26,6 +26,20 @@ export interface SessionPolicy extends SessionTimeouts {
   userField: string;
 }
 
+/**
+ * What the request's cookie turned out to be: `valid` (ours, and its session
+ * loaded), `missing` (ours, but its session is gone or dead), `invalid`
+ * (forged, tampered, expired or from a retired key: not ours).
+ */
+export type CookieVerdict = 'valid' | 'missing' | 'invalid';
+
+/** What a backend's load found. */
+export interface LoadResult {
+  /** `valid` whenever the cookie is ours, whether or not its session was found. */
+  verdict: Exclude<CookieVerdict, 'missing'>;
+  session: LoadedSession | null;
+}
+
 /** The session cookie for one request: its name and attributes. */
 export interface CookieSpec {
   name: string;
@@ -59,8 +73,10 @@ export type SessionWrite =
 
 /** What commit must do, derived from everything the request did. */
 export interface CommitPlan {
-  /** Stored sessions to delete (destroyed, regenerated away, or found expired). */
+  /** Stored sessions to delete (destroyed, regenerated away, or found expired), after the write. */
   remove: LoadedSession[];
+  /** Also delete the session the request's cookie names (destroyed before it was read). */
+  removeCookieSession: boolean;
   write: SessionWrite | undefined;
   /** Expire the session cookie (when no new one replaces it). */
   clearCookie: boolean;
@@ -73,9 +89,9 @@ export interface CommitResult {
   /** `Set-Cookie` values for the response, in order. */
   setCookies: string[];
   /**
-   * The session the cookie now names: a record, `null` for none, or
-   * `undefined` when the backend did not learn it (nothing written, or a
-   * write without a read): the session keeps what it had loaded, if anything.
+   * After a write, the session the cookie now names: a record, `null` for
+   * none, or `undefined` when the backend wrote without reading the result
+   * (an atomic update): the next read loads it.
    */
   live: LoadedSession | null | undefined;
   /** A blind write found no live session behind the cookie and started a new one. */
@@ -87,8 +103,8 @@ export interface CommitResult {
  * signed id, or the cookie itself. One per request, picked once.
  */
 export interface SessionBackend {
-  /** Verifies the cookie and reads the session; null when absent or invalid. Store errors propagate. */
-  load(): Promise<LoadedSession | null>;
+  /** Verifies the cookie and reads the session. Store errors propagate. */
+  load(): Promise<LoadResult>;
   /** Carries out a commit plan. Store errors propagate. */
   commit(plan: CommitPlan): Promise<CommitResult>;
 }
@@ -102,5 +118,5 @@ export interface SessionSource {
   /** The request carries this manager's session cookie. */
   readonly hasCookie: boolean;
   /** Verifies the cookie and reads the store; errors propagate. */
-  load(): Promise<LoadedSession | null>;
+  load(): Promise<LoadResult>;
 }

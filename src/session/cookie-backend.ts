@@ -8,7 +8,7 @@ import { serializeDeletion } from '../cookie/headers.ts';
 import { parseCookies, type Cookies } from '../cookie/parse.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { seal, unseal } from '../crypto/seal.ts';
-import type { CommitPlan, CommitResult, LoadedSession, RequestContext, SessionBackend } from './contracts.ts';
+import type { CommitPlan, CommitResult, LoadedSession, LoadResult, RequestContext, SessionBackend } from './contracts.ts';
 import type { CookieStore } from './cookie-store.ts';
 import { isSessionId, newSessionId } from './id.ts';
 import { applyPatch, emptyRecord } from './record.ts';
@@ -52,17 +52,14 @@ function lineLength(name: string, value: string, attributes: CookieOptions): num
   return serializeCookie(name, '', attributes).length + value.length;
 }
 
+/** Sealed text each chunk can carry: the longest chunk name bounds every line; chunk 0 also carries "count.". */
+function chunkRoom(name: string, attributes: CookieOptions, maxChunks: number): number {
+  return MAX_LINE - lineLength(chunkName(name, maxChunks), '', attributes) - `${maxChunks}.`.length;
+}
+
 /** Splits sealed text into chunks whose Set-Cookie lines fit in 4096 bytes. */
-function split(name: string, sealed: string, attributes: CookieOptions, maxChunks: number): string[] {
-  // The longest chunk name bounds every line; chunk 0 also carries "count.".
-  const room = MAX_LINE - lineLength(chunkName(name, maxChunks), '', attributes) - `${maxChunks}.`.length;
+function split(sealed: string, room: number): string[] {
   const count = Math.ceil(sealed.length / room);
-  if (count > maxChunks) {
-    throw new Error(
-      `CookieStore: this session seals to ${sealed.length} bytes and needs ${count} cookies, more than maxChunks (${maxChunks}). ` +
-        'Keep less in the session, raise maxChunks, or use a server-side store.',
-    );
-  }
   const chunks: string[] = [];
   for (let i = 0; i < count; i++) chunks.push(sealed.slice(i * room, (i + 1) * room));
   chunks[0] = `${count}.${chunks[0]}`;
@@ -81,15 +78,22 @@ export class CookieBackend implements SessionBackend {
   }
 
   #incoming(): Cookies {
-    return (this.#cookies ??= parseCookies(this.#context.request.headers.get('cookie')));
+    // As sent: the sealed text has one spelling (base64url), any other is refused.
+    return (this.#cookies ??= parseCookies(this.#context.request.headers.get('cookie'), { decode: false }));
   }
 
-  /** Unseals the session from the request's cookies; null when absent or tampered. */
-  async load(): Promise<LoadedSession | null> {
+  /** Unseals the session from the request's cookies. */
+  async load(): Promise<LoadResult> {
+    const session = await this.#open();
+    return session === null ? { verdict: 'invalid', session: null } : { verdict: 'valid', session };
+  }
+
+  /** The sealed session, or null when absent, incomplete or tampered. */
+  async #open(): Promise<LoadedSession | null> {
     const { name } = this.#context.cookie;
     const sealed = readSealed(this.#incoming(), name, this.#maxChunks);
     if (sealed === null) return null;
-    const opened = await unseal(this.#context.keyring, name, sealed, { now: this.#context.policy.now });
+    const opened = await unseal(this.#context.keyring, name, sealed, { now: this.#context.policy.now, maxLength: this.#capacity() });
     return isSealedSession(opened) ? { id: opened.id, key: '', record: opened.record } : null;
   }
 
@@ -99,7 +103,7 @@ export class CookieBackend implements SessionBackend {
     const write = plan.write;
     if (write?.kind === 'create') result.live = { id: write.id, key: '', record: write.record };
     else if (write?.kind === 'patch') {
-      const target = write.target ?? (await this.load());
+      const target = write.target ?? (await this.#open());
       const record = target ? applyPatch(target.record, write.patch) : null;
       if (target && record) result.live = { ...target, record };
       else {
@@ -117,18 +121,34 @@ export class CookieBackend implements SessionBackend {
     return result;
   }
 
+  /** The longest sealed text a request may carry: what `maxChunks` full cookies hold. */
+  #capacity(): number {
+    return this.#maxChunks * MAX_LINE;
+  }
+
   async #write(session: LoadedSession, lines: string[]): Promise<void> {
     const context = this.#context;
     const { name } = context.cookie;
     const record = session.record;
-    const sealed = await seal(context.keyring, name, { id: session.id, record }, { expires: new Date(record.expiresAt) });
     const attributes = context.cookieAttributes(record.createdAt);
+    const room = chunkRoom(name, attributes, this.#maxChunks);
+    const limit = room * this.#maxChunks;
+    const sealed = await seal(context.keyring, name, { id: session.id, record }, { expires: new Date(record.expiresAt), maxLength: Infinity });
+    // Whatever is written must read back (the limit is enforced here, loudly):
+    // a session that does not fit is an error of the handler's, not a logout.
+    if (sealed.length > limit) {
+      throw new TypeError(
+        `CookieStore: this session seals to ${sealed.length} characters and needs ${Math.ceil(sealed.length / room)} cookies, ` +
+          `more than maxChunks (${this.#maxChunks}), which hold ${limit}. ` +
+          'Keep less in the session, raise maxChunks, or use a server-side store.',
+      );
+    }
     const written = new Set<string>();
     if (lineLength(name, sealed, attributes) <= MAX_LINE) {
       lines.push(serializeCookie(name, sealed, attributes));
       written.add(name);
     } else {
-      split(name, sealed, attributes, this.#maxChunks).forEach((part, i) => {
+      split(sealed, room).forEach((part, i) => {
         lines.push(serializeCookie(chunkName(name, i), part, attributes));
         written.add(chunkName(name, i));
       });

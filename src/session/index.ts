@@ -34,4 +34,6 @@ export type {
   SessionShape,
   DefaultFlash,
   NumericKeys,
+  ArrayKeys,
+  ElementOf,
 } from './types.ts';

@@ -1,14 +1,19 @@
 /**
- * `MemoryStore`: sessions in this process's memory. Bounded (oldest evicted
- * first) and swept of expired records, it is the default for development and
- * single-process servers; it is not shared between Workers isolates.
+ * `MemoryStore`: sessions in this process's memory. Bounded and swept of
+ * expired records, it is the default for development and single-process
+ * servers; it is not shared between Workers isolates.
+ *
+ * When full, it evicts sessions without a user (anonymous visitors: a CSRF
+ * token on a public page creates one) before sessions with a user, and within
+ * each group the least recently used first — so a flood of anonymous
+ * requests cannot push logged-in users out.
  */
 import { applyPatch } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
-  /** Most sessions kept; the least recently written is evicted first. Default 10 000. */
+  /** Most sessions kept; anonymous ones, then the least recently used, are evicted first. Default 10 000. */
   maxEntries?: number;
   /** How often (ms) a write sweeps out expired records. Default 60 000. */
   sweepInterval?: number;
@@ -30,6 +35,10 @@ interface Entry {
  */
 export class MemoryStore implements SessionStore {
   readonly #entries = new Map<string, Entry>();
+  /** Keys of sessions without a user, least recently used first (a Set keeps insertion order). */
+  readonly #anonymous = new Set<string>();
+  /** Keys of sessions with a user, least recently used first. */
+  readonly #withUser = new Set<string>();
   readonly #byUser = new Map<string, Set<string>>();
   readonly #maxEntries: number;
   readonly #sweepInterval: number;
@@ -108,17 +117,20 @@ export class MemoryStore implements SessionStore {
       this.#remove(key);
       return null;
     }
+    this.#used(key, entry);
     return JSON.parse(entry.json) as SessionRecord;
   }
 
   #write(key: string, record: SessionRecord, expiresAt: number): void {
     const now = this.#now();
     if (now - this.#lastSweep >= this.#sweepInterval) this.sweep();
-    this.#remove(key); // re-insert: Map order is then least recently written first
+    this.#remove(key);
     if (expiresAt <= now) return;
-    while (this.#entries.size >= this.#maxEntries) this.#remove(this.#entries.keys().next().value!);
+    while (this.#entries.size >= this.#maxEntries) this.#evictOne();
     const userId = record.userId;
-    this.#entries.set(key, { json: JSON.stringify(record), expiresAt, userId });
+    const entry = { json: JSON.stringify(record), expiresAt, userId };
+    this.#entries.set(key, entry);
+    this.#used(key, entry);
     if (userId !== undefined) {
       let keys = this.#byUser.get(userId);
       if (keys === undefined) this.#byUser.set(userId, (keys = new Set()));
@@ -126,10 +138,24 @@ export class MemoryStore implements SessionStore {
     }
   }
 
+  /** Moves `key` to the most recently used end of its group. */
+  #used(key: string, entry: Entry): void {
+    const group = entry.userId === undefined ? this.#anonymous : this.#withUser;
+    group.delete(key);
+    group.add(key);
+  }
+
+  /** Evicts the least recently used anonymous session, or else the least recently used one with a user. */
+  #evictOne(): void {
+    const group = this.#anonymous.size > 0 ? this.#anonymous : this.#withUser;
+    this.#remove(group.values().next().value!);
+  }
+
   #remove(key: string): void {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
     this.#entries.delete(key);
+    (entry.userId === undefined ? this.#anonymous : this.#withUser).delete(key);
     if (entry.userId !== undefined) {
       const keys = this.#byUser.get(entry.userId);
       keys?.delete(key);

@@ -1,10 +1,11 @@
 /**
  * The writes one request made to its session, kept as a patch (so stores with
  * an atomic `update` can apply them without a read) and overlaid on the
- * stored record for reads within the same request.
+ * stored record for reads within the same request. Values in here are
+ * private copies; reads hand out copies again.
  */
 import type { SessionPolicy } from './contracts.ts';
-import { put } from './record.ts';
+import { cloneJson, define, jsonEqual } from './json.ts';
 import type { SessionPatch, SessionRecord } from './types.ts';
 
 /** The patch of a request that wrote nothing: it only moves the timestamps. */
@@ -16,28 +17,42 @@ function addTo(value: unknown, by: number | undefined): unknown {
   return by === undefined ? value : (typeof value === 'number' && Number.isFinite(value) ? value : 0) + by;
 }
 
+const without = (list: unknown[], value: unknown): unknown[] => list.filter((item) => !jsonEqual(item, value));
+
 export class PendingWrites {
   readonly set = new Map<string, unknown>();
   readonly unset = new Set<string>();
   readonly increment = new Map<string, number>();
+  readonly pull = new Map<string, unknown[]>();
+  readonly push = new Map<string, unknown[]>();
   readonly flash = new Map<string, unknown>();
-  readonly consumed = new Set<string>();
+  /** Stored flash values this request read, by key. */
+  readonly consumed = new Map<string, unknown>();
 
   get empty(): boolean {
-    return this.set.size + this.unset.size + this.increment.size + this.flash.size + this.consumed.size === 0;
+    return (
+      this.set.size + this.unset.size + this.increment.size + this.pull.size + this.push.size + this.flash.size + this.consumed.size ===
+      0
+    );
   }
 
-  /** A data value as this request sees it: the record with the writes applied. */
+  /** A data value as this request sees it: the record with the writes applied, in `applyPatch`'s order. */
   dataValue(record: SessionRecord | undefined, key: string): unknown {
-    const by = this.increment.get(key);
-    if (this.unset.has(key)) return by;
-    if (this.set.has(key)) return addTo(this.set.get(key), by);
-    return addTo(record && Object.hasOwn(record.data, key) ? record.data[key] : undefined, by);
+    let value: unknown;
+    if (this.set.has(key)) value = this.set.get(key);
+    else if (!this.unset.has(key) && record && Object.hasOwn(record.data, key)) value = record.data[key];
+    value = addTo(value, this.increment.get(key));
+    const pulled = this.pull.get(key);
+    if (pulled && Array.isArray(value)) value = value.filter((item) => !pulled.some((p) => jsonEqual(item, p)));
+    const pushed = this.push.get(key);
+    if (pushed) value = [...(Array.isArray(value) ? value : []), ...pushed];
+    return cloneJson(value);
   }
 
-  /** Whether `key` is an unread flash value (set now, or stored and not yet consumed). */
+  /** Whether `key` is an unread flash value (set now, or stored and neither read nor unset). */
   hasFlash(record: SessionRecord | undefined, key: string): boolean {
-    return this.flash.has(key) || (record !== undefined && Object.hasOwn(record.flash, key) && !this.consumed.has(key));
+    if (this.flash.has(key)) return true;
+    return record !== undefined && Object.hasOwn(record.flash, key) && !this.consumed.has(key) && !this.unset.has(key);
   }
 
   /** Reads a flash value and marks it consumed. Only call when `hasFlash`. */
@@ -45,28 +60,63 @@ export class PendingWrites {
     if (this.flash.has(key)) {
       const value = this.flash.get(key);
       this.flash.delete(key);
-      return value;
+      return cloneJson(value);
     }
-    this.consumed.add(key);
-    return record!.flash[key];
+    const value = record!.flash[key];
+    this.consumed.set(key, value);
+    return cloneJson(value);
   }
 
   setValue(key: string, value: unknown): void {
     this.set.set(key, value);
     this.unset.delete(key);
     this.increment.delete(key);
+    this.pull.delete(key);
+    this.push.delete(key);
   }
 
   unsetKey(key: string): void {
     this.set.delete(key);
     this.increment.delete(key);
-    this.unset.add(key);
+    this.pull.delete(key);
+    this.push.delete(key);
     this.flash.delete(key);
-    this.consumed.add(key);
+    this.consumed.delete(key);
+    this.unset.add(key);
   }
 
   add(key: string, by: number): void {
     this.increment.set(key, (this.increment.get(key) ?? 0) + by);
+  }
+
+  pushValue(key: string, value: unknown): void {
+    // After a `set` of the same key the result is known here: fold it in.
+    if (this.set.has(key)) {
+      const current = this.set.get(key);
+      this.set.set(key, [...(Array.isArray(current) ? current : []), value]);
+      return;
+    }
+    const list = this.push.get(key);
+    if (list === undefined) this.push.set(key, [value]);
+    else list.push(value);
+  }
+
+  pullValue(key: string, value: unknown): void {
+    if (this.set.has(key)) {
+      const current = this.set.get(key);
+      if (Array.isArray(current)) this.set.set(key, without(current, value));
+      return;
+    }
+    // Pulls apply before pushes: drop the equal values this request pushed, then pull the stored ones.
+    const pushed = this.push.get(key);
+    if (pushed !== undefined) {
+      const kept = without(pushed, value);
+      if (kept.length > 0) this.push.set(key, kept);
+      else this.push.delete(key);
+    }
+    const list = this.pull.get(key);
+    if (list === undefined) this.pull.set(key, [value]);
+    else if (!list.some((item) => jsonEqual(item, value))) list.push(value);
   }
 
   /** The patch for these writes under the request's policy. */
@@ -75,8 +125,10 @@ export class PendingWrites {
     if (this.set.size > 0) patch.set = toObject(this.set);
     if (this.unset.size > 0) patch.unset = [...this.unset];
     if (this.increment.size > 0) patch.increment = toObject(this.increment);
+    if (this.pull.size > 0) patch.pull = toObject(this.pull);
+    if (this.push.size > 0) patch.push = toObject(this.push);
     if (this.flash.size > 0) patch.flash = toObject(this.flash);
-    if (this.consumed.size > 0) patch.consumed = [...this.consumed];
+    if (this.consumed.size > 0) patch.consumed = toObject(this.consumed);
     return patch;
   }
 }
@@ -84,6 +136,6 @@ export class PendingWrites {
 /** A plain object of a map's entries ("__proto__" included as an own key). */
 function toObject<V>(map: Map<string, V>): Record<string, V> {
   const out: Record<string, V> = {};
-  for (const [key, value] of map) put(out, key, value);
+  for (const [key, value] of map) define(out, key, value);
   return out;
 }

@@ -3,6 +3,7 @@
  * stored timestamps (OWASP Session Management: idle and absolute timeouts are
  * enforced server-side), and applying a patch.
  */
+import { define, jsonEqual } from './json.ts';
 import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
 
 /** When a record with these timestamps stops being valid: min(last seen + idle, created + absolute). */
@@ -32,16 +33,6 @@ export function userIdOf(data: Record<string, unknown>, userField: string): stri
 }
 
 /**
- * Sets an own data property. Plain assignment would run the `__proto__`
- * setter for that key; objects stay ordinary (not null-prototype) because
- * structured clone — Durable Object RPC — refuses null-prototype objects.
- */
-export function put<V>(target: Record<string, V>, key: string, value: V): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-  else target[key] = value;
-}
-
-/**
  * Applies `patch` to a copy of `record`. Returns null — and the store must
  * write nothing — when the record is missing or no longer live at
  * `patch.now`, so a revoked or expired session is never resurrected.
@@ -50,16 +41,37 @@ export function applyPatch(record: SessionRecord | null | undefined, patch: Sess
   if (record == null || !isLive(record, patch.now, patch)) return null;
   const data: Record<string, unknown> = { ...record.data };
   const flash: Record<string, unknown> = { ...record.flash };
-  for (const key of patch.unset ?? []) delete data[key];
-  if (patch.set) for (const key of Object.keys(patch.set)) put(data, key, patch.set[key]);
+  for (const key of patch.unset ?? []) {
+    delete data[key];
+    delete flash[key];
+  }
+  if (patch.set) for (const key of Object.keys(patch.set)) define(data, key, patch.set[key]);
   if (patch.increment) {
     for (const key of Object.keys(patch.increment)) {
       const current = Object.hasOwn(data, key) ? data[key] : undefined;
-      put(data, key, (typeof current === 'number' && Number.isFinite(current) ? current : 0) + patch.increment[key]!);
+      define(data, key, (typeof current === 'number' && Number.isFinite(current) ? current : 0) + patch.increment[key]!);
     }
   }
-  for (const key of patch.consumed ?? []) delete flash[key];
-  if (patch.flash) for (const key of Object.keys(patch.flash)) put(flash, key, patch.flash[key]);
+  if (patch.pull) {
+    for (const key of Object.keys(patch.pull)) {
+      const current = Object.hasOwn(data, key) ? data[key] : undefined;
+      const values = patch.pull[key]!;
+      if (Array.isArray(current)) define(data, key, current.filter((item) => !values.some((value) => jsonEqual(item, value))));
+    }
+  }
+  if (patch.push) {
+    for (const key of Object.keys(patch.push)) {
+      const current = Object.hasOwn(data, key) ? data[key] : undefined;
+      define(data, key, [...(Array.isArray(current) ? current : []), ...patch.push[key]!]);
+    }
+  }
+  if (patch.consumed) {
+    for (const key of Object.keys(patch.consumed)) {
+      // Only the value that was read: a newer flash under the same key survives.
+      if (Object.hasOwn(flash, key) && jsonEqual(flash[key], patch.consumed[key])) delete flash[key];
+    }
+  }
+  if (patch.flash) for (const key of Object.keys(patch.flash)) define(flash, key, patch.flash[key]);
   const next: SessionRecord = {
     data,
     flash,
@@ -69,5 +81,8 @@ export function applyPatch(record: SessionRecord | null | undefined, patch: Sess
   };
   const userId = userIdOf(data, patch.userField);
   if (userId !== undefined) next.userId = userId;
+  // A session that gains a user (a login without regenerate) authenticates now.
+  const authenticatedAt = userId !== undefined && userId !== record.userId ? patch.now : record.authenticatedAt;
+  if (authenticatedAt !== undefined) next.authenticatedAt = authenticatedAt;
   return next;
 }

@@ -7,7 +7,7 @@
 import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
 import { MAX_COOKIE_AGE_SECONDS, type CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import type { CookieSpec, LoadedSession, RequestContext, SessionBackend, SessionPolicy, SessionSource } from './contracts.ts';
+import type { CookieSpec, LoadResult, RequestContext, SessionBackend, SessionPolicy, SessionSource } from './contracts.ts';
 import { CookieBackend } from './cookie-backend.ts';
 import { CookieStore } from './cookie-store.ts';
 import type { StoreKeys } from './id.ts';
@@ -94,7 +94,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.#backend;
   }
 
-  load(): Promise<LoadedSession | null> {
+  load(): Promise<LoadResult> {
     return this.backend.load();
   }
 

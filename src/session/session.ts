@@ -2,12 +2,17 @@
  * One request's session: lazy reads, synchronous writes recorded as a patch,
  * and a commit plan the manager hands to the backend. Nothing here touches a
  * store or a header.
+ *
+ * Every mutation — `set`, `push`, `regenerate()`, `destroy()`, … — is recorded
+ * the moment it is called, so it takes effect at commit whether or not the
+ * caller awaited it.
  */
-import type { CommitPlan, CommitResult, LoadedSession, SessionSource } from './contracts.ts';
+import type { CommitPlan, CommitResult, CookieVerdict, LoadedSession, SessionSource } from './contracts.ts';
 import { newSessionId } from './id.ts';
+import { checkKey, cloneJson, copyJson } from './json.ts';
 import { emptyPatch, PendingWrites } from './pending.ts';
 import { applyPatch, emptyRecord, isLive } from './record.ts';
-import type { DefaultFlash, NumericKeys, Session, SessionPatch, SessionRecord, SessionShape } from './types.ts';
+import type { ArrayKeys, DefaultFlash, ElementOf, NumericKeys, Session, SessionPatch, SessionRecord, SessionShape } from './types.ts';
 
 /**
  * Where the stored session stands for this request. `ready` holds the session
@@ -20,14 +25,7 @@ type LoadState =
   | { readonly phase: 'failed'; readonly error: unknown };
 
 const UNREAD: LoadState = { phase: 'unread' };
-
-function isJsonable(value: unknown): boolean {
-  try {
-    return JSON.stringify(value) !== undefined;
-  } catch {
-    return false;
-  }
-}
+const DETACHED: LoadState = { phase: 'ready', current: null };
 
 export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>>
   implements Session<Data, Flash>
@@ -36,15 +34,18 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   readonly source: SessionSource;
 
   #load: LoadState = UNREAD;
-  /** Records to delete at commit. */
+  /** What the request's cookie turned out to be, once loaded. */
+  #verdict: CookieVerdict | undefined;
+  /** Stored sessions to delete at commit (found dead, destroyed, or regenerated away). */
   #remove: LoadedSession[] = [];
-  /** Data the writes apply to when the session will be created or re-keyed. */
-  #base: SessionRecord | undefined;
+  /** `destroy()` ran before the cookie's session was known: the backend finds and deletes it. */
+  #removeCookieSession = false;
+  /** `regenerate()` was called: commit moves the data to `#newId`. */
+  #regenerate = false;
+  /** `destroy()` was called: the cookie's session is gone for this request. */
+  #destroyed = false;
   /** The id of the session this request would create (reserved on demand). */
   #newId: string | undefined;
-  #regenerated = false;
-  #destroyed = false;
-  #sawInvalidCookie = false;
   /** Writes, allocated on the first one (untouched sessions cost nothing). */
   #writes: PendingWrites | undefined;
 
@@ -53,6 +54,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   get id(): string | undefined {
+    if (this.#regenerate) return this.#newId;
     const current = this.#current();
     if (current !== null) return current.id;
     // A session this request would create: its id can be fixed now (it is
@@ -62,7 +64,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   get isNew(): boolean {
-    return !this.source.hasCookie || this.#sawInvalidCookie;
+    return !this.source.hasCookie || (this.#verdict !== undefined && this.#verdict !== 'valid');
   }
 
   /** The stored session this request is attached to, if loaded. */
@@ -87,29 +89,32 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
         return Promise.reject(load.error);
     }
     if (this.#startsFresh()) {
-      this.#load = { phase: 'ready', current: null };
+      this.#load = DETACHED;
       return Promise.resolve();
     }
     const promise = this.source.load().then(
-      (loaded) => {
-        if (loaded !== null && !isLive(loaded.record, this.source.policy.now, this.source.policy)) {
-          this.#remove.push(loaded);
-          loaded = null;
+      ({ verdict, session }) => {
+        if (this.#load !== loading) return; // destroyed meanwhile: nothing to attach to
+        const policy = this.source.policy;
+        if (session !== null && !isLive(session.record, policy.now, policy)) {
+          this.#remove.push(session);
+          session = null;
         }
-        if (loaded === null) this.#sawInvalidCookie = true;
-        this.#load = { phase: 'ready', current: loaded };
+        this.#verdict = session === null && verdict === 'valid' ? 'missing' : verdict;
+        this.#load = { phase: 'ready', current: session };
       },
       (error: unknown) => {
-        this.#load = { phase: 'failed', error };
+        if (this.#load === loading) this.#load = { phase: 'failed', error };
         throw error;
       },
     );
-    this.#load = { phase: 'loading', promise };
+    const loading: LoadState = { phase: 'loading', promise };
+    this.#load = loading;
     return promise;
   }
 
   #record(): SessionRecord | undefined {
-    return this.#base ?? this.#current()?.record;
+    return this.#current()?.record;
   }
 
   #pending(): PendingWrites {
@@ -123,7 +128,7 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     if (writes === undefined) {
       if (record === undefined) return undefined as never;
       if (Object.hasOwn(record.flash, key)) return this.#pending().takeFlash(record, key) as never;
-      return (Object.hasOwn(record.data, key) ? record.data[key] : undefined) as never;
+      return cloneJson(Object.hasOwn(record.data, key) ? record.data[key] : undefined) as never;
     }
     if (writes.hasFlash(record, key)) return writes.takeFlash(record, key) as never;
     return writes.dataValue(record, key) as never;
@@ -137,64 +142,68 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   set(key: string, value: unknown): void {
-    if (!isJsonable(value)) throw new TypeError(`session.set: value for "${key}" is not JSON-serializable`);
-    this.#pending().setValue(key, value);
+    checkKey('set', key);
+    this.#pending().setValue(key, copyJson(value, `session.set: value for "${key}"`));
   }
 
   unset(key: string): void {
+    checkKey('unset', key);
     this.#pending().unsetKey(key);
   }
 
   increment(key: NumericKeys<Data>, by = 1): void {
+    checkKey('increment', key);
     if (!Number.isFinite(by)) throw new TypeError('session.increment: by must be a finite number');
     this.#pending().add(key, by);
   }
 
+  push<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void {
+    checkKey('push', key);
+    this.#pending().pushValue(key, copyJson(value, `session.push: value for "${key}"`));
+  }
+
+  pull<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void {
+    checkKey('pull', key);
+    this.#pending().pullValue(key, copyJson(value, `session.pull: value for "${key}"`));
+  }
+
   flash(key: string, value: unknown): void {
-    if (!isJsonable(value)) throw new TypeError(`session.flash: value for "${key}" is not JSON-serializable`);
-    this.#pending().flash.set(key, value);
+    checkKey('flash', key);
+    this.#pending().flash.set(key, copyJson(value, `session.flash: value for "${key}"`));
   }
 
-  async regenerate(): Promise<void> {
-    await this.#resolve();
-    const policy = this.source.policy;
-    const old = this.#record();
-    // Keep the data, start a new lifetime under a new id (OWASP: renew the
-    // session id after any privilege level change).
-    this.#base = { ...(old ?? emptyRecord(policy.now, policy)), createdAt: policy.now, lastSeenAt: policy.now };
-    const current = this.#current();
-    if (current !== null) this.#remove.push(current);
-    this.#load = { phase: 'ready', current: null };
+  regenerate(): Promise<void> {
+    // Recorded now; commit moves the data (OWASP: renew the session id after
+    // any privilege level change). Awaiting it loads the old session, so a
+    // failed read surfaces here; not awaiting it must not leave an unhandled
+    // rejection behind (commit reports the failure).
+    this.#regenerate = true;
     this.#newId = newSessionId();
-    this.#regenerated = true;
+    const loaded = this.#resolve();
+    loaded.catch(() => undefined);
+    return loaded;
   }
 
-  async destroy(): Promise<void> {
-    if (this.source.hasCookie && !this.#destroyed && this.#load.phase !== 'ready') {
-      // Find out which record to delete; errors propagate.
-      await this.#resolve();
-    }
+  destroy(): Promise<void> {
     const current = this.#current();
     if (current !== null) this.#remove.push(current);
-    this.#reset(null);
+    else if (this.source.hasCookie && !this.#destroyed && this.#load.phase !== 'ready') this.#removeCookieSession = true;
     this.#destroyed = true;
+    this.#reset(DETACHED);
+    return Promise.resolve();
   }
 
-  /**
-   * Forgets every write and intent since the last commit, attached to
-   * `current` (`undefined`: the load state stays as it is).
-   */
-  #reset(current: LoadedSession | null | undefined): void {
-    if (current !== undefined) this.#load = { phase: 'ready', current };
-    this.#base = undefined;
+  /** Forgets every write and intent since the last commit, in load state `load`. */
+  #reset(load: LoadState): void {
+    this.#load = load;
+    this.#regenerate = false;
     this.#newId = undefined;
-    this.#regenerated = false;
     this.#writes = undefined;
   }
 
   /** @internal The request used the session in any way. */
   get touched(): boolean {
-    return this.#load.phase !== 'unread' || this.#hasWrites() || this.#remove.length > 0;
+    return this.#load.phase !== 'unread' || this.#hasWrites() || this.#regenerate || this.#destroyed || this.#remove.length > 0;
   }
 
   #hasWrites(): boolean {
@@ -207,40 +216,71 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   }
 
   /**
-   * @internal What commit must do. Throws the store error if the session
-   * could not be loaded and the request still tried to write.
+   * @internal What commit must do. Rejects with the store error if the
+   * session could not be loaded and the request still tried to write.
    */
-  plan(): CommitPlan {
+  async plan(): Promise<CommitPlan> {
+    // Regenerating needs the old data: finish (or start) reading it.
+    if (this.#regenerate && !this.#destroyed) await this.#resolve().catch(() => undefined);
     const policy = this.source.policy;
-    const plan: CommitPlan = { remove: [...this.#remove], write: undefined, clearCookie: false, noStore: this.#destroyed };
-    if (this.#load.phase === 'failed') {
-      if (this.#hasWrites() || this.#regenerated) throw this.#load.error;
+    const plan: CommitPlan = {
+      remove: [...this.#remove],
+      removeCookieSession: this.#removeCookieSession,
+      write: undefined,
+      clearCookie: false,
+      noStore: this.#destroyed,
+    };
+    const load = this.#load;
+    if (load.phase === 'failed') {
+      if (this.#hasWrites() || this.#regenerate) throw load.error;
       return plan;
     }
     const writes = this.#hasWrites();
     const current = this.#current();
-    if (current !== null) {
+    if (this.#regenerate) {
+      // The same data under a new id, with a new lifetime; the old record goes
+      // once the new one is written.
+      if (current !== null) plan.remove.push(current);
+      const base = {
+        ...(current?.record ?? emptyRecord(policy.now, policy)),
+        createdAt: policy.now,
+        lastSeenAt: policy.now,
+        authenticatedAt: policy.now,
+      };
+      plan.write = { kind: 'create', id: this.#newId!, record: applyPatch(base, this.#patch())! };
+    } else if (current !== null) {
       const touchOnly = !writes;
       const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
       if (writes || due) plan.write = { kind: 'patch', target: current, patch: this.#patch(), touchOnly };
-    } else if (this.#regenerated || (writes && (this.#load.phase === 'ready' || this.#startsFresh()))) {
-      const base = this.#base ?? emptyRecord(policy.now, policy);
+    } else if (writes && (load.phase === 'ready' || this.#startsFresh())) {
       const id = (this.#newId ??= newSessionId());
-      plan.write = { kind: 'create', id, record: applyPatch(base, this.#patch())! };
+      plan.write = { kind: 'create', id, record: applyPatch(emptyRecord(policy.now, policy), this.#patch())! };
     } else if (writes) {
       // Written without reading: the backend resolves the cookie (and may
       // patch in place with an atomic update, without a read).
       plan.write = { kind: 'patch', target: undefined, patch: this.#patch(), touchOnly: false };
     }
-    if (plan.write === undefined && (this.#destroyed || this.#sawInvalidCookie) && this.source.hasCookie) plan.clearCookie = true;
+    // Expire the cookie only when this request ended the session or the
+    // cookie is not ours. A validly signed id whose record is gone is left
+    // alone: the browser may already hold a newer cookie (a login in another
+    // tab) that a deletion would wipe.
+    if (plan.write === undefined && this.source.hasCookie && (this.#destroyed || this.#verdict === 'invalid')) plan.clearCookie = true;
     return plan;
   }
 
-  /** @internal Commit succeeded: the session now lives where the backend says. */
-  committed(result: CommitResult): void {
-    if (result.startedOver) this.#sawInvalidCookie = true;
-    this.#reset(result.live);
+  /**
+   * @internal Commit succeeded: the session now lives where the backend
+   * says. After a write whose result the backend did not read back (an
+   * atomic update), the next read loads the record again.
+   */
+  committed(plan: CommitPlan, result: CommitResult): void {
+    if (result.startedOver) this.#verdict = 'missing';
+    const live = result.live;
+    this.#reset(
+      plan.write === undefined ? this.#load : live === undefined ? UNREAD : live === null ? DETACHED : { phase: 'ready', current: live },
+    );
     this.#remove = [];
+    this.#removeCookieSession = false;
     this.#destroyed = false;
   }
 }

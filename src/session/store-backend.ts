@@ -8,7 +8,7 @@ import { serializeDeletion } from '../cookie/headers.ts';
 import { getCookie } from '../cookie/parse.ts';
 import { serializeCookie } from '../cookie/serialize.ts';
 import { sign, verify, verifyRemembered } from '../crypto/sign.ts';
-import type { CommitPlan, CommitResult, LoadedSession, RequestContext, SessionBackend } from './contracts.ts';
+import type { CommitPlan, CommitResult, LoadedSession, LoadResult, RequestContext, SessionBackend } from './contracts.ts';
 import { isSessionId, newSessionId } from './id.ts';
 import { applyPatch, emptyRecord } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
@@ -16,11 +16,10 @@ import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 /** Longest session cookie worth verifying: id (43) + trailer (< 80). */
 const MAX_COOKIE_LENGTH = 256;
 
-/** What a write did: the session now stored, and whether the cookie must carry a new id or be cleared. */
+/** What a write did: the session now stored, and whether the cookie must carry a new id. */
 interface Outcome {
   live: LoadedSession | null | undefined;
   newId?: boolean;
-  clear?: boolean;
   startedOver?: boolean;
 }
 
@@ -33,9 +32,12 @@ export class StoreBackend implements SessionBackend {
     this.#store = store;
   }
 
-  /** The request's session cookie, if it is short enough to be one of ours. */
+  /**
+   * The request's session cookie exactly as sent (a percent-encoded copy is
+   * another, invalid credential), if it is short enough to be one of ours.
+   */
   #cookieValue(): string | undefined {
-    const raw = getCookie(this.#context.request, this.#context.cookie.name);
+    const raw = getCookie(this.#context.request, this.#context.cookie.name, { decode: false });
     return raw !== undefined && raw.length <= MAX_COOKIE_LENGTH ? raw : undefined;
   }
 
@@ -53,34 +55,42 @@ export class StoreBackend implements SessionBackend {
    * A cookie seen before (its signature remembered, its key cached) goes
    * straight to the store: the common case costs one store read and no crypto.
    */
-  load(): Promise<LoadedSession | null> {
+  load(): Promise<LoadResult> {
     const raw = this.#cookieValue();
-    if (raw === undefined) return Promise.resolve(null);
+    if (raw === undefined) return Promise.resolve(INVALID);
     const context = this.#context;
     const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
     const key = remembered !== undefined && isSessionId(remembered) ? context.keys.cached(remembered) : undefined;
-    if (key !== undefined) return this.#store.get(key).then((record) => (record ? { id: remembered!, key, record } : null));
+    if (key !== undefined) return this.#store.get(key).then((record) => found(remembered!, key, record));
     return this.#loadVerifying();
   }
 
-  async #loadVerifying(): Promise<LoadedSession | null> {
+  async #loadVerifying(): Promise<LoadResult> {
     const id = await this.#verifiedId();
-    if (id === null) return null;
+    if (id === null) return INVALID;
     const key = await this.#context.keys.of(id);
-    const record = await this.#store.get(key);
-    return record ? { id, key, record } : null;
+    return found(id, key, await this.#store.get(key));
   }
 
-  /** Carries out the plan against the store; at most one Set-Cookie. */
+  /**
+   * Carries out the plan against the store; at most one Set-Cookie. The write
+   * comes first and deletions after it, so a failed write (a KV 429, a Durable
+   * Object error) leaves the session the request came with intact.
+   */
   async commit(plan: CommitPlan): Promise<CommitResult> {
-    const store = this.#store;
-    if (plan.remove.length > 0) await Promise.all(plan.remove.map((removed) => store.delete(removed.key)));
-    let outcome: Outcome = { live: undefined, clear: plan.clearCookie };
+    let outcome: Outcome = { live: undefined };
     const write = plan.write;
     if (write?.kind === 'create') outcome = await this.#create(write.id, write.record);
     else if (write?.kind === 'patch') {
       outcome = write.target ? await this.#patchLoaded(write.target, write.patch, write.touchOnly) : await this.#patchBlind(write.patch);
     }
+    const keys = plan.remove.map((removed) => removed.key);
+    if (plan.removeCookieSession) {
+      const id = await this.#verifiedId();
+      if (id !== null) keys.push(await this.#context.keys.of(id));
+    }
+    if (keys.length > 0) await Promise.all(keys.map((key) => this.#store.delete(key)));
+
     const context = this.#context;
     const { name } = context.cookie;
     const setCookies: string[] = [];
@@ -89,7 +99,7 @@ export class StoreBackend implements SessionBackend {
       // The signed id expires with the session's absolute lifetime.
       const value = await sign(context.keyring, name, id, { expires: new Date(record.createdAt + context.policy.absoluteMs) });
       setCookies.push(serializeCookie(name, value, context.cookieAttributes(record.createdAt)));
-    } else if (outcome.clear && getCookie(context.request, name) !== undefined) {
+    } else if (plan.clearCookie && getCookie(context.request, name) !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
     return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true };
@@ -101,15 +111,18 @@ export class StoreBackend implements SessionBackend {
     return { live: { id, key, record }, newId: true };
   }
 
-  /** Applies a patch to a session that was loaded in this request. */
+  /**
+   * Applies a patch to a session that was loaded in this request. Atomic
+   * stores apply it to the record as it is now; for the others the record is
+   * read again right before the write, so a session logged out or revoked
+   * meanwhile is not written back (the window left is one store round trip),
+   * and keys other requests changed meanwhile are kept.
+   */
   async #patchLoaded(target: LoadedSession, patch: SessionPatch, touchOnly: boolean): Promise<Outcome> {
     const store = this.#store;
-    // Atomic stores apply the patch themselves (to the record as it is now).
-    // The session keeps its loaded record: reads after commit are rare.
-    if (store.update) return (await store.update(target.key, patch)) ? { live: target } : { live: null, clear: true };
-    const next = applyPatch(target.record, patch);
-    // Gone meanwhile (logged out or revoked elsewhere): never resurrect it.
-    if (next === null) return { live: null, clear: true };
+    if (store.update) return (await store.update(target.key, patch)) ? { live: undefined } : { live: null };
+    const next = applyPatch(await store.get(target.key), patch);
+    if (next === null) return { live: null };
     if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
     else await store.set(target.key, next, next.expiresAt);
     return { live: { ...target, record: next } };
@@ -132,9 +145,16 @@ export class StoreBackend implements SessionBackend {
         }
       }
     }
-    // No live session behind the cookie: the writes start a new one, with a new id.
+    // No live session behind the cookie: the writes start a new one, with a
+    // new id (never the client's, OWASP session fixation).
     const policy = this.#context.policy;
     const outcome = await this.#create(newSessionId(), applyPatch(emptyRecord(policy.now, policy), patch)!);
     return { ...outcome, startedOver: true };
   }
+}
+
+const INVALID: LoadResult = { verdict: 'invalid', session: null };
+
+function found(id: string, key: string, record: SessionRecord | null): LoadResult {
+  return { verdict: 'valid', session: record ? { id, key, record } : null };
 }

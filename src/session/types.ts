@@ -22,6 +22,11 @@ export interface SessionRecord {
   expiresAt: number;
   /** The user this session belongs to (the data field named by `userField`), for stores that index users. */
   userId?: string;
+  /**
+   * When the session last gained its user, or was regenerated (ms): what a
+   * per-user revocation ("sign out everywhere") compares against.
+   */
+  authenticatedAt?: number;
 }
 
 /**
@@ -32,14 +37,25 @@ export interface SessionRecord {
 export interface SessionPatch extends SessionTimeouts {
   /** Data keys to set. */
   set?: Record<string, unknown>;
-  /** Data keys to remove. */
+  /** Keys to remove, from data and from flash. */
   unset?: string[];
-  /** Numeric data keys to add to atomically (missing counts as 0). */
+  /** Numeric data keys to add to atomically (missing or not a number counts as 0). */
   increment?: Record<string, number>;
+  /**
+   * Array data keys to remove elements from: every element JSON-equal to one
+   * of the listed values goes (a missing or non-array value is left alone).
+   */
+  pull?: Record<string, unknown[]>;
+  /** Array data keys to append to, in order (missing or not an array counts as `[]`). */
+  push?: Record<string, unknown[]>;
   /** Flash keys to set. */
   flash?: Record<string, unknown>;
-  /** Flash keys that were read (and so are consumed). */
-  consumed?: string[];
+  /**
+   * Flash values that were read, by key: each is removed only while the
+   * stored value is still the one read, so a newer flash set by a concurrent
+   * request survives.
+   */
+  consumed?: Record<string, unknown>;
   /** The request time; becomes `lastSeenAt`. */
   now: number;
   /** The data field that names the user. */
@@ -106,8 +122,22 @@ export type FlashOf<Data extends SessionShape, Types extends SessionTypes> = Typ
 /** The `env` type of `Types` (see {@link SessionTypes}); `unknown` when not given. */
 export type EnvOf<Types extends SessionTypes> = Types extends { env: infer E } ? E : unknown;
 
-/** Keys of `T` whose values are numbers (what `increment` accepts). */
-export type NumericKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T] & string;
+/** Keys of `T` whose values are numbers (what `increment` accepts); any key of an untyped shape. */
+export type NumericKeys<T> = string extends keyof T
+  ? string
+  : { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T] & string;
+
+/** Keys of `T` whose values are arrays (what `push` and `pull` accept); any key of an untyped shape. */
+export type ArrayKeys<T> = string extends keyof T
+  ? string
+  : { [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? K : never }[keyof T] & string;
+
+/** The element type of the array under `K` in `T` (`unknown` for an untyped shape). */
+export type ElementOf<T, K extends keyof T | string> = K extends keyof T
+  ? NonNullable<T[K]> extends readonly (infer E)[]
+    ? E
+    : unknown
+  : unknown;
 
 /**
  * One request's view of a session. Reads are async and load the record on
@@ -123,21 +153,42 @@ export interface Session<Data extends SessionShape = SessionShape, Flash extends
   readonly id: string | undefined;
   /** True when this request started the session (no valid one came in). */
   readonly isNew: boolean;
-  /** A data value, or a flash value (returned once, then removed). */
+  /**
+   * A data value, or a flash value (returned once, then removed). Objects and
+   * arrays are copies: changing one changes nothing until you `set` it.
+   */
   get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined>;
   get<K extends keyof Flash & string>(key: K): Promise<Flash[K] | undefined>;
   /** Whether a data or (unread) flash key is present; does not consume flash. */
   has(key: (keyof Data | keyof Flash) & string): Promise<boolean>;
-  /** Sets a data key (JSON-serializable value). */
+  /**
+   * Sets a data key. The value must be plain JSON (null, booleans, finite
+   * numbers, strings, arrays, plain objects) so that the next read returns
+   * exactly it; anything else throws a `TypeError` here. The value is copied.
+   */
   set<K extends keyof Data & string>(key: K, value: Data[K]): void;
   /** Removes a data or flash key. */
   unset(key: (keyof Data | keyof Flash) & string): void;
   /** Adds to a numeric data key, atomically on stores with `update`. */
   increment(key: NumericKeys<Data>, by?: number): void;
+  /**
+   * Appends to an array data key (a missing key becomes `[value]`), atomically
+   * on stores with `update`: concurrent pushes to one session all survive.
+   */
+  push<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void;
+  /** Removes every element JSON-equal to `value` from an array data key, atomically on stores with `update`. */
+  pull<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void;
   /** Sets a flash value: readable once, on this or a later request. */
   flash<K extends keyof Flash & string>(key: K, value: Flash[K]): void;
-  /** New id, same data; the old id stops working (do this at login). */
+  /**
+   * New id, same data; the old id stops working (do this at login, OWASP).
+   * Takes effect at commit whether or not you await it; awaiting surfaces a
+   * failed read of the old session here rather than at commit.
+   */
   regenerate(): Promise<void>;
-  /** Deletes the session and expires its cookie; later writes start a new one. */
+  /**
+   * Deletes the session and expires its cookie at commit, whether or not you
+   * await it; writes after it start a new session.
+   */
   destroy(): Promise<void>;
 }

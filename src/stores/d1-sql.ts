@@ -44,7 +44,7 @@ const CURRENT = `(CASE WHEN json_type(step.doc, op.path) IN ('integer', 'real') 
 /**
  * The atomic update; `meta.changes` is 1 when it applied. Binds: ?1 the key;
  * ?2 the ops, a JSON array of `[kind, path, value]` applied in order (kind
- * `unset`, `set` or `add`); ?3 a JSON object `{ now, idle, absolute,
+ * `unset`, `set`, `add` or `push`); ?3 a JSON object `{ now, idle, absolute,
  * userPath }`. Numbers travel inside JSON because D1 binds every JavaScript
  * number as REAL.
  *
@@ -76,6 +76,10 @@ export function updateStatement(table: string): string {
         WHEN 'unset' THEN json_remove(step.doc, op.path)
         WHEN 'set' THEN json_set(step.doc, op.path, json(op.value))
         WHEN 'add' THEN CASE WHEN typeof(${CURRENT} + op.amount) = 'integer' THEN json_set(step.doc, op.path, ${CURRENT} + op.amount) END
+        WHEN 'push' THEN CASE json_type(step.doc, op.path)
+          WHEN 'array' THEN json_insert(step.doc, op.path || '[#]', json(op.value))
+          ELSE json_set(step.doc, op.path, json_array(json(op.value)))
+        END
       END
     FROM step JOIN op ON op.n = step.n
     WHERE step.doc IS NOT NULL
@@ -101,7 +105,13 @@ UPDATE "${table}" SET
       'lastSeenAt', json(?3 -> '$.now'),
       'expiresAt', next.expires
     ),
-    json_object('userId', next.uid)
+    json_object(
+      'userId', next.uid,
+      'authenticatedAt', CASE
+        WHEN next.uid IS NOT NULL AND next.uid IS NOT (next.doc ->> '$.userId') THEN json(?3 -> '$.now')
+        ELSE json(next.doc -> '$.authenticatedAt')
+      END
+    )
   ),
   user_id = next.uid,
   expires_at = next.expires

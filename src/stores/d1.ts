@@ -83,17 +83,27 @@ function checkTable(table: unknown): string {
   return table;
 }
 
-/** The patch as ordered ops for the update statement, in `applyPatch`'s order. */
-function opsOf(patch: SessionPatch): [string, string, unknown][] {
+/**
+ * The patch as ordered ops for the update statement, in `applyPatch`'s order,
+ * or null when one statement cannot apply it exactly: a fraction in the
+ * arithmetic (SQLite's float conversions are not correctly rounded), a
+ * `pull` or a consumed flash (both compare JSON values), or a key holding
+ * U+0000 (SQLite JSON paths end there). Those go through compare-and-swap.
+ */
+function opsOf(patch: SessionPatch): [string, string, unknown][] | null {
+  if (patch.pull || patch.consumed) return null;
+  const keys = [...(patch.unset ?? []), ...Object.keys({ ...patch.set, ...patch.increment, ...patch.push, ...patch.flash })];
+  if (keys.some((key) => key.includes('\u0000'))) return null;
+  if (!Object.values(patch.increment ?? {}).every(Number.isInteger)) return null;
   const ops: [string, string, unknown][] = [];
   // A value JSON cannot hold (undefined, a function) reads back as absent in
   // every JSON store, so it is a removal here.
   const set = (field: 'data' | 'flash', key: string, value: unknown) =>
     ops.push(JSON.stringify(value) === undefined ? ['unset', jsonPath(field, key), null] : ['set', jsonPath(field, key), value]);
-  for (const key of patch.unset ?? []) ops.push(['unset', jsonPath('data', key), null]);
+  for (const key of patch.unset ?? []) ops.push(['unset', jsonPath('data', key), null], ['unset', jsonPath('flash', key), null]);
   if (patch.set) for (const key of Object.keys(patch.set)) set('data', key, patch.set[key]);
   if (patch.increment) for (const key of Object.keys(patch.increment)) ops.push(['add', jsonPath('data', key), patch.increment[key]]);
-  for (const key of patch.consumed ?? []) ops.push(['unset', jsonPath('flash', key), null]);
+  if (patch.push) for (const key of Object.keys(patch.push)) for (const value of patch.push[key]!) ops.push(['push', jsonPath('data', key), value]);
   if (patch.flash) for (const key of Object.keys(patch.flash)) set('flash', key, patch.flash[key]);
   return ops;
 }
@@ -180,14 +190,15 @@ export class D1Store implements SessionStore {
    * unchanged meanwhile, retried a few times.
    */
   async update(key: string, patch: SessionPatch): Promise<boolean> {
-    if (Object.values(patch.increment ?? {}).every(Number.isInteger)) {
+    const ops = opsOf(patch);
+    if (ops !== null) {
       const args = JSON.stringify({
         now: patch.now,
         idle: patch.idleMs,
         absolute: patch.absoluteMs,
         userPath: jsonPath('data', patch.userField),
       });
-      const { meta } = await this.#db.prepare(this.#sql.update).bind(key, JSON.stringify(opsOf(patch)), args).run();
+      const { meta } = await this.#db.prepare(this.#sql.update).bind(key, JSON.stringify(ops), args).run();
       if (meta.changes > 0) return true;
     }
     return this.#swap(key, patch);

@@ -20,10 +20,19 @@
  * ```
  */
 import { DurableObject } from 'cloudflare:workers';
-import { applyPatch } from '../session/record.ts';
+import { applyPatch, userIdOf } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
 
 const RECORD = 'record';
+/** Left by a deletion: until this instant (ms) nothing may write the session again. */
+const TOMBSTONE = 'deletedUntil';
+/**
+ * How long a deleted session's object refuses writes. Session keys are hashes
+ * of random ids and never reused, so any write after a deletion is a request
+ * that was in flight when the session was logged out or revoked; an hour is
+ * far longer than any request lives.
+ */
+const TOMBSTONE_MS = 60 * 60 * 1000;
 const INDEX_PREFIX = 'session:';
 
 /** What an atomic update did, so the store can keep the user index right. */
@@ -46,12 +55,17 @@ export class SessionDurableObject extends DurableObject {
     return this.ctx.storage.kv.get<SessionRecord>(RECORD) ?? null;
   }
 
-  /** Replaces the record; resolves to the user id it had before. */
-  async setRecord(record: SessionRecord, expiresAt: number): Promise<string | undefined> {
+  /**
+   * Replaces the record; resolves to the user id it had before. A session
+   * deleted within the last hour is not written again: `{ revoked: true }`.
+   */
+  async setRecord(record: SessionRecord, expiresAt: number): Promise<{ previousUserId?: string | undefined; revoked?: true }> {
+    const deletedUntil = this.ctx.storage.kv.get<number>(TOMBSTONE);
+    if (deletedUntil !== undefined && deletedUntil > Date.now()) return { revoked: true };
     const previous = this.ctx.storage.kv.get<SessionRecord>(RECORD);
     this.ctx.storage.kv.put(RECORD, record);
     await this.ctx.storage.setAlarm(expiresAt);
-    return previous?.userId;
+    return { previousUserId: previous?.userId };
   }
 
   /** Applies a patch in one transaction; writes nothing when there is no live record. */
@@ -75,23 +89,29 @@ export class SessionDurableObject extends DurableObject {
     await this.ctx.storage.setAlarm(expiresAt);
   }
 
-  /** Deletes the session; resolves to the user id it belonged to. */
+  /**
+   * Deletes the session, leaving a tombstone so that a request still in
+   * flight cannot write it back; resolves to the user id it belonged to.
+   */
   async deleteRecord(): Promise<string | undefined> {
     const previous = this.ctx.storage.kv.get<SessionRecord>(RECORD);
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
+    const deletedUntil = Date.now() + TOMBSTONE_MS;
+    this.ctx.storage.kv.delete(RECORD);
+    this.ctx.storage.kv.put(TOMBSTONE, deletedUntil);
+    await this.ctx.storage.setAlarm(deletedUntil);
     return previous?.userId;
   }
 
   /**
-   * Expiry. Idempotent: with no record, or one a touch moved into the future,
-   * it only reschedules or does nothing.
+   * Expiry of the record, or of a tombstone. Idempotent: with nothing due (a
+   * touch moved the expiry), it only reschedules or does nothing.
    */
   override async alarm(): Promise<void> {
     const record = this.ctx.storage.kv.get<SessionRecord>(RECORD);
-    if (record === undefined) return;
-    if (record.expiresAt <= Date.now()) await this.ctx.storage.deleteAll();
-    else await this.ctx.storage.setAlarm(record.expiresAt);
+    const due = record?.expiresAt ?? this.ctx.storage.kv.get<number>(TOMBSTONE);
+    if (due === undefined) return;
+    if (due <= Date.now()) await this.ctx.storage.deleteAll();
+    else await this.ctx.storage.setAlarm(due);
   }
 
   // --- one user's index --------------------------------------------------
@@ -148,16 +168,31 @@ export class DurableObjectStore implements SessionStore {
     return (await this.#session(key).getRecord()) as SessionRecord | null;
   }
 
+  /**
+   * Writes the record. The user index is written first, so a revocation of
+   * that user either lists this session (and deletes it, leaving a tombstone
+   * that makes this write fail) or happened entirely before it.
+   *
+   * @throws Error when the session was deleted (logged out or revoked) while
+   *   this write was on its way: the write is refused, never resurrected.
+   */
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
-    // Index first: a revocation that lists the user then finds the session.
     if (record.userId !== undefined) await this.#user(record.userId).indexAdd(key);
-    const previous = await this.#session(key).setRecord(record, expiresAt);
-    await this.#reindex(key, record.userId, previous, false);
+    const result = await this.#session(key).setRecord(record, expiresAt);
+    if (result.revoked) {
+      if (record.userId !== undefined) await this.#user(record.userId).indexRemove([key]);
+      throw new Error('DurableObjectStore: the session was deleted (logged out or revoked) while this request was writing it');
+    }
+    await this.#reindex(key, record.userId, result.previousUserId, false);
   }
 
   async update(key: string, patch: SessionPatch): Promise<boolean> {
+    // A patch that names a user is indexed under that user first, like set().
+    const named = patch.set === undefined ? undefined : userIdOf(patch.set, patch.userField);
+    if (named !== undefined) await this.#user(named).indexAdd(key);
     const result = await this.#session(key).updateRecord(patch);
     if (result.ok) await this.#reindex(key, result.userId, result.previousUserId, true);
+    else if (named !== undefined) await this.#user(named).indexRemove([key]);
     return result.ok;
   }
 

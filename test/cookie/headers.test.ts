@@ -52,4 +52,10 @@ describe('deleteCookie', () => {
     expect(deleteCookie(new Headers(), '__Host-sid')).toBe('__Host-sid=; Max-Age=0; Path=/; Secure');
     expect(deleteCookie(new Headers(), 'sid', { prefix: 'secure' })).toBe('__Secure-sid=; Max-Age=0; Secure');
   });
+
+  it('keeps __Http- and __Host-Http- deletions valid (HttpOnly, Secure, Path=/)', () => {
+    expect(deleteCookie(new Headers(), '__Http-a')).toBe('__Http-a=; Max-Age=0; HttpOnly; Secure');
+    expect(deleteCookie(new Headers(), '__host-http-a')).toBe('__host-http-a=; Max-Age=0; Path=/; HttpOnly; Secure');
+    expect(() => deleteCookie(new Headers(), '__Http-a', { httpOnly: false })).toThrow(/httpOnly/);
+  });
 });

@@ -116,5 +116,23 @@ describe('serializeCookie', () => {
     it('a __Host- name without a path gets Path=/', () => {
       expect(serializeCookie('__Host-a', 'v', { secure: true })).toBe('__Host-a=v; Path=/; Secure');
     });
+    it('__Http- requires Secure and HttpOnly, matched case-insensitively', () => {
+      expect(serializeCookie('__Http-a', 'v', { secure: true, httpOnly: true })).toBe('__Http-a=v; HttpOnly; Secure');
+      expect(() => serializeCookie('__Http-a', 'v', { secure: true })).toThrow(/__Http- cookie requires httpOnly/);
+      expect(() => serializeCookie('__hTTp-a', 'v', { secure: true, httpOnly: false })).toThrow(/httpOnly/);
+      expect(() => serializeCookie('__http-a', 'v', { httpOnly: true })).toThrow(/secure/);
+    });
+    it('__Host-Http- requires Secure, HttpOnly, Path=/ and no Domain', () => {
+      expect(serializeCookie('__Host-Http-a', 'v', { secure: true, httpOnly: true })).toBe('__Host-Http-a=v; Path=/; HttpOnly; Secure');
+      expect(() => serializeCookie('__Host-Http-a', 'v', { secure: true })).toThrow(/__Host-Http- cookie requires httpOnly/);
+      expect(() => serializeCookie('__host-http-a', 'v', { secure: true, httpOnly: true, domain: 'example.com' })).toThrow(/domain/);
+      expect(() => serializeCookie('__HOST-HTTP-a', 'v', { secure: true, httpOnly: true, path: '/x' })).toThrow(/path/);
+    });
+  });
+
+  it('rejects Expires before the year 1601 (browsers ignore such dates)', () => {
+    expect(() => serializeCookie('a', 'v', { expires: new Date(Date.UTC(1600, 11, 31, 23, 59, 59)) })).toThrow(/option expires.*1601/);
+    expect(() => serializeCookie('a', 'v', { expires: new Date(-62198755200000) })).toThrow(/1601/); // year -0001
+    expect(serializeCookie('a', 'v', { expires: new Date(Date.UTC(1601, 0, 1)) })).toContain('Expires=Mon, 01 Jan 1601 00:00:00 GMT');
   });
 });

@@ -119,6 +119,17 @@ describe('seal / unseal', () => {
     expect(ivs.size).toBe(100_000);
   }, 120_000);
 
+  it('whatever seal returns unseals: past maxLength it throws instead', async () => {
+    const keyring = createKeyring({ id: 'k1', secret: SECRET_A });
+    const big = 'x'.repeat(20_000);
+    await expect(seal(keyring, 'sid', big)).rejects.toThrow(/over maxLength \(16384\)/);
+    const sealed = await seal(keyring, 'sid', big, { maxLength: 40_000 });
+    expect(await unseal(keyring, 'sid', sealed)).toBeNull(); // over the default a reader accepts
+    expect(await unseal(keyring, 'sid', sealed, { maxLength: 40_000 })).toBe(big);
+    const fits = 'x'.repeat(12_000);
+    expect(await unseal(keyring, 'sid', await seal(keyring, 'sid', fits))).toBe(fits);
+  });
+
   it('never throws on arbitrary input (10 000 runs)', async () => {
     const keyring = fresh({ id: 'k1', secret: SECRET_A });
     const valid = await seal(keyring, 'session', { a: 1 });

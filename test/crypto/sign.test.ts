@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { createKeyring, decodeBase64url, encodeBase64url, sign, verify, type Keyring } from '../../src/index.ts';
+import { createKeyring, decodeBase64url, encodeBase64url, MAX_SIGNED_LENGTH, sign, verify, type Keyring } from '../../src/index.ts';
 import { nonCanonicalTail, SECRET_A, SECRET_B, SECRET_C, singleCharacterEdits } from './helpers.ts';
 
 /** A keyring with the memo off, so every verify runs the MAC. */
@@ -153,6 +153,15 @@ describe('sign / verify', () => {
       expect(await verify(keyring, 'sid', signed)).toBeNull();
       expect(await verify(keyring, 'sid', signed)).toBeNull();
     });
+  });
+
+  it('whatever sign returns verifies: a value past MAX_SIGNED_LENGTH throws instead', async () => {
+    const keyring = fresh({ id: 'k1', secret: SECRET_A });
+    const room = MAX_SIGNED_LENGTH - (await sign(keyring, 'sid', '')).length;
+    const longest = 'v'.repeat(room);
+    expect(await verify(keyring, 'sid', await sign(keyring, 'sid', longest))).toBe(longest);
+    await expect(sign(keyring, 'sid', `${longest}v`)).rejects.toThrow(/MAX_SIGNED_LENGTH \(8192\)/);
+    await expect(sign(keyring, 'sid', 'v'.repeat(10_000))).rejects.toThrow(TypeError);
   });
 
   it('never throws on arbitrary input (10 000 runs)', async () => {

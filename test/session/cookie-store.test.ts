@@ -86,6 +86,37 @@ describe('CookieStore', () => {
     expect(await read()).toMatchObject({ user: 'ada' });
   });
 
+  for (const maxChunks of [10, 3]) {
+    it(`whatever it writes reads back: every chunk count from 1 to maxChunks (${maxChunks}), and one past it throws`, async () => {
+      // Sealed text is ~4/3 of the JSON; a chunk carries ~4030 characters.
+      const blobFor = (chunks: number) => noise(Math.floor((chunks - 0.5) * 4030 * 0.75));
+      for (let chunks = 1; chunks <= maxChunks; chunks++) {
+        const { browser, write, read } = setup(maxChunks);
+        const blob = blobFor(chunks);
+        const lines = (await write({ blob, user: 'ada' })).headers.getSetCookie();
+        expect(lines, `chunks ${chunks}`).toHaveLength(chunks);
+        for (const line of lines) expect(line.length).toBeLessThanOrEqual(4096);
+        expect(browser.cookies.size).toBe(chunks);
+        expect(await read(), `chunks ${chunks}`).toEqual({ blob, user: 'ada', isNew: false });
+      }
+      const { browser, write } = setup(maxChunks);
+      const error = await write({ blob: blobFor(maxChunks + 1) }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toMatch(new RegExp(`more than maxChunks \\(${maxChunks}\\)`));
+      expect(browser.cookies.size).toBe(0);
+    }, 30_000);
+  }
+
+  it('a percent-encoded copy of the sealed cookie is not the same session', async () => {
+    const { browser, write, read } = setup();
+    await write({ user: 'ada' });
+    const copy = browser.clone();
+    const sealed = copy.cookies.get('__Host-sid')!;
+    copy.cookies.set('__Host-sid', `%${sealed.charCodeAt(0).toString(16).toUpperCase()}${sealed.slice(1)}`);
+    expect(await read(copy)).toEqual({ blob: undefined, user: undefined, isNew: true });
+    expect(await read()).toMatchObject({ user: 'ada' });
+  });
+
   it('more than maxChunks throws a clear error at commit', async () => {
     const { write } = setup(2);
     await expect(write({ blob: noise(7000) })).rejects.toThrow(/needs 3 cookies, more than maxChunks \(2\)/);

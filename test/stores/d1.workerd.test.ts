@@ -61,8 +61,10 @@ describe('D1Store', () => {
         set: fc.dictionary(key, value, { maxKeys: 4 }),
         unset: fc.array(key, { maxLength: 3 }),
         increment: fc.dictionary(fc.constantFrom(...plainKeys), number, { maxKeys: 4 }),
+        pull: fc.dictionary(key, fc.array(value, { maxLength: 2 }), { maxKeys: 2 }),
+        push: fc.dictionary(key, fc.array(value, { minLength: 1, maxLength: 3 }), { maxKeys: 2 }),
         flash: fc.dictionary(key, value, { maxKeys: 2 }),
-        consumed: fc.array(key, { maxLength: 2 }),
+        consumed: fc.dictionary(key, value, { maxKeys: 2 }),
       },
       { requiredKeys: [] },
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createKeyring, createSessionManager, sign, type SessionRecord } from '../../src/index.ts';
-import { KVStore, type KVNamespaceLike } from '../../src/stores/kv.ts';
+import { KV_MAX_DELETIONS_PER_CALL, KVStore, type KVNamespaceLike } from '../../src/stores/kv.ts';
 import { CookieJar, SECRET } from '../session/helpers.ts';
 
 interface Put {
@@ -22,6 +22,7 @@ class FakeKV implements KVNamespaceLike {
   miss = false;
 
   async get(key: string, options: { type: 'json'; cacheTtl?: number }): Promise<unknown> {
+    this.operations++;
     this.gets.push({ key, ...(options.cacheTtl === undefined ? {} : { cacheTtl: options.cacheTtl }) });
     if (this.miss) return null;
     const text = (this.stale ?? this.data).get(key);
@@ -29,7 +30,9 @@ class FakeKV implements KVNamespaceLike {
   }
 
   async put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void> {
+    this.operations++;
     this.puts.push({ key, value, options });
+    this.rateLimit(key);
     if (this.failPuts > 0) {
       this.failPuts--;
       throw this.failure;
@@ -38,12 +41,34 @@ class FakeKV implements KVNamespaceLike {
   }
 
   async delete(key: string): Promise<void> {
+    this.operations++;
     this.data.delete(key);
   }
 
-  async list(options: { prefix: string }) {
-    const keys = [...this.data.keys()].filter((k) => k.startsWith(options.prefix)).map((name) => ({ name }));
-    return { keys, list_complete: true };
+  /** Operations of every kind, as a Worker invocation counts them. */
+  operations = 0;
+  /** Refuse a second write to one key within a second, as KV does (429). */
+  enforceWriteRate = false;
+  readonly #lastPut = new Map<string, number>();
+  /** What list() shows: a stale snapshot of the key set, when set. */
+  listSnapshot: Set<string> | undefined;
+
+  async list(options: { prefix: string; cursor?: string | null; limit?: number }) {
+    this.operations++;
+    const names = [...(this.listSnapshot ?? this.data.keys())].filter((k) => k.startsWith(options.prefix)).sort();
+    const start = options.cursor ? Number(options.cursor) : 0;
+    const end = Math.min(names.length, start + (options.limit ?? 1000));
+    const keys = names.slice(start, end).map((name) => ({ name }));
+    return end < names.length ? { keys, list_complete: false, cursor: String(end) } : { keys, list_complete: true };
+  }
+
+  /** Checks the one-write-per-key-per-second limit (call from put). */
+  protected rateLimit(key: string): void {
+    if (!this.enforceWriteRate) return;
+    const now = Date.now();
+    const last = this.#lastPut.get(key);
+    if (last !== undefined && now - last < 1000) throw new Error('KV PUT failed: 429 Too Many Requests');
+    this.#lastPut.set(key, now);
   }
 }
 
@@ -111,8 +136,83 @@ describe('KVStore', () => {
     expect([...kv.data.keys()].some((k) => k.includes('ada'))).toBe(false);
     expect(await store.listByUser('ada@example.com')).toEqual([KEY]);
     expect(await store.deleteByUser('ada@example.com')).toBe(1);
-    expect(kv.data.size).toBe(0);
+    // What is left is the user's revocation time, under the hashed user id.
+    expect([...kv.data.keys()]).toEqual([expect.stringMatching(/^session:revoked:[A-Za-z0-9_-]{43}$/)]);
   });
+
+  it('revoke-all does not depend on list(): a session list() does not show yet is revoked too', async () => {
+    const kv = new FakeKV();
+    let time = NOW;
+    const store = new KVStore(kv, { now: () => time });
+    await store.set('K1'.padEnd(43, 'x'), record(NOW + 3_600_000, 'ada'), NOW + 3_600_000);
+    kv.listSnapshot = new Set(kv.data.keys()); // list() lags behind
+    const fresh = 'K2'.padEnd(43, 'x');
+    await store.set(fresh, { ...record(NOW + 3_600_000, 'ada'), createdAt: NOW + 5 }, NOW + 3_600_000);
+    time += 10;
+    await store.deleteByUser('ada');
+    expect(await store.get(fresh)).toBeNull();
+    expect(await store.listByUser('ada')).toEqual([]);
+    // A login after the revocation is not affected.
+    time += 10;
+    const later = 'K3'.padEnd(43, 'x');
+    await store.set(later, { ...record(NOW + 3_600_000, 'ada'), createdAt: time, authenticatedAt: time }, NOW + 3_600_000);
+    expect(await store.get(later)).not.toBeNull();
+  });
+
+  it('revoke-all of 400 sessions stays within a Worker invocation\'s 1 000 KV operations and revokes all 400', async () => {
+    const kv = new FakeKV();
+    let time = NOW;
+    const store = new KVStore(kv, { now: () => time });
+    const keys = Array.from({ length: 400 }, (_, i) => `S${i}`.padEnd(43, 'x'));
+    for (const key of keys) await store.set(key, record(NOW + 3_600_000, 'bob'), NOW + 3_600_000);
+    time += 1;
+    kv.operations = 0;
+    expect(await store.deleteByUser('bob')).toBe(400);
+    expect(KV_MAX_DELETIONS_PER_CALL).toBeLessThan(400);
+    expect(kv.operations).toBeLessThan(1000);
+    for (const key of keys) expect(await store.get(key)).toBeNull();
+  });
+
+  it('a request in flight when the session is logged out does not write it back', async () => {
+    const kv = new FakeKV();
+    const manager = createSessionManager<{ user?: string; n?: number }>({ secrets: SECRET, store: new KVStore(kv) });
+    const browser = new CookieJar();
+    const login = manager.load(browser.request());
+    login.set('user', 'ada');
+    browser.absorb(await manager.commit(login, new Response()));
+    const inFlight = manager.load(browser.request());
+    expect(await inFlight.get('user')).toBe('ada');
+    const logout = manager.load(browser.request());
+    void logout.destroy();
+    await manager.commit(logout, new Response());
+    inFlight.set('n', 1);
+    await manager.commit(inFlight, new Response());
+    expect([...kv.data.keys()].filter((key) => !key.includes(':user:'))).toEqual([]);
+    expect(await manager.load(browser.request()).get('user')).toBeUndefined();
+  });
+
+  it('20 concurrent writes to one session under KV\'s one write per key per second: every one lands, in a few writes', async () => {
+    const kv = new FakeKV();
+    kv.enforceWriteRate = true;
+    // A store per request over one binding, as Workers apps build them.
+    const manager = createSessionManager<{ user?: string; cart?: string[] }>({ secrets: SECRET, store: () => new KVStore(kv) });
+    const browser = new CookieJar();
+    const login = manager.load(browser.request());
+    login.set('user', 'ada');
+    browser.absorb(await manager.commit(login, new Response()));
+    const sessionKey = kv.puts[0]!.key;
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, async (_, i) => {
+        const session = manager.load(browser.request());
+        session.push('cart', `item-${i}`);
+        return manager.commit(session, new Response());
+      }),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const cart = (await manager.load(browser.request()).get('cart')) ?? [];
+    expect([...cart].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `item-${i}`).sort());
+    expect(kv.puts.filter((put) => put.key === sessionKey).length).toBeLessThanOrEqual(3);
+  }, 10_000);
 
   describe('behind the session engine', () => {
     const setup = (kv: FakeKV) => {
