@@ -4,6 +4,7 @@
  */
 import { getCanonicalCookie } from '../cookie/canonical.ts';
 import { getCookie, type CookieSource } from '../cookie/parse.ts';
+import { parseJson } from '../util/parse-json.ts';
 import { serializeDeletion } from '../cookie/headers.ts';
 import { cookiePrefixOf, prefixDefaults, prefixedName } from '../cookie/prefix.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
@@ -89,7 +90,7 @@ export function createCookie<T = string>(name: string, options: CookieDefinition
       const json = await verify(keyring!, fullName, raw);
       if (json === null) return null;
       try {
-        return JSON.parse(json) as T;
+        return parseJson(json) as T;
       } catch {
         return null;
       }

@@ -13,6 +13,7 @@ import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { concatBytes, expirySeconds, fromUtf8, isWellFormedText, readUint48, utf8, writeUint48, type Bytes } from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
 import type { SignOptions, VerifyOptions } from './sign.ts';
+import { parseJson } from '../util/parse-json.ts';
 
 /** Options for {@link seal}. */
 export interface SealOptions extends SignOptions {
@@ -99,7 +100,7 @@ export async function unseal(keyring: Keyring, name: string, sealed: string, opt
   if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > (options.maxLength ?? MAX_SEALED_LENGTH)) return null;
   const now = options.now ?? Date.now();
   const remembered = ring.sealedMemo.get(sealed, name, now);
-  if (remembered !== undefined) return JSON.parse(remembered);
+  if (remembered !== undefined) return parseJson(remembered);
 
   const bytes = decodeBase64url(sealed);
   if (bytes === null || bytes.length < 2 || bytes[0] !== VERSION) return null;
@@ -140,7 +141,7 @@ function openPlaintext(ring: ReturnType<typeof keyringImpl>, sealed: string, nam
   if (json === null) return null;
   let data: unknown;
   try {
-    data = JSON.parse(json);
+    data = parseJson(json);
   } catch {
     return null;
   }

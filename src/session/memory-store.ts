@@ -10,6 +10,7 @@
  */
 import { applyPatch } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
+import { parseJson } from '../util/parse-json.ts';
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -118,7 +119,7 @@ export class MemoryStore implements SessionStore {
       return null;
     }
     this.#used(key, entry);
-    return JSON.parse(entry.json) as SessionRecord;
+    return parseJson(entry.json) as SessionRecord;
   }
 
   #write(key: string, record: SessionRecord, expiresAt: number): void {

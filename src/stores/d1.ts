@@ -32,6 +32,7 @@
 import { applyPatch } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
 import { backoff } from '../util/backoff.ts';
+import { parseJson } from '../util/parse-json.ts';
 import { jsonPath, schemaStatements, updateStatement } from './d1-sql.ts';
 
 /** The part of a D1 prepared statement the store uses. */
@@ -169,7 +170,7 @@ export class D1Store implements SessionStore {
   /** The record under `key`, or null when it is missing or its row has expired. */
   async get(key: string): Promise<SessionRecord | null> {
     const row = await this.#db.prepare(this.#sql.get).bind(key, this.#now()).first<{ data: string }>();
-    return row === null ? null : (JSON.parse(row.data) as SessionRecord);
+    return row === null ? null : (parseJson(row.data) as SessionRecord);
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
@@ -208,7 +209,7 @@ export class D1Store implements SessionStore {
   async #swap(key: string, patch: SessionPatch): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       const row = await this.#db.prepare(this.#sql.get).bind(key, patch.now).first<{ data: string }>();
-      const next = row === null ? null : applyPatch(JSON.parse(row.data) as SessionRecord, patch);
+      const next = row === null ? null : applyPatch(parseJson(row.data) as SessionRecord, patch);
       if (row === null || next === null) return false;
       const written = await this.#db
         .prepare(this.#sql.swap)

@@ -18,6 +18,7 @@ import { sha256Base64url } from '../crypto/digest.ts';
 import { applyPatch } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
 import { backoff } from '../util/backoff.ts';
+import { parseJson } from '../util/parse-json.ts';
 
 /** A Deno KV key part this store writes (Deno's `KvKeyPart` minus symbols). */
 export type DenoKvKeyPart = Uint8Array | string | number | bigint | boolean;
@@ -116,7 +117,7 @@ export class DenoKVStore implements SessionStore {
 
   async get(key: string): Promise<SessionRecord | null> {
     const stored = this.#live((await this.#kv.get<Stored>(this.#sessionKey(key))).value, this.#now());
-    return stored === null ? null : (JSON.parse(stored.record) as SessionRecord);
+    return stored === null ? null : (parseJson(stored.record) as SessionRecord);
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
@@ -130,7 +131,7 @@ export class DenoKVStore implements SessionStore {
     await this.#transact(key, (current) => {
       const live = this.#live(current, this.#now());
       if (live === null) return { result: undefined };
-      const json = JSON.stringify({ ...(JSON.parse(live.record) as SessionRecord), lastSeenAt: record.lastSeenAt, expiresAt });
+      const json = JSON.stringify({ ...(parseJson(live.record) as SessionRecord), lastSeenAt: record.lastSeenAt, expiresAt });
       return { next: stored(json, expiresAt, live.user), result: undefined };
     });
   }
@@ -139,7 +140,7 @@ export class DenoKVStore implements SessionStore {
   async update(key: string, patch: SessionPatch): Promise<boolean> {
     return this.#transact(key, async (current) => {
       const live = this.#live(current, patch.now);
-      const next = live === null ? null : applyPatch(JSON.parse(live.record) as SessionRecord, patch);
+      const next = live === null ? null : applyPatch(parseJson(live.record) as SessionRecord, patch);
       if (next === null) return { result: false };
       const user = next.userId === undefined ? undefined : await hashUser(next.userId);
       return { next: stored(JSON.stringify(next), next.expiresAt, user), result: true };

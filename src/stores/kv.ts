@@ -24,11 +24,12 @@ import { applyPatch } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
 import { backoff } from '../util/backoff.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
+import { parseJson } from '../util/parse-json.ts';
 import { WriteQueue } from './kv-queue.ts';
 
 /** The part of a Workers KV binding the store uses. */
 export interface KVNamespaceLike {
-  get(key: string, options: { type: 'json'; cacheTtl?: number }): Promise<unknown>;
+  get(key: string, options: { type: 'text'; cacheTtl?: number }): Promise<string | null>;
   put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
   delete(key: string): Promise<void>;
   list(options: { prefix: string; cursor?: string | null; limit?: number }): Promise<{
@@ -226,16 +227,21 @@ export class KVStore implements SessionStore {
     return keys.length;
   }
 
+  /** The JSON under `fullKey`, read as text and parsed here (see `parseJson`), or null. */
+  async #json(fullKey: string): Promise<unknown> {
+    const options = this.#cacheTtl === undefined ? { type: 'text' as const } : { type: 'text' as const, cacheTtl: this.#cacheTtl };
+    const text = await this.#kv.get(fullKey, options);
+    return text === null ? null : parseJson(text);
+  }
+
   async #read(fullKey: string): Promise<SessionRecord | null> {
-    const options = this.#cacheTtl === undefined ? { type: 'json' as const } : { type: 'json' as const, cacheTtl: this.#cacheTtl };
-    const value = await this.#kv.get(fullKey, options);
+    const value = await this.#json(fullKey);
     return typeof value === 'object' && value !== null ? (value as SessionRecord) : null;
   }
 
   /** When the user was last revoked ("sign out everywhere"), or -Infinity. */
   async #revokedAt(userId: string): Promise<number> {
-    const options = this.#cacheTtl === undefined ? { type: 'json' as const } : { type: 'json' as const, cacheTtl: this.#cacheTtl };
-    const value = await this.#kv.get(await this.#revokedKey(userId), options);
+    const value = await this.#json(await this.#revokedKey(userId));
     return typeof value === 'number' ? value : -Infinity;
   }
 

@@ -48,6 +48,50 @@ function same(actual: unknown, expected: unknown, message: string): void {
   assert(a === b, `${message}\n  expected ${b}\n  received ${a}`);
 }
 
+/** JSON with object keys sorted: equal for records that differ only in key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}
+
+/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Keys a store must keep apart: JSON-path syntax, quotes, escapes, U+0000, prototype names, astral characters. */
+const HOSTILE_KEYS = ['a', 'a.b', '"', "'", '\\', 'a\\"b', '$.x', '[0]', '', '__proto__', 'constructor', '🍪', 'line\nbreak', 'nul\u0000key', 'userId'];
+
+function randomValue(next: () => number, depth = 0): unknown {
+  const pick = <V>(list: readonly V[]): V => list[Math.floor(next() * list.length)]!;
+  switch (Math.floor(next() * (depth < 2 ? 8 : 6))) {
+    case 0:
+      return Math.floor(next() * 2000) - 1000;
+    case 1:
+      return pick([0.1, 0.2, 1e21, 2 ** 53, -0.5, 5e-324, 1.7976931348623157e308, 123456789.123]);
+    case 2:
+      return pick(['', 'text', 'Zoë 🍪', 'quote " and \\ backslash', '\u2028', 'nul\u0000inside']);
+    case 3:
+      return next() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return pick(HOSTILE_KEYS);
+    case 6:
+      return Array.from({ length: Math.floor(next() * 3) }, () => randomValue(next, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: Math.floor(next() * 3) }, () => [pick(HOSTILE_KEYS), randomValue(next, depth + 1)]));
+  }
+}
+
 let counter = 0;
 /** A fresh store key shaped like the engine's (43 base64url characters). */
 function freshKey(): string {
@@ -204,6 +248,69 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
     const data = (await store.get(key))!.data;
     for (let i = 0; i < concurrency; i++) same(data[`k${i}`], i, `key k${i} after concurrent updates`);
     same(data.count, concurrency, 'counter after concurrent increments');
+  });
+
+  checkIf(['update'], 'update (if implemented) agrees with applyPatch on random patches with hostile keys', async (store) => {
+    const next = random(0x5e55);
+    const pick = <V>(list: readonly V[]): V => list[Math.floor(next() * list.length)]!;
+    const dictionary = <V>(make: () => V): Record<string, V> => {
+      const out: Record<string, V> = {};
+      for (let i = Math.floor(next() * 3); i > 0; i--) Object.defineProperty(out, pick(HOSTILE_KEYS), { value: make(), enumerable: true, writable: true, configurable: true });
+      return out;
+    };
+    // Independent keys, so the runs go in parallel (stores that space writes to one key stay quick).
+    const runs = Array.from({ length: 25 }, (_, run) => {
+      const before: SessionRecord = { ...record(dictionary(() => randomValue(next))), flash: dictionary(() => randomValue(next)) };
+      const changes: Partial<SessionPatch> = {};
+      if (next() < 0.6) changes.set = dictionary(() => randomValue(next));
+      if (next() < 0.4) changes.unset = [pick(HOSTILE_KEYS)];
+      if (next() < 0.4) changes.increment = dictionary(() => pick([1, -2, 0.5, 40]));
+      if (next() < 0.4) changes.push = dictionary(() => [randomValue(next)]);
+      if (next() < 0.4) changes.pull = dictionary(() => [randomValue(next), pick(HOSTILE_KEYS)]);
+      if (next() < 0.4) changes.flash = dictionary(() => randomValue(next));
+      if (next() < 0.4) changes.consumed = Object.fromEntries(Object.entries(before.flash).slice(0, 1));
+      return { run, before, change: patch({ ...changes, now: now() + 1000 }) };
+    });
+    await Promise.all(
+      runs.map(async ({ run, before, change }) => {
+        const key = freshKey();
+        await store.set(key, before, before.expiresAt);
+        assert(await store.update(key, change), `update must return true (run ${run})`);
+        const expected = canonical(applyPatch(before, change));
+        same(canonical(await store.get(key)), expected, `record after update (run ${run}, patch ${JSON.stringify(change)})`);
+      }),
+    );
+  });
+
+  checkIf(['update'], `update (if implemented): ${concurrency} concurrent pushes all survive, and pull removes`, async (store) => {
+    const key = freshKey();
+    const value = record({ list: ['seed'] });
+    await store.set(key, value, value.expiresAt);
+    const results = await Promise.all(
+      Array.from({ length: concurrency }, (_, i) => store.update(key, patch({ push: { list: [{ item: i }] } }))),
+    );
+    assert(results.every(Boolean), 'every concurrent push must succeed');
+    const list = (await store.get(key))!.data.list as unknown[];
+    same(list.length, concurrency + 1, 'list length after concurrent pushes');
+    for (let i = 0; i < concurrency; i++) assert(list.some((item) => canonical(item) === canonical({ item: i })), `item ${i} after concurrent pushes`);
+    assert(await store.update(key, patch({ pull: { list: ['seed', { item: 0 }] } })), 'pull must return true');
+    same(((await store.get(key))!.data.list as unknown[]).length, concurrency - 1, 'list length after pull');
+  });
+
+  checkIf(['update'], 'update (if implemented) never writes back a deleted session', async (store) => {
+    const key = freshKey();
+    const value = record({ v: 1 }, `user-${freshKey()}`);
+    await store.set(key, value, value.expiresAt);
+    await store.delete(key);
+    assert((await store.update(key, patch({ set: { v: 2 } }))) === false, 'update after delete must return false');
+    same(await store.get(key), null, 'get after delete and update');
+    if (store.deleteByUser) {
+      const revoked = freshKey();
+      await store.set(revoked, value, value.expiresAt);
+      await store.deleteByUser(value.userId!);
+      assert((await store.update(revoked, patch({ set: { v: 3 } }))) === false, 'update after deleteByUser must return false');
+      same(await store.get(revoked), null, 'get after deleteByUser and update');
+    }
   });
 
   checkIf(['update', 'listByUser'], 'update and listByUser (if implemented): an update that changes the user field moves the session', async (store) => {

@@ -21,12 +21,11 @@ class FakeKV implements KVNamespaceLike {
   /** Answer every read with null (a cached miss). */
   miss = false;
 
-  async get(key: string, options: { type: 'json'; cacheTtl?: number }): Promise<unknown> {
+  async get(key: string, options: { type: 'text'; cacheTtl?: number }): Promise<string | null> {
     this.operations++;
     this.gets.push({ key, ...(options.cacheTtl === undefined ? {} : { cacheTtl: options.cacheTtl }) });
     if (this.miss) return null;
-    const text = (this.stale ?? this.data).get(key);
-    return text === undefined ? null : JSON.parse(text);
+    return (this.stale ?? this.data).get(key) ?? null;
   }
 
   async put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void> {

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { backoff } from '../../src/util/backoff.ts';
 import { BoundedMap } from '../../src/util/bounded-map.ts';
 import { retryingOnce } from '../../src/util/once.ts';
+import { parseJson } from '../../src/util/parse-json.ts';
 
 describe('BoundedMap', () => {
   it('holds at most its capacity, dropping the oldest insertion', () => {
@@ -49,5 +50,24 @@ describe('retryingOnce', () => {
     await expect(get()).rejects.toThrow('cold start');
     expect(await Promise.all([get(), get()])).toEqual([2, 2]);
     expect(runs).toBe(2);
+  });
+});
+
+describe('parseJson', () => {
+  it('names keys right where the runtime JSON.parse may not (escaped keys after a key holding a backslash)', () => {
+    // Teach the parser a shape whose second key holds a backslash…
+    for (let i = 0; i < 3; i++) JSON.parse('{"a":1,"\\\\":2}');
+    // …then read objects of that shape whose second key is another escaped character.
+    for (const key of ['"', '\n', '\t', 'é']) {
+      const text = JSON.stringify({ a: 1, [key]: 2 });
+      expect(Object.keys(parseJson(text) as object)).toEqual(['a', key]);
+    }
+  });
+
+  it('agrees with JSON.parse on valid text and throws SyntaxError on invalid text', () => {
+    const texts = ['{}', '[]', '"\\u2028 \\" \\\\"', '{"__proto__":{"x":[1,-2.5e-3,true,false,null]}, "b" : [ {} , [] ] }', ' 12 ', 'null'];
+    for (const text of texts) expect(JSON.stringify(parseJson(text))).toBe(JSON.stringify(JSON.parse(text)));
+    expect(Object.hasOwn(parseJson('{"__proto__":1,"\\\\":2}') as object, '__proto__')).toBe(true);
+    for (const text of ['{', '{"a":}', '"\\x"', '[1,]', '']) expect(() => parseJson(text)).toThrow(SyntaxError);
   });
 });
