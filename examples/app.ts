@@ -1,7 +1,7 @@
 /**
  * The demo every runtime example serves: a plain fetch handler wrapped by
  * `sessions.handle` — log in, see who you are, log out.
- * (In your app, import from 'tessera' instead of '../src/index.ts'.)
+ * (In your app, import from 'tesserajs' instead of '../src/index.ts'.)
  */
 import { createSessionManager, type SessionStore } from '../src/index.ts';
 

@@ -35,7 +35,7 @@ export interface UpdateResult {
 
 /**
  * The Durable Object class to export from your Worker:
- * `export { SessionDurableObject } from 'tessera/durable-object'`.
+ * `export { SessionDurableObject } from 'tesserajs/durable-object'`.
  * Its methods are RPC methods used by {@link DurableObjectStore}.
  */
 export class SessionDurableObject extends DurableObject {

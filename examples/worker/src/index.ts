@@ -3,7 +3,7 @@
  * Tessera, sessions in Durable Objects (or Workers KV with
  * SESSION_STORE = "kv"), a signed "remember my theme" cookie, a cart kept in
  * the session, and session-bound CSRF tokens on every form.
- * (In your app, import from 'tessera/…' instead of '../../../src/…'.)
+ * (In your app, import from 'tesserajs/…' instead of '../../../src/…'.)
  */
 import { Hono, type Context } from 'hono';
 import { csrf as originCheck } from 'hono/csrf';
@@ -59,7 +59,7 @@ async function themeOf(c: Context<AppEnv>): Promise<Theme> {
 const app = new Hono<AppEnv>();
 
 // Origin / Sec-Fetch-Site check for form posts (hono/csrf) plus tokens bound
-// to the session (tessera's csrf) for every unsafe request.
+// to the session (Tessera's csrf) for every unsafe request.
 app.use(originCheck());
 app.use(
   session<Data, Flash, AppEnv>({
