@@ -16,17 +16,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entries, pkg, specifier } from './manifest.ts';
 import { bin, root, run } from './run.ts';
-
-interface Conditions {
-  types: string;
-  import: string;
-  default: string;
-}
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; exports: Record<string, Conditions | string> };
-/** Every subpath export but ./package.json, as [subpath, its conditions]. */
-const entries = Object.entries(pkg.exports).filter((entry): entry is [string, Conditions] => typeof entry[1] === 'object');
-const specifier = (subpath: string) => pkg.name + subpath.slice(1);
 
 /** The TypeScript versions a consumer may use: the floor stated in the README, and the current release. */
 const TYPESCRIPTS = [
