@@ -6,6 +6,11 @@
  * Not on JSR: `./durable-object`. It imports `cloudflare:workers`, which
  * neither Deno nor JSR can resolve, and its class extends the Workers
  * `DurableObject`, whose types exist only with @cloudflare/workers-types.
+ *
+ * jsr.json sets `compilerOptions.lib` to Deno's own (`deno.window`): without
+ * it Deno would type-check with the repository's tsconfig.json, which is for
+ * Workers. Its `imports` say where `hono` comes from for JSR users. Nothing
+ * needs the network: `hono` resolves from node_modules.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
