@@ -30,7 +30,7 @@ export async function benchSession(): Promise<void> {
     'session request (read + write a counter), memory store',
     {
       'tessera MemoryStore (handle)': browserClient(memory.counter),
-      'tessera MemoryStore (tessera/hono)': browserClient(candidates['Tessera MemoryStore']!()),
+      'tessera MemoryStore (tesserajs/hono)': browserClient(candidates['Tessera MemoryStore']!()),
       'hono-sessions MemoryStore + encryption': browserClient(candidates['hono-sessions MemoryStore + encryption']!()),
     },
     targets(['hono-sessions MemoryStore + encryption']),
@@ -39,7 +39,7 @@ export async function benchSession(): Promise<void> {
     'session request (read + write a counter), cookie store',
     {
       'tessera CookieStore (handle)': browserClient(cookie.counter),
-      'tessera CookieStore (tessera/hono)': browserClient(candidates['Tessera CookieStore']!()),
+      'tessera CookieStore (tesserajs/hono)': browserClient(candidates['Tessera CookieStore']!()),
       'hono-sessions CookieStore': browserClient(candidates['hono-sessions CookieStore']!()),
       '@hono/session (JWE cookie)': browserClient(candidates['@hono/session (JWE cookie)']!()),
     },

@@ -1,7 +1,7 @@
-/** Test vectors for benchmarks, read from the sibling shared/vectors folder. */
+/** Test vectors for benchmarks: the ones the tests use, in test/vectors/. */
 import { readFileSync } from 'node:fs';
 
-const root = new URL('../../shared/vectors/', import.meta.url);
+const root = new URL('../test/vectors/', import.meta.url);
 
 export function readVector<T>(file: string): T {
   return JSON.parse(readFileSync(new URL(file, root), 'utf8')) as T;

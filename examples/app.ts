@@ -1,7 +1,7 @@
 /**
  * The demo every runtime example serves: a plain fetch handler wrapped by
- * `sessions.handle` — log in, see who you are, log out.
- * (In your app, import from 'tessera' instead of '../src/index.ts'.)
+ * `sessions.handle` — log in (POST /login), see who you are, log out (POST /logout).
+ * (In your app, import from 'tesserajs' instead of '../src/index.ts'.)
  */
 import { createSessionManager, type SessionStore } from '../src/index.ts';
 
@@ -25,6 +25,8 @@ export function demoApp(secret: string, store: SessionStore): (request: Request)
       return Response.redirect(new URL('/', url).href, 302);
     }
     if (url.pathname === '/logout') {
+      // A POST only: a cross-site link cannot log anyone out (SameSite=Lax keeps the cookie off cross-site POSTs).
+      if (request.method !== 'POST') return new Response('Log out with POST /logout', { status: 405, headers: { allow: 'POST' } });
       await session.destroy();
       return Response.redirect(new URL('/', url).href, 302);
     }

@@ -1,4 +1,4 @@
-/** Tessera on Bun with `Bun.serve`. Run: `bun examples/bun.ts`. */
+/** Tessera on Bun with `Bun.serve`. Run (from the repository root): `npx bun examples/bun.ts`. */
 import { MemoryStore } from '../src/index.ts';
 import { demoApp, demoSecret } from './app.ts';
 

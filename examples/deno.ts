@@ -1,7 +1,8 @@
 /**
  * Tessera on Deno: `Deno.serve` with a plain fetch handler wrapped by
  * `sessions.handle`, sessions in Deno KV.
- * Run: `deno run --unstable-kv --allow-net --allow-env examples/deno.ts`.
+ * Run (from the repository root):
+ * `npx deno run --unstable-kv --allow-net --allow-env examples/deno.ts`.
  */
 import { DenoKVStore } from '../src/stores/deno-kv.ts';
 import { demoApp, demoSecret } from './app.ts';

@@ -1,4 +1,4 @@
-/** Tessera on Node, served by @hono/node-server's fetch adapter. Run: `npx tsx examples/node.ts`. */
+/** Tessera on Node, served by @hono/node-server's fetch adapter. Run (from the repository root): `npx tsx examples/node.ts`. */
 import { serve } from '@hono/node-server';
 import { MemoryStore } from '../src/index.ts';
 import { demoApp, demoSecret } from './app.ts';

@@ -1,4 +1,4 @@
--- Tessera: the sessions table for D1Store (`tessera/d1`).
+-- Tessera: the sessions table for D1Store (`tesserajs/d1`).
 --
 -- Copy this file into your Worker's migrations folder (renumber it to follow
 -- your own migrations) and apply it:

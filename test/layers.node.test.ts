@@ -1,7 +1,7 @@
 /**
  * docs/ARCHITECTURE.md "Layers": util → cookie → crypto → session → stores →
  * hono, each importing only from the layers before it. `src/hono/` is the only code that
- * imports `hono` (an optional peer), so `tessera` and its store entries never
+ * imports `hono` (an optional peer), so `tesserajs` and its store entries never
  * pull it in; `src/index.ts` re-exports layers 1–3 only.
  */
 import { readdirSync, readFileSync } from 'node:fs';

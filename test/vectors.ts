@@ -1,13 +1,13 @@
 /**
- * Shared test vectors, read from the sibling `shared/vectors/` folder (they are
- * not copied into this repository). Imported as raw text and parsed with
- * JSON.parse — a JS-module JSON import would turn a `"__proto__"` key into a
- * prototype — so the same code loads them in Node and inside workerd.
+ * Test vectors from `test/vectors/` (sources and licences in its README).
+ * Imported as raw text and parsed with JSON.parse — a JS-module JSON import
+ * would turn a `"__proto__"` key into a prototype — so the same code loads
+ * them in Node and inside workerd.
  */
-import cookieParse from '../../shared/vectors/cookie-parse.json?raw';
-import cookieSerialize from '../../shared/vectors/cookie-serialize.json?raw';
-import topCookie from '../../shared/vectors/top-cookie.json?raw';
-import topSetCookie from '../../shared/vectors/top-set-cookie.json?raw';
+import cookieParse from './vectors/cookie-parse.json?raw';
+import cookieSerialize from './vectors/cookie-serialize.json?raw';
+import topCookie from './vectors/top-cookie.json?raw';
+import topSetCookie from './vectors/top-set-cookie.json?raw';
 
 export interface ParseVector {
   header: string;

@@ -1,10 +1,10 @@
 /**
- * `tessera/hono`: Tessera sessions as Hono middleware, and session-bound CSRF
+ * `tesserajs/hono`: Tessera sessions as Hono middleware, and session-bound CSRF
  * tokens. The only module of Tessera that imports `hono` (an optional peer).
  *
  * ```ts
  * import { Hono } from 'hono';
- * import { session, type SessionEnv } from 'tessera/hono';
+ * import { session, type SessionEnv } from 'tesserajs/hono';
  *
  * type Data = { userId?: string };
  * const app = new Hono<SessionEnv<Data>>();

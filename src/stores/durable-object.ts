@@ -33,6 +33,10 @@ const TOMBSTONE = 'deletedUntil';
  * far longer than any request lives.
  */
 const TOMBSTONE_MS = 60 * 60 * 1000;
+const NO_RPC =
+  'DurableObjectStore: the Durable Object stub has no RPC methods. The store calls SessionDurableObject over ' +
+  'Durable Object RPC, which needs compatibility_date = "2024-04-03" or later in wrangler.toml (or the "rpc" ' +
+  'compatibility flag), and the binding must name class_name = "SessionDurableObject".';
 const INDEX_PREFIX = 'session:';
 
 /** What an atomic update did, so the store can keep the user index right. */
@@ -44,7 +48,7 @@ export interface UpdateResult {
 
 /**
  * The Durable Object class to export from your Worker:
- * `export { SessionDurableObject } from 'tessera/durable-object'`.
+ * `export { SessionDurableObject } from 'tesserajs/durable-object'`.
  * Its methods are RPC methods used by {@link DurableObjectStore}.
  */
 export class SessionDurableObject extends DurableObject {
@@ -157,11 +161,18 @@ export class DurableObjectStore implements SessionStore {
   }
 
   #session(key: string) {
-    return this.#namespace.get(this.#namespace.idFromName(`s:${key}`));
+    return this.#stub(`s:${key}`);
   }
 
   #user(userId: string) {
-    return this.#namespace.get(this.#namespace.idFromName(`u:${userId}`));
+    return this.#stub(`u:${userId}`);
+  }
+
+  #stub(name: string) {
+    const stub = this.#namespace.get(this.#namespace.idFromName(name));
+    // Before compatibility date 2024-04-03 a stub has no RPC methods at all.
+    if (typeof stub.getRecord !== 'function') throw new Error(NO_RPC);
+    return stub;
   }
 
   async get(key: string): Promise<SessionRecord | null> {

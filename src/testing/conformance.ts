@@ -4,7 +4,7 @@
  * run them:
  *
  * ```ts
- * import { storeConformance } from 'tessera/testing';
+ * import { storeConformance } from 'tesserajs/testing';
  * for (const check of storeConformance(() => new RedisStore(client))) it(check.name, check.run);
  * ```
  */

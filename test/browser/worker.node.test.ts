@@ -37,7 +37,8 @@ describe('the demo Worker in Chromium', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    worker = await startServer('node', ['examples/worker/start.mjs', '--port', String(port), '--persist-to', state], {}, 90_000);
+    // --ip given explicitly: start.mjs then leaves its own default out (wrangler refuses --ip twice).
+    worker = await startServer('node', ['examples/worker/start.mjs', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state], {}, 90_000);
     base = worker.url;
     browser = await playwright.launch({
       executablePath: await chromium.executablePath(),
@@ -86,7 +87,11 @@ describe('the demo Worker in Chromium', () => {
     expect(await page.textContent('#theme')).toBe('dark');
   });
 
-  it('logs out and the session cookie is gone', async () => {
+  it('a visit to /logout only asks; the button logs out and the session cookie is gone', async () => {
+    await page.goto(`${base}/logout`);
+    expect(await page.textContent('h1')).toBe('Log out ada?');
+    await page.goto(`${base}/`);
+    expect(await page.textContent('h1')).toBe('Logged in as ada');
     await page.click('text=Log out');
     await page.waitForURL(`${base}/`);
     expect(await page.textContent('h1')).toBe('You are not logged in');

@@ -14,7 +14,7 @@ type User = { id: string; name: string };
 type Data = { user?: User; visits?: number };
 type Flash = { notice?: string };
 
-describe('tessera/hono types', () => {
+describe('tesserajs/hono types', () => {
   it('SessionEnv types c.var.session, c.get("session") and getSession(c) from Data and Flash', async () => {
     type AppEnv = SessionEnv<Data, { flash: Flash }>;
     const app = new Hono<AppEnv>();

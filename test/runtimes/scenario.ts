@@ -1,7 +1,7 @@
 /**
  * The conformance scenario every runtime must pass, over real HTTP or a
- * fetch function: anonymous visit → login → read → tamper → logout → replay
- * of the old cookie. Web APIs only, so it also runs inside workerd.
+ * fetch function: anonymous visit → login → read → tamper → a GET to
+ * /logout that must not log out → logout (POST) → replay of the old cookie. Web APIs only, so it also runs inside workerd.
  */
 import { expect } from 'vitest';
 
@@ -30,7 +30,8 @@ async function loginForm(base: string, fetch: Fetch): Promise<{ cookie?: string 
 
 /**
  * Runs the scenario against `base`. With `form: true` the app's login form is
- * fetched first and its CSRF token and Origin are sent with the login.
+ * fetched first and its CSRF token and Origin are sent with the login, and
+ * the logout form's token with the logout.
  */
 export async function runScenario(base: string, fetch: Fetch = (r) => globalThis.fetch(r), options: { form?: boolean } = {}): Promise<void> {
   const get = (path: string, cookie?: string) =>
@@ -58,10 +59,27 @@ export async function runScenario(base: string, fetch: Fetch = (r) => globalThis
   expect(login.headers.getSetCookie().find((l) => l.startsWith(cookie!.split('=')[0]!))).toMatch(/HttpOnly/);
   await login.arrayBuffer();
 
-  expect(await body(await get('/', cookie))).toContain('Logged in as ada');
+  const home = await (await get('/', cookie)).text();
+  expect(home.replace(/<[^>]*>/g, '')).toContain('Logged in as ada');
   expect(await body(await get('/', tamper(cookie!)))).toContain('You are not logged in');
 
-  const logout = await get('/logout', cookie);
+  // Logging out takes a POST (with the page's CSRF token where the app has forms): a GET does not.
+  const getLogout = await get('/logout', cookie);
+  expect(getLogout.status).not.toBe(302);
+  expect(getLogout.headers.getSetCookie()).toEqual([]);
+  await getLogout.arrayBuffer();
+  expect(await body(await get('/', cookie))).toContain('Logged in as ada');
+
+  const token = /name="_csrf" value="([^"]+)"/.exec(home)?.[1];
+  if (options.form) expect(token).toBeDefined();
+  const logout = await fetch(
+    new Request(new URL('/logout', base), {
+      method: 'POST',
+      body: new URLSearchParams(token ? { _csrf: token } : {}),
+      headers: { origin: new URL(base).origin, cookie: cookie! },
+      redirect: 'manual',
+    }),
+  );
   expect(logout.status).toBe(302);
   expect(logout.headers.getSetCookie().join('\n')).toMatch(/Max-Age=0/);
   await logout.arrayBuffer();

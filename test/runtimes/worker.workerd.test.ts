@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import devVarsExample from '../../.dev.vars.example?raw';
 import app, { type Bindings } from '../../examples/worker/src/index.ts';
 import { CookieJar } from '../session/helpers.ts';
 import { runScenario } from './scenario.ts';
@@ -80,10 +81,54 @@ describe('the demo Worker inside workerd', () => {
     expect((await post('/cart/add', { item: '' }, '/cart')).status).toBe(400);
   });
 
-  it('falls back to a development secret only for local requests', async () => {
-    const local = client('durable-object', 'http://localhost:8787', '');
-    expect((await local.send('/login')).status).toBe(200);
-    const remote = client('durable-object', BASE, '');
-    expect((await remote.send('/login')).status).toBe(500);
+  it('logs out only by a POST with the CSRF token; GET /logout asks first', async () => {
+    const { send, post } = client();
+    expect((await post('/login', { username: 'ada' })).status).toBe(302);
+    const confirm = await send('/logout');
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toMatch(/Log out <span id="user">ada<\/span>\?[\s\S]*<form method="post" action="\/logout">/);
+    expect(await (await send('/')).text()).toContain('Logged in as');
+    // A cross-site form, and a same-site one without the token, are refused.
+    const crossSite = await send('/logout', { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(crossSite.status).toBe(403);
+    expect((await send('/logout', { method: 'POST', body: new URLSearchParams() })).status).toBe(403);
+    expect(await (await send('/')).text()).toContain('Logged in as');
+    const logout = await post('/logout', {}, '/');
+    expect(logout.status).toBe(302);
+    expect(await (await send('/')).text()).toContain('You are not logged in');
+    expect((await send('/logout')).status).toBe(302); // nothing to confirm
+  });
+
+  describe('secrets', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('falls back to a development secret only for local requests, and says so', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      const local = client('durable-object', 'http://localhost:8787', '');
+      expect((await local.send('/login')).status).toBe(200);
+      expect(warn.mock.calls.flat().join('\n')).toMatch(/development-only secret/);
+    });
+
+    it('answers a remote request without SESSION_SECRET with a 500 page that says how to set it', async () => {
+      const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+      const response = await client('durable-object', BASE, '').send('/login');
+      expect(response.status).toBe(500);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      const page = await response.text();
+      expect(page).toContain('SESSION_SECRET is not set');
+      expect(page).toContain('npx wrangler secret put SESSION_SECRET');
+      expect(error).toHaveBeenCalledWith(expect.stringContaining('SESSION_SECRET is not set'));
+    });
+
+    it('refuses the placeholder secret of .dev.vars.example, locally too', async () => {
+      const placeholder = /^SESSION_SECRET=(.+)$/m.exec(devVarsExample)![1]!;
+      const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+      for (const base of ['http://localhost:8787', BASE]) {
+        const response = await client('durable-object', base, placeholder).send('/');
+        expect(response.status).toBe(500);
+        expect(await response.text()).toContain('placeholder from .dev.vars.example');
+      }
+      expect(error).toHaveBeenCalledTimes(2);
+    });
   });
 });

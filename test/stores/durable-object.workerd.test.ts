@@ -85,4 +85,14 @@ describe('DurableObjectStore', () => {
   it('refuses something that is not a namespace', () => {
     expect(() => new DurableObjectStore({} as never)).toThrow(/Durable Object namespace/);
   });
+
+  it('without Durable Object RPC (compatibility date before 2024-04-03) fails at first use, naming the date', async () => {
+    // What such a Worker's stub looks like: fetch and id, no RPC methods.
+    const stub = { id: {}, fetch: () => Promise.resolve(new Response()) };
+    const store = new DurableObjectStore({ idFromName: () => ({}), get: () => stub } as never);
+    const noRpc = /compatibility_date = "2024-04-03" or later/;
+    await expect(store.get('key')).rejects.toThrow(noRpc);
+    await expect(store.set('key', record(Date.now() + 60_000), Date.now() + 60_000)).rejects.toThrow(noRpc);
+    await expect(store.delete('key')).rejects.toThrow(noRpc);
+  });
 });

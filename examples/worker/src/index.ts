@@ -3,15 +3,16 @@
  * Tessera, sessions in Durable Objects (or Workers KV with
  * SESSION_STORE = "kv"), a signed "remember my theme" cookie, a cart kept in
  * the session, and session-bound CSRF tokens on every form.
- * (In your app, import from 'tessera/…' instead of '../../../src/…'.)
+ * (In your app, import from 'tesserajs/…' instead of '../../../src/…'.)
  */
 import { Hono, type Context } from 'hono';
 import { csrf as originCheck } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { createCookie, createKeyring, type Keyring } from '../../../src/index.ts';
 import { csrf, csrfToken, session, type SessionEnv } from '../../../src/hono/index.ts';
 import { DurableObjectStore, type SessionDurableObject } from '../../../src/stores/durable-object.ts';
 import { KVStore } from '../../../src/stores/kv.ts';
-import { cartPage, home, layout, loginForm, problemPage, type Theme } from './pages.ts';
+import { cartPage, confirmLogout, home, layout, loginForm, problemPage, setupProblemPage, type Theme } from './pages.ts';
 
 export { SessionDurableObject } from '../../../src/stores/durable-object.ts';
 
@@ -29,18 +30,30 @@ type Flash = { notice?: string };
 type AppEnv = SessionEnv<Data, { flash: Flash; bindings: Bindings }>;
 
 const DEV_SECRET = 'development-only-secret-do-not-deploy-0123456789';
+/** The value in .dev.vars.example: public, so refused like no secret at all. */
+const PLACEHOLDER_SECRET = 'replace-me-with-at-least-32-random-bytes-base64url';
+const MAKE_SECRET = `node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`;
 const MAX_NAME = 64;
 const MAX_CART = 50;
 const YEAR = 365 * 24 * 60 * 60;
 
+/** The Worker's configuration is wrong: answered with a page that says what to fix. */
+class SetupError extends Error {}
+
 let warned = false;
 /** The secret, or — only for local requests — a development one, said out loud once. */
 function secretFor(c: Context<AppEnv>): string {
+  if (c.env.SESSION_SECRET === PLACEHOLDER_SECRET) {
+    throw new SetupError(
+      `SESSION_SECRET is still the placeholder from .dev.vars.example, which anyone can read. Make a secret with ${MAKE_SECRET} ` +
+        'and put it in .dev.vars (local) or set it with `npx wrangler secret put SESSION_SECRET`.',
+    );
+  }
   if (c.env.SESSION_SECRET) return c.env.SESSION_SECRET;
   if (!/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(c.req.url)) {
-    throw new Error('SESSION_SECRET is not set: run `wrangler secret put SESSION_SECRET`');
+    throw new SetupError(`SESSION_SECRET is not set. Make one with ${MAKE_SECRET} and set it with \`npx wrangler secret put SESSION_SECRET\`.`);
   }
-  if (!warned) console.warn('SESSION_SECRET is not set: using a development-only secret (copy .dev.vars.example to .dev.vars)');
+  if (!warned) console.warn('SESSION_SECRET is not set: using a development-only secret (see .dev.vars.example to set your own)');
   warned = true;
   return DEV_SECRET;
 }
@@ -59,7 +72,7 @@ async function themeOf(c: Context<AppEnv>): Promise<Theme> {
 const app = new Hono<AppEnv>();
 
 // Origin / Sec-Fetch-Site check for form posts (hono/csrf) plus tokens bound
-// to the session (tessera's csrf) for every unsafe request.
+// to the session (Tessera's csrf) for every unsafe request.
 app.use(originCheck());
 app.use(
   session<AppEnv>({
@@ -71,9 +84,21 @@ app.use(
 );
 app.use(csrf());
 
+app.onError((error, c) => {
+  if (error instanceof HTTPException) return error.getResponse(); // csrf()'s 403
+  if (error instanceof SetupError) {
+    console.error(error.message);
+    return c.html(setupProblemPage(error.message), 500);
+  }
+  console.error(error);
+  return c.html(setupProblemPage('Something went wrong on the server; its log has the details.'), 500);
+});
+
 app.get('/', async (c) => {
   const notice = await c.var.session.get('notice');
-  return c.html(layout(await themeOf(c), 'Home', home(await c.var.session.get('user')), notice ? [notice] : []));
+  const user = await c.var.session.get('user');
+  // Only a logged-in visitor gets the logout form, and so a token: anonymous visits write no session.
+  return c.html(layout(await themeOf(c), 'Home', home(user, user ? await csrfToken(c) : ''), notice ? [notice] : []));
 });
 
 app.get('/login', async (c) => c.html(layout(await themeOf(c), 'Log in', loginForm(await csrfToken(c)))));
@@ -89,7 +114,14 @@ app.post('/login', async (c) => {
   return c.redirect('/', 302);
 });
 
+// GET only asks: a cross-site link or image cannot log anyone out.
 app.get('/logout', async (c) => {
+  const user = await c.var.session.get('user');
+  if (!user) return c.redirect('/', 302);
+  return c.html(layout(await themeOf(c), 'Log out', confirmLogout(user, await csrfToken(c))));
+});
+
+app.post('/logout', async (c) => {
   await c.var.session.destroy();
   return c.redirect('/', 302);
 });

@@ -30,10 +30,24 @@ export function layout(theme: Theme, title: string, body: Html, notices: string[
 </html>`;
 }
 
-export function home(user: string | undefined): Html {
+/** The home page; `csrf` is the session's token, for the logout form (logged-in visitors only). */
+export function home(user: string | undefined, csrf: string): Html {
   return user
-    ? html`<h1>Logged in as <span id="user">${user}</span></h1><p><a href="/logout">Log out</a></p>`
+    ? html`<h1>Logged in as <span id="user">${user}</span></h1>${logoutForm(csrf)}`
     : html`<h1>You are not logged in</h1><p><a href="/login">Log in</a></p>`;
+}
+
+/** Logging out changes state, so it is a POST with the CSRF token: a cross-site link cannot log anyone out. */
+function logoutForm(csrf: string): Html {
+  return html`<form method="post" action="/logout">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <button type="submit">Log out</button>
+    </form>`;
+}
+
+/** What GET /logout shows: a question, not an action. */
+export function confirmLogout(user: string, csrf: string): Html {
+  return html`<h1>Log out <span id="user">${user}</span>?</h1>${logoutForm(csrf)}<p><a href="/">Stay logged in</a></p>`;
 }
 
 export function loginForm(csrf: string, problem?: string): Html {
@@ -58,4 +72,9 @@ export function cartPage(items: string[], csrf: string): Html {
 
 export function problemPage(theme: Theme, reason: string): Html {
   return layout(theme, 'Bad request', html`<h1>Bad request</h1><p id="reason">${reason}</p><p><a href="/">Back</a></p>`);
+}
+
+/** A page for a server that is not set up right: says what to fix. Not for errors caused by the visitor. */
+export function setupProblemPage(problem: string): Html {
+  return layout('light', 'Server not set up', html`<h1>This server is not set up yet</h1><p id="reason">${problem}</p>`);
 }

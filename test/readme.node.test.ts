@@ -1,0 +1,134 @@
+/**
+ * The README runs as written: every ```ts block type-checks exactly as
+ * printed, each as its own module, against the sources (`tesserajs/…` mapped
+ * to src/ from package.json `exports`) in the runtime it is written for:
+ *
+ * - Deno (uses `Deno.` or `npm:` specifiers): the real `deno check`, with an
+ *   import map sending `npm:tesserajs…` to src/;
+ * - Bun (uses `Bun.`): tsc with @types/bun;
+ * - Node (uses `process.`, @hono/node-server or vitest): tsc with the DOM lib and @types/node;
+ * - everything else is Worker code: tsc with @cloudflare/workers-types (latest).
+ *
+ * The snippets are written to a scratch folder under the OS temp dir whose
+ * node_modules is a link to this repository's.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { entries, specifier } from './manifest.ts';
+import { bin, root, run, type RunResult } from './run.ts';
+
+type Runtime = 'workers' | 'node' | 'bun' | 'deno';
+
+interface Snippet {
+  line: number;
+  code: string;
+  runtime: Runtime;
+  file: string;
+}
+
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+function runtimeOf(snippet: string): Runtime {
+  const code = snippet.replace(/\/\/.*$/gm, ''); // what comments mention does not count
+  if (/\bDeno\.|from 'npm:/.test(code)) return 'deno';
+  if (/\bBun\./.test(code)) return 'bun';
+  if (/\bprocess\.|'@hono\/node-server'|from 'vitest'/.test(code)) return 'node';
+  return 'workers';
+}
+
+const snippets: Snippet[] = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => {
+  const line = readme.slice(0, match.index).split('\n').length + 1; // the first line of code
+  const runtime = runtimeOf(match[1]!);
+  return { line, code: match[1]!, runtime, file: `${runtime}/readme-line-${line}.ts` };
+});
+
+/** `tesserajs/kv` → src/stores/kv.ts, for every subpath the package exports. */
+const sources = entries.map(([subpath, conditions]) => ({
+  specifier: specifier(subpath),
+  source: join(root, conditions.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')),
+}));
+
+const TSC: Record<Exclude<Runtime, 'deno'>, { lib: string[]; types: string[] }> = {
+  workers: { lib: ['ES2023'], types: ['@cloudflare/workers-types/latest'] },
+  node: { lib: ['ES2023', 'DOM'], types: ['node'] },
+  bun: { lib: ['ESNext'], types: ['bun'] },
+};
+
+let scratch: string;
+const results = new Map<Runtime, RunResult>();
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'tesserajs-readme-'));
+  symlinkSync(join(root, 'node_modules'), join(scratch, 'node_modules'), 'dir');
+  for (const runtime of ['workers', 'node', 'bun', 'deno'] as const) mkdirSync(join(scratch, runtime));
+  for (const snippet of snippets) writeFileSync(join(scratch, snippet.file), snippet.code);
+
+  const checks: Promise<void>[] = [];
+  for (const [runtime, { lib, types }] of Object.entries(TSC) as [Exclude<Runtime, 'deno'>, (typeof TSC)['node']][]) {
+    const files = snippets.filter((s) => s.runtime === runtime).map((s) => s.file);
+    const config = {
+      compilerOptions: {
+        target: 'ES2022',
+        lib,
+        types,
+        module: 'ESNext',
+        moduleResolution: 'bundler',
+        moduleDetection: 'force', // every snippet is its own module
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        allowImportingTsExtensions: true, // src/ imports its own files by .ts
+        paths: Object.fromEntries(sources.map(({ specifier, source }) => [specifier, [source]])),
+      },
+      files,
+    };
+    writeFileSync(join(scratch, `tsconfig.${runtime}.json`), JSON.stringify(config, null, 2));
+    checks.push(run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${runtime}.json`], { cwd: scratch }).then((r) => void results.set(runtime, r)));
+  }
+
+  // Deno: the real checker, with `npm:tesserajs…` mapped to the sources.
+  const denoConfig = join(scratch, 'deno', 'deno.json');
+  const imports = Object.fromEntries(sources.map(({ specifier, source }) => [`npm:${specifier}`, pathToFileURL(source).href]));
+  writeFileSync(denoConfig, JSON.stringify({ imports, unstable: ['kv'] }, null, 2));
+  const denoFiles = snippets.filter((s) => s.runtime === 'deno').map((s) => s.file.slice('deno/'.length));
+  checks.push(
+    run(bin('deno'), ['check', '--config', denoConfig, '--no-remote', '--no-npm', '--no-lock', ...denoFiles], { cwd: join(scratch, 'deno') }).then(
+      (r) => void results.set('deno', r),
+    ),
+  );
+  await Promise.all(checks);
+}, 180_000);
+
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('README', () => {
+  it('has TypeScript snippets for every runtime, and the test sees all of them', () => {
+    expect(snippets.length).toBe(readme.match(/^```ts$/gm)!.length);
+    expect(new Set(snippets.map((s) => s.runtime))).toEqual(new Set(['workers', 'node', 'bun', 'deno']));
+  });
+
+  for (const runtime of ['workers', 'node', 'bun', 'deno'] as const) {
+    it(`type-checks its ${runtime} snippets exactly as printed`, () => {
+      const result = results.get(runtime)!;
+      const lines = snippets.filter((s) => s.runtime === runtime).map((s) => `README.md:${s.line}`);
+      expect(result.code, `${lines.join(', ')}\n${result.output}`).toBe(0);
+    });
+  }
+
+  it('gives the command that runs each runtime example, the one its file names', () => {
+    const commands = {
+      'examples/node.ts': 'npx tsx examples/node.ts',
+      'examples/bun.ts': 'npx bun examples/bun.ts',
+      'examples/deno.ts': 'npx deno run --unstable-kv --allow-net --allow-env examples/deno.ts',
+    };
+    for (const [file, command] of Object.entries(commands)) {
+      expect(readme, file).toContain(command);
+      expect(readFileSync(join(root, file), 'utf8'), file).toContain(command);
+    }
+  });
+});
