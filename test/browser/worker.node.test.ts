@@ -98,6 +98,20 @@ describe('the demo Worker in Chromium', () => {
     expect(await sessionCookie()).toBeUndefined();
   });
 
+  it('20 adds to the cart sent at once from the page all land (npm start, Durable Object store)', async () => {
+    await page.goto(`${base}/cart`);
+    const token = await page.getAttribute('input[name="_csrf"]', 'value');
+    const statuses = await page.evaluate(async (csrf) => {
+      const add = (i: number) =>
+        fetch('/cart/add', { method: 'POST', body: new URLSearchParams({ item: `parallel-${i}`, _csrf: csrf! }), redirect: 'manual' });
+      return (await Promise.all(Array.from({ length: 20 }, (_, i) => add(i)))).map((r) => (r.type as string) === 'opaqueredirect' || r.ok);
+    }, token);
+    expect(statuses).toEqual(Array(20).fill(true));
+    await page.goto(`${base}/cart`);
+    const items = await page.$$eval('li', (nodes) => nodes.map((node) => node.textContent));
+    for (let i = 0; i < 20; i++) expect(items).toContain(`parallel-${i}`);
+  }, 60_000);
+
   it('a cookie edited in the jar means not logged in', async () => {
     await logIn('grace');
     expect(await page.textContent('h1')).toBe('Logged in as grace');

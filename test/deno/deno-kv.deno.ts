@@ -326,3 +326,19 @@ Deno.test('behind the session engine: login, concurrent increments, logout', asy
   equal(await (await send('/', stolen)).response.json(), { userId: null, n: 0 }, 'old cookie after logout');
   equal(await store.listByUser('ada'), [], 'index after logout');
 });
+
+Deno.test('behind the session engine: values returned by get are copies', async () => {
+  const sessions = createSessionManager<{ profile?: { tags: string[] }; n?: number }>({
+    secrets: 'deno-test-secret-0123456789-abcdefghij',
+    store: new DenoKVStore(kv, { prefix: prefix() }),
+  });
+  const first = sessions.load(new Request('https://app.example/'));
+  first.set('profile', { tags: ['a'] });
+  const cookie = (await sessions.commit(first, new Response())).headers.getSetCookie()[0]!.split(';')[0]!;
+  const request = () => new Request('https://app.example/', { headers: { cookie } });
+  const second = sessions.load(request());
+  (await second.get('profile'))!.tags.push('mutated');
+  second.increment('n');
+  await sessions.commit(second, new Response());
+  equal(await sessions.load(request()).get('profile'), { tags: ['a'] }, 'profile after mutating a read copy');
+});

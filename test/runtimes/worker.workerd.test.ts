@@ -73,6 +73,21 @@ describe('the demo Worker inside workerd', () => {
     expect(await bad.text()).toContain('must be &quot;dark&quot; or &quot;light&quot;');
   });
 
+  it('20 concurrent adds to one cart on the Durable Object store keep all 20', async () => {
+    const { send, post } = client('durable-object');
+    expect((await post('/cart/add', { item: 'first' }, '/cart')).status).toBe(302);
+    const token = /name="_csrf" value="([^"]+)"/.exec(await (await send('/cart')).text())![1]!;
+    const adds = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send('/cart/add', { method: 'POST', body: new URLSearchParams({ item: `item-${i}`, _csrf: token }) }),
+      ),
+    );
+    expect(adds.map((r) => r.status)).toEqual(Array(20).fill(302));
+    const page = await (await send('/cart')).text();
+    for (let i = 0; i < 20; i++) expect(page).toContain(`<li>item-${i}</li>`);
+    expect(page.match(/<li>/g)).toHaveLength(21);
+  });
+
   it('keeps a cart across requests', async () => {
     const { send, post } = client('kv');
     expect((await post('/cart/add', { item: 'apple' }, '/cart')).status).toBe(302);

@@ -88,6 +88,35 @@ describe('MemoryStore', () => {
     expect(await store.get('b1')).not.toBeNull();
   });
 
+  it('a flood of anonymous sessions does not push out a logged-in user, and the least recently used go first', async () => {
+    const store = new MemoryStore({ maxEntries: 100 });
+    const at = Date.now();
+    const live = (data: Record<string, unknown> = {}, userId?: string) => ({
+      data, flash: {}, createdAt: at, lastSeenAt: at, expiresAt: at + 3_600_000, ...(userId ? { userId } : {}),
+    });
+    await store.set('ada', live({ userId: 'ada' }, 'ada'), at + 3_600_000);
+    await store.set('old-anon', live(), at + 3_600_000);
+    await store.set('used-anon', live(), at + 3_600_000);
+    await store.get('old-anon'); // used after used-anon was written: now more recent
+    await store.set('used-anon-2', live(), at + 3_600_000);
+    for (let i = 0; i < 96; i++) await store.set(`flood-${i}`, live(), at + 3_600_000);
+    expect(store.size).toBe(100);
+    await store.set('one-more', live(), at + 3_600_000);
+    expect(await store.get('used-anon')).toBeNull(); // the least recently used anonymous session went first
+    expect(await store.get('old-anon')).not.toBeNull();
+    for (let i = 0; i < 1000; i++) await store.set(`flood-2-${i}`, live(), at + 3_600_000);
+    expect(await store.get('ada')).not.toBeNull(); // the logged-in user survives the flood
+    expect(store.size).toBe(100);
+    // With only users left, the least recently used user goes.
+    const users = new MemoryStore({ maxEntries: 2 });
+    await users.set('u1', live({}, 'u1'), at + 3_600_000);
+    await users.set('u2', live({}, 'u2'), at + 3_600_000);
+    await users.get('u1');
+    await users.set('u3', live({}, 'u3'), at + 3_600_000);
+    expect(await users.get('u2')).toBeNull();
+    expect(await users.get('u1')).not.toBeNull();
+  });
+
   it('throws at construction for bad options', () => {
     expect(() => new MemoryStore({ maxEntries: 0 })).toThrow(/option maxEntries/);
     expect(() => new MemoryStore({ sweepInterval: -1 })).toThrow(/option sweepInterval/);

@@ -49,6 +49,45 @@ describe('DurableObjectStore', () => {
     expect(await read(b1)).toMatchObject({ userId: 'bob' });
   });
 
+  describe('a login racing "sign out everywhere" for the same user', () => {
+    const objectFor = (name: string) => env.SESSIONS_DO.get(env.SESSIONS_DO.idFromName(name));
+
+    it('indexed before the revocation, written after it: the write is refused and nothing survives', async () => {
+      const store = new DurableObjectStore(env.SESSIONS_DO);
+      const user = `racer-${crypto.randomUUID()}`;
+      const key = `race-${crypto.randomUUID()}`.padEnd(43, 'x').slice(0, 43);
+      const login = { ...record(Date.now() + 60_000, { userId: user }), userId: user };
+      // The login's first step (what set() does first) lands before the revocation…
+      await objectFor(`u:${user}`).indexAdd(key);
+      await store.deleteByUser(user);
+      // …and its record write after it.
+      await expect(store.set(key, login, login.expiresAt)).rejects.toThrow(/deleted \(logged out or revoked\)/);
+      expect(await store.get(key)).toBeNull();
+      expect(await store.listByUser(user)).toEqual([]);
+    });
+
+    it('a login entirely after the revocation is not affected', async () => {
+      const store = new DurableObjectStore(env.SESSIONS_DO);
+      const user = `later-${crypto.randomUUID()}`;
+      const key = `later-${crypto.randomUUID()}`.padEnd(43, 'x').slice(0, 43);
+      await store.deleteByUser(user);
+      const login = { ...record(Date.now() + 60_000, { userId: user }), userId: user };
+      await store.set(key, login, login.expiresAt);
+      expect(await store.listByUser(user)).toEqual([key]);
+    });
+
+    it('a logged-out session is not written back by a request still in flight', async () => {
+      const store = new DurableObjectStore(env.SESSIONS_DO);
+      const key = `inflight-${crypto.randomUUID()}`.padEnd(43, 'x').slice(0, 43);
+      const value = record(Date.now() + 60_000, { v: 1 });
+      await store.set(key, value, value.expiresAt);
+      await store.delete(key);
+      await expect(store.set(key, value, value.expiresAt)).rejects.toThrow(/deleted/);
+      expect(await store.update(key, { now: Date.now(), idleMs: 3_600_000, absoluteMs: 86_400_000, userField: 'userId', set: { v: 2 } })).toBe(false);
+      expect(await store.get(key)).toBeNull();
+    });
+  });
+
   describe('alarms', () => {
     const stubFor = (key: string) => env.SESSIONS_DO.get(env.SESSIONS_DO.idFromName(`s:${key}`));
 

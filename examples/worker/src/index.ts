@@ -143,8 +143,10 @@ app.post('/cart/add', async (c) => {
   const item = typeof field === 'string' ? field.trim() : '';
   if (item === '' || item.length > MAX_NAME) return c.html(problemPage(await themeOf(c), `An item has 1 to ${MAX_NAME} characters.`), 400);
   const cart = (await c.var.session.get('cart')) ?? [];
+  // A soft cap: two requests at once may both pass it; the push itself never loses an item.
   if (cart.length >= MAX_CART) return c.html(problemPage(await themeOf(c), `The cart holds at most ${MAX_CART} items.`), 400);
-  c.var.session.set('cart', [...cart, item]);
+  // push, not set([...cart, item]): concurrent adds (several tabs, a double click) all land.
+  c.var.session.push('cart', item);
   return c.redirect('/cart', 302);
 });
 
