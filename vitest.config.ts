@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 // workerd reports every closed test connection as a disconnected WebSocket.
 // @cloudflare/vitest-pool-workers drops similar harmless lines but not this
 // one, and has no option for it, so drop exactly that line from the output.
-const harmless = /^exception = workerd\/api\/web-socket\.c\+\+:\d+: disconnected: WebSocket peer disconnected\n$/;
+const harmless =
+  /^exception = workerd\/api\/web-socket\.c\+\+:\d+: disconnected: WebSocket peer disconnected\n$/;
 const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
 process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
   if (typeof chunk !== 'string' || !harmless.test(chunk)) return write(chunk, ...rest);
@@ -32,10 +33,21 @@ export default defineConfig({
           cloudflareTest(async () => ({
             wrangler: { configPath: './test/workers/wrangler.toml' },
             // The shipped D1 migrations, applied to the DB binding by the setup file.
-            miniflare: { bindings: { TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))) } },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations(
+                  fileURLToPath(new URL('./migrations', import.meta.url)),
+                ),
+              },
+            },
           })),
         ],
-        test: { name: 'workerd', include: all, exclude: [nodeOnly], setupFiles: ['./test/workers/apply-migrations.ts'] },
+        test: {
+          name: 'workerd',
+          include: all,
+          exclude: [nodeOnly],
+          setupFiles: ['./test/workers/apply-migrations.ts'],
+        },
       },
     ],
   },

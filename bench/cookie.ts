@@ -17,10 +17,18 @@ export async function benchCookie(): Promise<void> {
   await compare(
     'parse: 17 top-site headers',
     {
-      'tessera parseCookies': () => { for (const h of top) do_not_optimize(parseCookies(h)); },
-      'cookie parse': () => { for (const h of top) do_not_optimize(cookie.parse(h)); },
-      'cookie-es parse': () => { for (const h of top) do_not_optimize(cookieEs.parse(h)); },
-      'hono parse': () => { for (const h of top) do_not_optimize(honoParse(h)); },
+      'tessera parseCookies': () => {
+        for (const h of top) do_not_optimize(parseCookies(h));
+      },
+      'cookie parse': () => {
+        for (const h of top) do_not_optimize(cookie.parse(h));
+      },
+      'cookie-es parse': () => {
+        for (const h of top) do_not_optimize(cookieEs.parse(h));
+      },
+      'hono parse': () => {
+        for (const h of top) do_not_optimize(honoParse(h));
+      },
     },
     [{ peer: 'cookie parse', maxRatio: 0.8 }],
   );
@@ -37,8 +45,12 @@ export async function benchCookie(): Promise<void> {
   await compare(
     'get one by name (present): 17 top-site headers',
     {
-      'tessera getCookie': () => { for (let i = 0; i < top.length; i++) do_not_optimize(getCookie(top[i]!, present[i]!)); },
-      'hono parse(header, name)': () => { for (let i = 0; i < top.length; i++) do_not_optimize(honoParse(top[i]!, present[i]!)[present[i]!]); },
+      'tessera getCookie': () => {
+        for (let i = 0; i < top.length; i++) do_not_optimize(getCookie(top[i]!, present[i]!));
+      },
+      'hono parse(header, name)': () => {
+        for (let i = 0; i < top.length; i++) do_not_optimize(honoParse(top[i]!, present[i]!)[present[i]!]);
+      },
     },
     [{ peer: 'hono parse(header, name)', maxRatio: 0.5 }],
   );
@@ -53,16 +65,27 @@ export async function benchCookie(): Promise<void> {
   await compare(
     'get one by name (absent): 17 top-site headers',
     {
-      'tessera getCookie': () => { for (const h of top) do_not_optimize(getCookie(h, '__Host-sid')); },
-      'hono parse(header, name)': () => { for (const h of top) do_not_optimize(honoParse(h, '__Host-sid')['__Host-sid']); },
+      'tessera getCookie': () => {
+        for (const h of top) do_not_optimize(getCookie(h, '__Host-sid'));
+      },
+      'hono parse(header, name)': () => {
+        for (const h of top) do_not_optimize(honoParse(h, '__Host-sid')['__Host-sid']);
+      },
     },
     [{ peer: 'hono parse(header, name)', maxRatio: 1.0 }],
   );
 
   const expires = new Date(Date.now() + 86_400_000);
   const options: CookieOptions = {
-    maxAge: 86_400, domain: 'example.com', path: '/', expires, httpOnly: true,
-    secure: true, sameSite: 'Lax', partitioned: true, priority: 'High',
+    maxAge: 86_400,
+    domain: 'example.com',
+    path: '/',
+    expires,
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Lax',
+    partitioned: true,
+    priority: 'High',
   };
   const value = 'a1b2c3d4e5f6';
   await compare(
@@ -70,7 +93,8 @@ export async function benchCookie(): Promise<void> {
     {
       'tessera serializeCookie': () => do_not_optimize(serializeCookie('sid', value, options)),
       'hono serialize': () => do_not_optimize(honoSerialize('sid', value, options)),
-      'cookie serialize': () => do_not_optimize(cookie.serialize('sid', value, options as cookie.SerializeOptions)),
+      'cookie serialize': () =>
+        do_not_optimize(cookie.serialize('sid', value, options as cookie.SerializeOptions)),
     },
     [{ peer: 'hono serialize', maxRatio: 1.0 }],
   );

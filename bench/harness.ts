@@ -79,7 +79,9 @@ export async function compare(
     const ratio = ours / peer;
     const met = ratio <= target.maxRatio;
     verdicts.push({ group, peer: target.peer, ratio, maxRatio: target.maxRatio, met });
-    console.log(`  target: ours ≤ ${target.maxRatio}× ${target.peer}'s time → ${ratio.toFixed(2)}× ${met ? 'met' : 'MISSED'}`);
+    console.log(
+      `  target: ours ≤ ${target.maxRatio}× ${target.peer}'s time → ${ratio.toFixed(2)}× ${met ? 'met' : 'MISSED'}`,
+    );
   }
   return times;
 }

@@ -6,7 +6,12 @@ import { benchWorkerd } from './workerd.ts';
 import { report } from './harness.ts';
 
 const only = process.argv[2];
-const suites: Record<string, () => Promise<void>> = { cookie: benchCookie, crypto: benchCrypto, session: benchSession, workerd: benchWorkerd };
+const suites: Record<string, () => Promise<void>> = {
+  cookie: benchCookie,
+  crypto: benchCrypto,
+  session: benchSession,
+  workerd: benchWorkerd,
+};
 for (const [name, suite] of Object.entries(suites)) {
   if (only === undefined || only === name) await suite();
 }

@@ -31,7 +31,9 @@ export async function benchSession(): Promise<void> {
     {
       'tessera MemoryStore (handle)': browserClient(memory.counter),
       'tessera MemoryStore (tesserajs/hono)': browserClient(candidates['Tessera MemoryStore']!()),
-      'hono-sessions MemoryStore + encryption': browserClient(candidates['hono-sessions MemoryStore + encryption']!()),
+      'hono-sessions MemoryStore + encryption': browserClient(
+        candidates['hono-sessions MemoryStore + encryption']!(),
+      ),
     },
     targets(['hono-sessions MemoryStore + encryption']),
   );
@@ -51,7 +53,9 @@ export async function benchSession(): Promise<void> {
   const returning = await (async () => {
     const first = memory.manager.load(new Request('https://bench.example/'));
     first.set('n', 0);
-    const cookie = (await memory.manager.commit(first, new Response())).headers.getSetCookie()[0]!.split(';')[0]!;
+    const cookie = (await memory.manager.commit(first, new Response())).headers
+      .getSetCookie()[0]!
+      .split(';')[0]!;
     return new Request('https://bench.example/', { headers: { cookie } });
   })();
   const ready = new Response('ok');
@@ -66,12 +70,16 @@ export async function benchSession(): Promise<void> {
   // What an untouched session costs: load + commit around a ready response,
   // against just awaiting it (Request/Response construction is left out: it
   // costs the same with or without sessions and would drown the difference).
-  const request = new Request('https://bench.example/', { headers: { cookie: '__Host-sid=abc.def; theme=dark' } });
+  const request = new Request('https://bench.example/', {
+    headers: { cookie: '__Host-sid=abc.def; theme=dark' },
+  });
   const response = new Response('ok');
   const times = await compare('request that never touches its session', {
-    'tessera load + commit (untouched)': async () => memory.manager.commit(memory.manager.load(request), response),
+    'tessera load + commit (untouched)': async () =>
+      memory.manager.commit(memory.manager.load(request), response),
     'baseline: await the response': async () => Promise.resolve(response),
   });
-  const overhead = times.get('tessera load + commit (untouched)')! - times.get('baseline: await the response')!;
+  const overhead =
+    times.get('tessera load + commit (untouched)')! - times.get('baseline: await the response')!;
   console.log(`  untouched-session overhead: ${(overhead / 1000).toFixed(2)} µs per request (target < 2 µs)`);
 }

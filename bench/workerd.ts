@@ -16,10 +16,14 @@ const ORIGIN = 'https://bench.example';
 
 function bundle(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-  execFileSync('node_modules/.bin/wrangler', ['deploy', '--dry-run', '--outdir', dir, '-c', 'test/workers/wrangler.toml'], {
-    stdio: 'ignore',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-  });
+  execFileSync(
+    'node_modules/.bin/wrangler',
+    ['deploy', '--dry-run', '--outdir', dir, '-c', 'test/workers/wrangler.toml'],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+    },
+  );
   return dir;
 }
 
@@ -43,18 +47,29 @@ export async function benchWorkerd(): Promise<void> {
       cookies[store] = login.headers.getSetCookie()[0]!.split(';')[0]!;
     }
     const request = (path: string, store: string) => async () => {
-      const response = await mf.dispatchFetch(`${ORIGIN}${path}?store=${store}`, { headers: { cookie: cookies[store]! } });
+      const response = await mf.dispatchFetch(`${ORIGIN}${path}?store=${store}`, {
+        headers: { cookie: cookies[store]! },
+      });
       await response.arrayBuffer();
     };
-    for (const [label, path] of [['read the session', '/'], ['write the session (increment)', '/count']] as const) {
-      const times = await compare(`workerd request that must ${label}`, {
-        'MemoryStore': request(path, 'memory'),
-        'KVStore (local KV)': request(path, 'kv'),
-        'DurableObjectStore (local SQLite DO)': request(path, 'do'),
-      }, [], { minTimeMs: 1000, baseline: 'MemoryStore' });
+    for (const [label, path] of [
+      ['read the session', '/'],
+      ['write the session (increment)', '/count'],
+    ] as const) {
+      const times = await compare(
+        `workerd request that must ${label}`,
+        {
+          MemoryStore: request(path, 'memory'),
+          'KVStore (local KV)': request(path, 'kv'),
+          'DurableObjectStore (local SQLite DO)': request(path, 'do'),
+        },
+        [],
+        { minTimeMs: 1000, baseline: 'MemoryStore' },
+      );
       const memory = times.get('MemoryStore')!;
       for (const [name, ns] of times) {
-        if (name !== 'MemoryStore') console.log(`  ${name}: +${((ns - memory) / 1000).toFixed(0)} µs per request over MemoryStore`);
+        if (name !== 'MemoryStore')
+          console.log(`  ${name}: +${((ns - memory) / 1000).toFixed(0)} µs per request over MemoryStore`);
       }
     }
   } finally {

@@ -19,19 +19,23 @@ export function demoApp(secret: string, store: SessionStore): (request: Request)
     const url = new URL(request.url);
     if (url.pathname === '/login' && request.method === 'POST') {
       const user = String((await request.formData()).get('username') ?? '').trim();
-      if (user === '' || user.length > 64) return new Response('username must be 1 to 64 characters', { status: 400 });
+      if (user === '' || user.length > 64)
+        return new Response('username must be 1 to 64 characters', { status: 400 });
       await session.regenerate(); // a new id at login (no session fixation)
       session.set('user', user);
       return Response.redirect(new URL('/', url).href, 302);
     }
     if (url.pathname === '/logout') {
       // A POST only: a cross-site link cannot log anyone out (SameSite=Lax keeps the cookie off cross-site POSTs).
-      if (request.method !== 'POST') return new Response('Log out with POST /logout', { status: 405, headers: { allow: 'POST' } });
+      if (request.method !== 'POST')
+        return new Response('Log out with POST /logout', { status: 405, headers: { allow: 'POST' } });
       await session.destroy();
       return Response.redirect(new URL('/', url).href, 302);
     }
     const user = await session.get('user');
-    return new Response(user ? `Logged in as ${user}` : 'You are not logged in', { headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    return new Response(user ? `Logged in as ${user}` : 'You are not logged in', {
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
   });
   return (request) => handler(request, undefined, undefined);
 }

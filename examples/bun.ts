@@ -2,7 +2,11 @@
 import { MemoryStore } from '../src/index.ts';
 import { demoApp, demoSecret } from './app.ts';
 
-declare const Bun: { serve(options: { hostname: string; port: number; fetch(request: Request): Promise<Response> }): { port: number } };
+declare const Bun: {
+  serve(options: { hostname: string; port: number; fetch(request: Request): Promise<Response> }): {
+    port: number;
+  };
+};
 
 const fetch = demoApp(demoSecret(process.env.SESSION_SECRET), new MemoryStore());
 

@@ -11,8 +11,11 @@ import { demoApp, demoSecret } from './app.ts';
 const kv = await Deno.openKv(Deno.env.get('KV_PATH'));
 const fetch = demoApp(demoSecret(Deno.env.get('SESSION_SECRET')), new DenoKVStore(kv));
 
-Deno.serve({
-  hostname: '127.0.0.1',
-  port: Number(Deno.env.get('PORT') ?? 3000),
-  onListen: ({ port }) => console.log(`Listening on http://127.0.0.1:${port}`),
-}, fetch);
+Deno.serve(
+  {
+    hostname: '127.0.0.1',
+    port: Number(Deno.env.get('PORT') ?? 3000),
+    onListen: ({ port }) => console.log(`Listening on http://127.0.0.1:${port}`),
+  },
+  fetch,
+);

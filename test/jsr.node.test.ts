@@ -40,7 +40,9 @@ describe('jsr.json', () => {
 
   it("exports package.json's subpaths from their sources, less the ones JSR cannot take", () => {
     const expected = Object.fromEntries(
-      entries.filter(([subpath]) => !NOT_ON_JSR.includes(subpath)).map(([subpath, conditions]) => [subpath, sourceOf(conditions.import)]),
+      entries
+        .filter(([subpath]) => !NOT_ON_JSR.includes(subpath))
+        .map(([subpath, conditions]) => [subpath, sourceOf(conditions.import)]),
     );
     expect(jsr.exports).toEqual(expected);
     for (const subpath of NOT_ON_JSR) {

@@ -12,20 +12,40 @@ import { describe, expect, it } from 'vitest';
 const src = fileURLToPath(new URL('../src/', import.meta.url));
 const ORDER = ['util', 'cookie', 'crypto', 'session', 'store', 'testing', 'stores', 'hono'];
 // `store` and `testing` sit beside `stores`: they only know the session layer's store contract.
-const RANK: Record<string, number> = { util: -1, cookie: 0, crypto: 1, session: 2, store: 3, testing: 3, stores: 3, hono: 4 };
+const RANK: Record<string, number> = {
+  util: -1,
+  cookie: 0,
+  crypto: 1,
+  session: 2,
+  store: 3,
+  testing: 3,
+  stores: 3,
+  hono: 4,
+};
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sources(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
-const relativeImports = (text: string) => [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
-const resolve = (path: string, specifier: string) => relative(src, join(src, path, '..', specifier)).split('\\').join('/');
+const relativeImports = (text: string) =>
+  [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+const resolve = (path: string, specifier: string) =>
+  relative(src, join(src, path, '..', specifier))
+    .split('\\')
+    .join('/');
 const importsHono = /\bfrom\s+['"]hono(?:\/[^'"]*)?['"]|\bimport\(\s*['"]hono(?:\/[^'"]*)?['"]\s*\)/;
 
 describe('layers', () => {
-  const files = sources(src).map((file) => ({ path: relative(src, file).split('\\').join('/'), text: readFileSync(file, 'utf8') }));
+  const files = sources(src).map((file) => ({
+    path: relative(src, file).split('\\').join('/'),
+    text: readFileSync(file, 'utf8'),
+  }));
 
   it('every layer imports only from itself and the layers before it', () => {
     const offenders: string[] = [];
@@ -34,7 +54,8 @@ describe('layers', () => {
       if (!(layer in RANK)) continue;
       for (const specifier of relativeImports(text)) {
         const target = resolve(path, specifier).split('/')[0]!;
-        if (target in RANK && target !== layer && RANK[target]! >= RANK[layer]!) offenders.push(`${path} → ${specifier}`);
+        if (target in RANK && target !== layer && RANK[target]! >= RANK[layer]!)
+          offenders.push(`${path} → ${specifier}`);
       }
     }
     expect(offenders).toEqual([]);
@@ -42,7 +63,12 @@ describe('layers', () => {
   });
 
   it('no module imports itself through a cycle (type-only imports included)', () => {
-    const graph = new Map(files.map(({ path, text }) => [path, relativeImports(text).map((specifier) => resolve(path, specifier))]));
+    const graph = new Map(
+      files.map(({ path, text }) => [
+        path,
+        relativeImports(text).map((specifier) => resolve(path, specifier)),
+      ]),
+    );
     const cycles: string[] = [];
     const done = new Set<string>();
     const visit = (path: string, stack: string[]) => {
@@ -59,13 +85,19 @@ describe('layers', () => {
   });
 
   it('only src/hono imports hono', () => {
-    const offenders = files.filter(({ path, text }) => !path.startsWith('hono/') && importsHono.test(text)).map((f) => f.path);
+    const offenders = files
+      .filter(({ path, text }) => !path.startsWith('hono/') && importsHono.test(text))
+      .map((f) => f.path);
     expect(offenders).toEqual([]);
     expect(files.some(({ path, text }) => path.startsWith('hono/') && importsHono.test(text))).toBe(true);
   });
 
   it('the root entry re-exports the cookie, crypto and session layers only', () => {
     const index = files.find((f) => f.path === 'index.ts')!;
-    expect(relativeImports(index.text).sort()).toEqual(['./cookie/index.ts', './crypto/index.ts', './session/index.ts']);
+    expect(relativeImports(index.text).sort()).toEqual([
+      './cookie/index.ts',
+      './crypto/index.ts',
+      './session/index.ts',
+    ]);
   });
 });

@@ -20,7 +20,9 @@ export const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) 
 };
 
 /** Every subpath export but ./package.json, as [subpath, its conditions]. */
-export const entries = Object.entries(pkg.exports).filter((entry): entry is [string, Conditions] => typeof entry[1] === 'object');
+export const entries = Object.entries(pkg.exports).filter(
+  (entry): entry is [string, Conditions] => typeof entry[1] === 'object',
+);
 
 /** `./kv` → `tesserajs/kv`. */
 export const specifier = (subpath: string): string => pkg.name + subpath.slice(1);

@@ -10,7 +10,16 @@
  * node_modules, linked in. Everything happens in a scratch folder under the
  * OS temp dir, removed afterwards.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { publint } from 'publint';
@@ -46,9 +55,13 @@ function workersOnly(): Set<string> {
     seen.add(file);
     const text = readFileSync(file, 'utf8');
     if (/\bfrom\s+['"]cloudflare:/.test(text)) return true;
-    return [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].some((m) => reachesCloudflare(resolve(dirname(file), m[1]!), seen));
+    return [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].some((m) =>
+      reachesCloudflare(resolve(dirname(file), m[1]!), seen),
+    );
   };
-  return new Set(entries.filter(([, c]) => reachesCloudflare(join(installed, c.import))).map(([subpath]) => subpath));
+  return new Set(
+    entries.filter(([, c]) => reachesCloudflare(join(installed, c.import))).map(([subpath]) => subpath),
+  );
 }
 
 /** Runs tasks at most `limit` at a time (the machine may have two cores). */
@@ -73,10 +86,23 @@ beforeAll(async () => {
 
   consumer = join(scratch, 'consumer');
   mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  writeFileSync(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   const installedRun = await run(
     'npm',
-    ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', '--cache', join(scratch, 'npm-cache'), tarball],
+    [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--no-package-lock',
+      '--cache',
+      join(scratch, 'npm-cache'),
+      tarball,
+    ],
     { cwd: consumer },
   );
   expect(installedRun.code, installedRun.output).toBe(0);
@@ -100,9 +126,11 @@ describe('the packed tarball', () => {
       // ESM only; `default` next to `import` lets Node ≥ 22.12 require() it.
       expect(Object.keys(conditions), subpath).toEqual(['types', 'import', 'default']);
       expect(conditions.default, subpath).toBe(conditions.import);
-      for (const target of Object.values(conditions)) expect(existsSync(join(installed, target)), `${subpath}: ${target}`).toBe(true);
+      for (const target of Object.values(conditions))
+        expect(existsSync(join(installed, target)), `${subpath}: ${target}`).toBe(true);
     }
-    for (const file of ['LICENSE', 'README.md', 'package.json']) expect(existsSync(join(installed, file)), file).toBe(true);
+    for (const file of ['LICENSE', 'README.md', 'package.json'])
+      expect(existsSync(join(installed, file)), file).toBe(true);
   });
 
   it('has source maps that point only at files it ships', () => {
@@ -110,10 +138,19 @@ describe('the packed tarball', () => {
     expect(maps.length).toBeGreaterThan(0);
     const missing: string[] = [];
     for (const map of maps) {
-      const { sources, sourcesContent, sourceRoot = '' } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[]; sourceRoot?: string };
+      const {
+        sources,
+        sourcesContent,
+        sourceRoot = '',
+      } = JSON.parse(readFileSync(map, 'utf8')) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+        sourceRoot?: string;
+      };
       sources.forEach((source, i) => {
         const file = resolve(dirname(map), sourceRoot, source);
-        if (typeof sourcesContent?.[i] !== 'string' && (!file.startsWith(installed) || !existsSync(file))) missing.push(`${relative(installed, map)} → ${source}`);
+        if (typeof sourcesContent?.[i] !== 'string' && (!file.startsWith(installed) || !existsSync(file)))
+          missing.push(`${relative(installed, map)} → ${source}`);
       });
     }
     expect(missing).toEqual([]);
@@ -126,11 +163,19 @@ describe('the packed tarball', () => {
       strict: true,
       level: 'suggestion',
     });
-    expect(messages.map((message) => `${message.type}: ${formatMessage(message, manifest, { color: false })}`)).toEqual([]);
+    expect(
+      messages.map((message) => `${message.type}: ${formatMessage(message, manifest, { color: false })}`),
+    ).toEqual([]);
   }, 60_000);
 
   it('passes attw --profile esm-only', async () => {
-    const { code, output } = await run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped']);
+    const { code, output } = await run(bin('attw'), [
+      tarball,
+      '--profile',
+      'esm-only',
+      '--format',
+      'table-flipped',
+    ]);
     expect(code, output).toBe(0); // non-zero on any problem outside the ignored CommonJS resolutions
     for (const [subpath] of entries) expect(output).toContain(`"${specifier(subpath)}"`);
   }, 60_000);
@@ -153,8 +198,18 @@ describe('a consumer that installs the tarball', () => {
     // With the Workers types every subpath must type-check; with only the DOM
     // lib (browsers, Node, Bun, Deno-like), every subpath but the Workers-only ones.
     const environments = [
-      { env: 'workers', lib: ['ES2023'], types: ['@cloudflare/workers-types'], subpaths: entries.map(([s]) => s) },
-      { env: 'dom', lib: ['ES2023', 'DOM'], types: [], subpaths: entries.map(([s]) => s).filter((s) => !onlyWorkers.has(s)) },
+      {
+        env: 'workers',
+        lib: ['ES2023'],
+        types: ['@cloudflare/workers-types'],
+        subpaths: entries.map(([s]) => s),
+      },
+      {
+        env: 'dom',
+        lib: ['ES2023', 'DOM'],
+        types: [],
+        subpaths: entries.map(([s]) => s).filter((s) => !onlyWorkers.has(s)),
+      },
     ];
     const tasks: (() => Promise<Check>)[] = [];
     for (const { env, lib, types, subpaths } of environments) {
@@ -171,10 +226,21 @@ describe('a consumer that installs the tarball', () => {
           skipLibCheck: false, // check the shipped .d.ts files themselves
           noEmit: true,
         };
-        writeFileSync(join(consumer, config), JSON.stringify({ compilerOptions, files: [`${env}.ts`] }, null, 2));
+        writeFileSync(
+          join(consumer, config),
+          JSON.stringify({ compilerOptions, files: [`${env}.ts`] }, null, 2),
+        );
         for (const typescript of TYPESCRIPTS) {
           const name = `${typescript.label}, moduleResolution ${resolution}, ${env === 'workers' ? 'Workers types' : 'DOM lib'}: ${subpaths.map(specifier).join(' ')}`;
-          tasks.push(async () => ({ name, typescript: typescript.dir, ...(await run(process.execPath, [join(root, 'node_modules', typescript.dir, 'bin', 'tsc'), '-p', config], { cwd: consumer })) }));
+          tasks.push(async () => ({
+            name,
+            typescript: typescript.dir,
+            ...(await run(
+              process.execPath,
+              [join(root, 'node_modules', typescript.dir, 'bin', 'tsc'), '-p', config],
+              { cwd: consumer },
+            )),
+          }));
         }
       }
     }
@@ -182,13 +248,17 @@ describe('a consumer that installs the tarball', () => {
   }, 240_000);
 
   it('runs the floor and the current TypeScript', () => {
-    expect(JSON.parse(readFileSync(join(root, 'node_modules/typescript-5.7/package.json'), 'utf8')).version).toMatch(/^5\.7\./);
+    expect(
+      JSON.parse(readFileSync(join(root, 'node_modules/typescript-5.7/package.json'), 'utf8')).version,
+    ).toMatch(/^5\.7\./);
     expect(new Set(checks.map((check) => check.typescript))).toEqual(new Set(TYPESCRIPTS.map((t) => t.dir)));
     expect(checks.length).toBe(TYPESCRIPTS.length * 4);
   });
 
   it('type-checks every subpath in every setup', () => {
-    const failures = checks.filter((check) => check.code !== 0).map((check) => `${check.name}\n${check.output}`);
+    const failures = checks
+      .filter((check) => check.code !== 0)
+      .map((check) => `${check.name}\n${check.output}`);
     expect(failures).toEqual([]);
   });
 

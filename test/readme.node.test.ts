@@ -67,7 +67,10 @@ beforeAll(async () => {
   for (const snippet of snippets) writeFileSync(join(scratch, snippet.file), snippet.code);
 
   const checks: Promise<void>[] = [];
-  for (const [runtime, { lib, types }] of Object.entries(TSC) as [Exclude<Runtime, 'deno'>, (typeof TSC)['node']][]) {
+  for (const [runtime, { lib, types }] of Object.entries(TSC) as [
+    Exclude<Runtime, 'deno'>,
+    (typeof TSC)['node'],
+  ][]) {
     const files = snippets.filter((s) => s.runtime === runtime).map((s) => s.file);
     const config = {
       compilerOptions: {
@@ -86,18 +89,28 @@ beforeAll(async () => {
       files,
     };
     writeFileSync(join(scratch, `tsconfig.${runtime}.json`), JSON.stringify(config, null, 2));
-    checks.push(run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${runtime}.json`], { cwd: scratch }).then((r) => void results.set(runtime, r)));
+    checks.push(
+      run(
+        process.execPath,
+        [join(root, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${runtime}.json`],
+        { cwd: scratch },
+      ).then((r) => void results.set(runtime, r)),
+    );
   }
 
   // Deno: the real checker, with `npm:tesserajs…` mapped to the sources.
   const denoConfig = join(scratch, 'deno', 'deno.json');
-  const imports = Object.fromEntries(sources.map(({ specifier, source }) => [`npm:${specifier}`, pathToFileURL(source).href]));
+  const imports = Object.fromEntries(
+    sources.map(({ specifier, source }) => [`npm:${specifier}`, pathToFileURL(source).href]),
+  );
   writeFileSync(denoConfig, JSON.stringify({ imports, unstable: ['kv'] }, null, 2));
   const denoFiles = snippets.filter((s) => s.runtime === 'deno').map((s) => s.file.slice('deno/'.length));
   checks.push(
-    run(bin('deno'), ['check', '--config', denoConfig, '--no-remote', '--no-npm', '--no-lock', ...denoFiles], { cwd: join(scratch, 'deno') }).then(
-      (r) => void results.set('deno', r),
-    ),
+    run(
+      bin('deno'),
+      ['check', '--config', denoConfig, '--no-remote', '--no-npm', '--no-lock', ...denoFiles],
+      { cwd: join(scratch, 'deno') },
+    ).then((r) => void results.set('deno', r)),
   );
   await Promise.all(checks);
 }, 180_000);

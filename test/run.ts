@@ -10,14 +10,19 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** A tool from the repository's own node_modules/.bin. */
-export const bin = (name: string): string => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
+export const bin = (name: string): string =>
+  fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
 
 export interface RunResult {
   code: number | null;
   output: string;
 }
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd ?? root,

@@ -15,7 +15,10 @@ const SIBLING = ['..', 'shared'].join('/');
 
 /** Files git tracks, plus new ones it does not ignore (so the check also sees work not yet committed). */
 function repositoryFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   return [...new Set(out.split('\0').filter(Boolean))];
 }
 

@@ -23,6 +23,7 @@ export interface SerializeVector {
 }
 
 export const parseVectors: ParseVector[] = JSON.parse(cookieParse);
-export const serializeVectors: { throws: SerializeVector[]; accepts: SerializeVector[] } = JSON.parse(cookieSerialize);
+export const serializeVectors: { throws: SerializeVector[]; accepts: SerializeVector[] } =
+  JSON.parse(cookieSerialize);
 export const topCookieHeaders: Record<string, string> = JSON.parse(topCookie);
 export const topSetCookieHeaders: Record<string, string[]> = JSON.parse(topSetCookie);

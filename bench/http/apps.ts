@@ -6,7 +6,12 @@
  */
 import { useSession } from '@hono/session';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { CookieStore as HSCookieStore, MemoryStore as HSMemoryStore, sessionMiddleware, type Session as HSSession } from 'hono-sessions';
+import {
+  CookieStore as HSCookieStore,
+  MemoryStore as HSMemoryStore,
+  sessionMiddleware,
+  type Session as HSSession,
+} from 'hono-sessions';
 import { session, type SessionEnv } from '../../src/hono/index.ts';
 import { CookieStore, MemoryStore } from '../../src/index.ts';
 
@@ -39,7 +44,12 @@ function honoSessions(store: HSMemoryStore | HSCookieStore): FetchHandler {
   const app = new Hono<{ Variables: { session: HSSession<Data>; session_key_rotation: boolean } }>();
   app.use(
     '*',
-    sessionMiddleware({ store, encryptionKey: SECRET, expireAfterSeconds: 900, cookieOptions: { sameSite: 'Lax', path: '/', httpOnly: true } }),
+    sessionMiddleware({
+      store,
+      encryptionKey: SECRET,
+      expireAfterSeconds: 900,
+      cookieOptions: { sameSite: 'Lax', path: '/', httpOnly: true },
+    }),
   );
   app.get('/', (c) => {
     const s = c.get('session');

@@ -7,7 +7,11 @@ import { handlerFor } from './apps.ts';
 
 // The slice of Bun's API used here (Bun's own types are not installed).
 declare const Bun: {
-  serve(options: { fetch: (request: Request) => Response | Promise<Response>; hostname: string; port: number }): {
+  serve(options: {
+    fetch: (request: Request) => Response | Promise<Response>;
+    hostname: string;
+    port: number;
+  }): {
     port: number;
     stop(closeActiveConnections?: boolean): void;
   };

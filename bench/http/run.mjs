@@ -26,7 +26,12 @@ const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 2);
 const CONNECTIONS = 50;
 
 const RUNTIMES = {
-  node: { label: 'Node (@hono/node-server)', command: bin('tsx'), args: ['bench/http/node-server.ts'], target: 0.5 },
+  node: {
+    label: 'Node (@hono/node-server)',
+    command: bin('tsx'),
+    args: ['bench/http/node-server.ts'],
+    target: 0.5,
+  },
   bun: { label: 'Bun (Bun.serve)', command: bin('bun'), args: ['bench/http/bun-server.ts'], target: 0.6 },
 };
 const selected = (process.env.BENCH_HTTP_RUNTIMES ?? 'node,bun').split(',').map((name) => name.trim());
@@ -34,7 +39,13 @@ const selected = (process.env.BENCH_HTTP_RUNTIMES ?? 'node,bun').split(',').map(
 // Must match the names in apps.ts (a server exits at once on an unknown name).
 const BASELINE = 'bare Hono';
 const OURS = ['Tessera MemoryStore', 'Tessera CookieStore'];
-const CANDIDATES = [BASELINE, ...OURS, '@hono/session (JWE cookie)', 'hono-sessions MemoryStore + encryption', 'hono-sessions CookieStore'];
+const CANDIDATES = [
+  BASELINE,
+  ...OURS,
+  '@hono/session (JWE cookie)',
+  'hono-sessions MemoryStore + encryption',
+  'hono-sessions CookieStore',
+];
 
 // --- server processes ------------------------------------------------------
 
@@ -53,7 +64,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 /** Starts one candidate's server; resolves once it prints its port. */
 function start(runtime, name) {
-  const child = spawn(runtime.command, [...runtime.args, name], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(runtime.command, [...runtime.args, name], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   running.add(child);
   child.on('exit', () => running.delete(child));
   return new Promise((resolve, reject) => {
@@ -108,7 +122,9 @@ async function returningClient(server) {
   const second = await fetch(server.url, { headers: cookie ? { cookie } : {} });
   const b = await second.text();
   if (server.name !== BASELINE && (cookie === '' || a !== '1' || b !== '2')) {
-    throw new Error(`${server.name}: the session did not round-trip (first "${a}", second "${b}", cookie "${cookie}")`);
+    throw new Error(
+      `${server.name}: the session did not round-trip (first "${a}", second "${b}", cookie "${cookie}")`,
+    );
   }
   return cookie;
 }
@@ -121,7 +137,8 @@ async function load(server, cookie, seconds) {
     headers: cookie ? { cookie } : {},
   });
   const failures = result.errors + result.timeouts + result.non2xx;
-  if (failures > 0) console.warn(`  ! ${server.name}: ${failures} failed requests of ${result.requests.total}`);
+  if (failures > 0)
+    console.warn(`  ! ${server.name}: ${failures} failed requests of ${result.requests.total}`);
   return result.requests.average;
 }
 
@@ -146,7 +163,9 @@ async function benchRuntime(key) {
         const rps = await load(server, cookies.get(server.name), DURATION);
         samples.get(server.name).push(rps);
       }
-      console.log(`  round ${round + 1}: ${order.map((s) => `${s.name} ${Math.round(samples.get(s.name).at(-1))}`).join(', ')}`);
+      console.log(
+        `  round ${round + 1}: ${order.map((s) => `${s.name} ${Math.round(samples.get(s.name).at(-1))}`).join(', ')}`,
+      );
     }
     const base = samples.get(BASELINE);
     return new Map(
@@ -179,7 +198,9 @@ for (const key of selected) {
   results.set(key, await benchRuntime(key));
 }
 
-console.log(`\n${versions()}; medians of ${ROUNDS} rotated rounds of ${DURATION} s, ${CONNECTIONS} connections, loopback.\n`);
+console.log(
+  `\n${versions()}; medians of ${ROUNDS} rotated rounds of ${DURATION} s, ${CONNECTIONS} connections, loopback.\n`,
+);
 const keys = [...results.keys()];
 console.log(`| candidate | ${keys.map((k) => `${k} req/s | ${k} × bare Hono`).join(' | ')} |`);
 console.log(`|---|${keys.map(() => '---:|---:').join('|')}|`);
@@ -195,6 +216,8 @@ for (const key of keys) {
   const { target, label } = RUNTIMES[key];
   for (const name of OURS) {
     const { ratio } = results.get(key).get(name);
-    console.log(`target ${label}: ${name} ≥ ${target}× bare Hono → ${ratio.toFixed(2)}× ${ratio >= target ? 'met' : 'MISSED'}`);
+    console.log(
+      `target ${label}: ${name} ≥ ${target}× bare Hono → ${ratio.toFixed(2)}× ${ratio >= target ? 'met' : 'MISSED'}`,
+    );
   }
 }

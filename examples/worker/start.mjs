@@ -16,10 +16,14 @@ function sessionSecretIn(file) {
 
 const placeholder = sessionSecretIn(new URL('../../.dev.vars.example', import.meta.url));
 if (!existsSync('.dev.vars')) {
-  console.log('No .dev.vars: the Worker uses a development-only session secret, for requests to localhost only.');
+  console.log(
+    'No .dev.vars: the Worker uses a development-only session secret, for requests to localhost only.',
+  );
   console.log('To set your own, copy .dev.vars.example to .dev.vars and replace the value.\n');
 } else if (placeholder !== undefined && sessionSecretIn('.dev.vars') === placeholder) {
-  console.error('.dev.vars still holds the placeholder SESSION_SECRET from .dev.vars.example, which anyone can read.');
+  console.error(
+    '.dev.vars still holds the placeholder SESSION_SECRET from .dev.vars.example, which anyone can read.',
+  );
   console.error('Replace it with a secret of your own, made with:');
   console.error(`  node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`);
   process.exit(1);

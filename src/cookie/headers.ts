@@ -25,7 +25,11 @@ function identityOf(setCookie: string): string {
       const at = attribute.indexOf('=');
       if (at === -1) continue;
       const key = attribute.slice(0, at).trim().toLowerCase();
-      if (key === 'domain') domain = attribute.slice(at + 1).trim().toLowerCase();
+      if (key === 'domain')
+        domain = attribute
+          .slice(at + 1)
+          .trim()
+          .toLowerCase();
       else if (key === 'path') path = attribute.slice(at + 1).trim();
     }
   }
@@ -56,14 +60,22 @@ export function appendSetCookie(target: SetCookieTarget, setCookie: string): voi
  * Serializes a cookie and appends it to `target` (see {@link serializeCookie}
  * for the rules). Returns the header value written.
  */
-export function setCookie(target: SetCookieTarget, name: string, value: string, options?: CookieOptions): string {
+export function setCookie(
+  target: SetCookieTarget,
+  name: string,
+  value: string,
+  options?: CookieOptions,
+): string {
   const line = serializeCookie(name, value, options);
   appendSetCookie(target, line);
   return line;
 }
 
 /** Attributes a deletion must repeat so it reaches the same cookie. */
-export type DeleteCookieOptions = Pick<CookieOptions, 'domain' | 'path' | 'secure' | 'sameSite' | 'partitioned' | 'httpOnly' | 'prefix'>;
+export type DeleteCookieOptions = Pick<
+  CookieOptions,
+  'domain' | 'path' | 'secure' | 'sameSite' | 'partitioned' | 'httpOnly' | 'prefix'
+>;
 
 /**
  * The `Set-Cookie` that removes a cookie: empty value, `Max-Age=0`, and the

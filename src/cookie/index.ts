@@ -1,4 +1,11 @@
-export { parseCookies, getCookie, cookieHeaderOf, type CookieSource, type Cookies, type CookieReadOptions } from './parse.ts';
+export {
+  parseCookies,
+  getCookie,
+  cookieHeaderOf,
+  type CookieSource,
+  type Cookies,
+  type CookieReadOptions,
+} from './parse.ts';
 export {
   serializeCookie,
   encodeCookieValue,

@@ -11,12 +11,7 @@
  */
 
 /** Something a cookie header can be read from. */
-export type CookieSource =
-  | string
-  | Headers
-  | { readonly headers: Headers }
-  | null
-  | undefined;
+export type CookieSource = string | Headers | { readonly headers: Headers } | null | undefined;
 
 /** Cookie names mapped to values; the object has no prototype. */
 export type Cookies = Record<string, string>;
@@ -158,10 +153,7 @@ export function parseCookies(header: string | null | undefined, options?: Cookie
       const nameEnd = skipSpaceBackward(header, nameStart, eq);
       if (nameEnd > nameStart) {
         const name = header.slice(nameStart, nameEnd);
-        if (
-          out[name] === undefined &&
-          !(checkControls && !NO_CONTROLS.test(header.slice(nameStart, end)))
-        ) {
+        if (out[name] === undefined && !(checkControls && !NO_CONTROLS.test(header.slice(nameStart, end)))) {
           out[name] = finishValue(header, eq + 1, end, decode);
         }
       }
@@ -177,7 +169,11 @@ export function parseCookies(header: string | null | undefined, options?: Cookie
  *
  * @param source a `Request`, `Headers` or the raw header string
  */
-export function getCookie(source: CookieSource, name: string, options?: CookieReadOptions): string | undefined {
+export function getCookie(
+  source: CookieSource,
+  name: string,
+  options?: CookieReadOptions,
+): string | undefined {
   const header = typeof source === 'string' ? source : cookieHeaderOf(source);
   if (header === null || typeof name !== 'string') return undefined;
   const nameLen = name.length;
@@ -193,7 +189,8 @@ export function getCookie(source: CookieSource, name: string, options?: CookieRe
     if ((before === 0 || header.charCodeAt(before - 1) === SEMI) && header.charCodeAt(afterName) === EQ) {
       let end = header.indexOf(';', afterName);
       if (end === -1) end = len;
-      if (NO_CONTROLS.test(header.slice(afterName, end))) return finishValue(header, afterName + 1, end, options?.decode !== false);
+      if (NO_CONTROLS.test(header.slice(afterName, end)))
+        return finishValue(header, afterName + 1, end, options?.decode !== false);
       at = header.indexOf(name, end);
     } else {
       at = header.indexOf(name, at + 1);
@@ -212,7 +209,12 @@ function isPlainName(name: string): boolean {
   const first = name.charCodeAt(0);
   const last = name.charCodeAt(name.length - 1);
   return (
-    first !== SP && first !== HTAB && last !== SP && last !== HTAB &&
-    name.indexOf(';') === -1 && name.indexOf('=') === -1 && NO_CONTROLS.test(name)
+    first !== SP &&
+    first !== HTAB &&
+    last !== SP &&
+    last !== HTAB &&
+    name.indexOf(';') === -1 &&
+    name.indexOf('=') === -1 &&
+    NO_CONTROLS.test(name)
   );
 }

@@ -41,7 +41,11 @@ export function cookiePrefixOf(name: string): PrefixRules | undefined {
 }
 
 /** The attributes a prefixed name implies, as defaults under explicit options. */
-export function prefixDefaults(rules: PrefixRules | undefined): { secure?: true; path?: '/'; httpOnly?: true } {
+export function prefixDefaults(rules: PrefixRules | undefined): {
+  secure?: true;
+  path?: '/';
+  httpOnly?: true;
+} {
   if (rules === undefined) return {};
   const defaults: { secure?: true; path?: '/'; httpOnly?: true } = { secure: true };
   if (rules.host) defaults.path = '/';

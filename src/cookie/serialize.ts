@@ -62,8 +62,24 @@ const ATTRIBUTE_VALUE = /^[\u0020-\u003a\u003c-\u007e]*$/;
 // optional leading "." is ignored by user agents (§5.6.3).
 const HOST = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
-const SAME_SITE = new Map(['Strict', 'Lax', 'None'].flatMap((v) => [[v, v], [v.toLowerCase(), v]] as const));
-const PRIORITY = new Map(['Low', 'Medium', 'High'].flatMap((v) => [[v, v], [v.toLowerCase(), v]] as const));
+const SAME_SITE = new Map(
+  ['Strict', 'Lax', 'None'].flatMap(
+    (v) =>
+      [
+        [v, v],
+        [v.toLowerCase(), v],
+      ] as const,
+  ),
+);
+const PRIORITY = new Map(
+  ['Low', 'Medium', 'High'].flatMap(
+    (v) =>
+      [
+        [v, v],
+        [v.toLowerCase(), v],
+      ] as const,
+  ),
+);
 
 /**
  * Strings that already passed a check. An app sets a handful of names,
@@ -102,14 +118,17 @@ function attributeValue(option: string, value: unknown): string {
   if (!ATTRIBUTE_VALUE.test(value)) {
     fail(`option ${option} contains ";", a control character or non-ASCII: ${JSON.stringify(value)}`);
   }
-  if (value.length > MAX_ATTRIBUTE_BYTES) fail(`option ${option} is longer than ${MAX_ATTRIBUTE_BYTES} bytes`);
+  if (value.length > MAX_ATTRIBUTE_BYTES)
+    fail(`option ${option} is longer than ${MAX_ATTRIBUTE_BYTES} bytes`);
   return value;
 }
 
 /** The canonical spelling of an enumerated attribute value, matched case-insensitively. */
 function enumValue(option: string, value: unknown, table: Map<string, string>): string {
-  const canonical = typeof value === 'string' ? (table.get(value) ?? table.get(value.toLowerCase())) : undefined;
-  if (canonical === undefined) fail(`option ${option} must be one of ${[...new Set(table.values())].join(', ')}`);
+  const canonical =
+    typeof value === 'string' ? (table.get(value) ?? table.get(value.toLowerCase())) : undefined;
+  if (canonical === undefined)
+    fail(`option ${option} must be one of ${[...new Set(table.values())].join(', ')}`);
   return canonical;
 }
 
@@ -122,7 +141,8 @@ function enumValue(option: string, value: unknown, table: Map<string, string>): 
  */
 export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
   if (options.prefix !== undefined) {
-    if (options.prefix !== 'host' && options.prefix !== 'secure') fail('option prefix must be "secure" or "host"');
+    if (options.prefix !== 'host' && options.prefix !== 'secure')
+      fail('option prefix must be "secure" or "host"');
     name = prefixedName(name, options.prefix);
   }
   if (typeof name !== 'string' || !(checkedNames.has(name) || TOKEN.test(name))) {
@@ -152,7 +172,8 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     const domain = options.domain;
     if (!checkedDomains.has(domain)) {
       attributeValue('domain', domain);
-      if (!HOST.test(domain) || domain.length > 255) fail(`option domain is not a valid host: ${JSON.stringify(domain)}`);
+      if (!HOST.test(domain) || domain.length > 255)
+        fail(`option domain is not a valid host: ${JSON.stringify(domain)}`);
       checkedDomains.add(domain);
     }
     out += `; Domain=${domain}`;
@@ -170,7 +191,8 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     const time = expires instanceof Date ? expires.getTime() : Number.NaN;
     if (Number.isNaN(time)) fail('option expires must be a valid Date');
     // §5.1.1: user agents fail to parse a cookie-date whose year is before 1601.
-    if (expires.getUTCFullYear() < 1601) fail('option expires is before the year 1601, which browsers ignore');
+    if (expires.getUTCFullYear() < 1601)
+      fail('option expires is before the year 1601, which browsers ignore');
     if (time - Date.now() > MAX_COOKIE_AGE_SECONDS * 1000) fail('option expires is more than 400 days ahead');
     out += `; Expires=${expires.toUTCString()}`;
   }
@@ -187,12 +209,14 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
     if (!secure) fail('option partitioned requires secure: true');
     out += '; Partitioned';
   }
-  if (options.priority !== undefined) out += `; Priority=${enumValue('priority', options.priority, PRIORITY)}`;
+  if (options.priority !== undefined)
+    out += `; Priority=${enumValue('priority', options.priority, PRIORITY)}`;
 
   // §4.1.3 cookie prefixes: browsers drop a prefixed cookie without these.
   if (prefix !== undefined) {
     if (!secure) fail(`a ${prefix.label} cookie requires secure: true`);
-    if (prefix.host && options.domain !== undefined) fail(`a ${prefix.label} cookie must not have option domain`);
+    if (prefix.host && options.domain !== undefined)
+      fail(`a ${prefix.label} cookie must not have option domain`);
     if (prefix.host && path !== '/') fail(`a ${prefix.label} cookie requires option path "/"`);
     if (prefix.httpOnly && !options.httpOnly) fail(`a ${prefix.label} cookie requires httpOnly: true`);
   }

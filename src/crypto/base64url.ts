@@ -45,7 +45,7 @@ export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> | null {
   const length = text.length;
   const rest = length & 3;
   if (rest === 1) return null;
-  const out = new Uint8Array(((length >> 2) * 3) + (rest === 0 ? 0 : rest - 1));
+  const out = new Uint8Array((length >> 2) * 3 + (rest === 0 ? 0 : rest - 1));
   const whole = length - rest;
   let o = 0;
   for (let i = 0; i < whole; i += 4) {

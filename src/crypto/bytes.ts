@@ -35,7 +35,12 @@ export function writeUint48(target: Uint8Array, offset: number, value: number): 
 
 export function readUint48(source: Uint8Array, offset: number): number {
   const high = (source[offset]! << 8) | source[offset + 1]!;
-  const low = ((source[offset + 2]! << 24) | (source[offset + 3]! << 16) | (source[offset + 4]! << 8) | source[offset + 5]!) >>> 0;
+  const low =
+    ((source[offset + 2]! << 24) |
+      (source[offset + 3]! << 16) |
+      (source[offset + 4]! << 8) |
+      source[offset + 5]!) >>>
+    0;
   return high * 0x1_0000_0000 + low;
 }
 

@@ -52,13 +52,17 @@ function expiryFromAttributes(options: CookieOptions, now: number): Date | undef
  * @throws TypeError at definition time for bad attributes, a missing or short
  *   secret, or an unknown mode.
  */
-export function createCookie<T = string>(name: string, options: CookieDefinitionOptions = {}): CookieDefinition<T> {
+export function createCookie<T = string>(
+  name: string,
+  options: CookieDefinitionOptions = {},
+): CookieDefinition<T> {
   const { secrets, mode: requestedMode, ...attributes } = options;
   const mode: CookieMode = requestedMode ?? (secrets === undefined ? 'plain' : 'signed');
   if (mode !== 'plain' && mode !== 'signed' && mode !== 'sealed') {
     throw new TypeError(`createCookie: option mode must be "plain", "signed" or "sealed"`);
   }
-  if (mode !== 'plain' && secrets === undefined) throw new TypeError(`createCookie: option secrets is required for mode "${mode}"`);
+  if (mode !== 'plain' && secrets === undefined)
+    throw new TypeError(`createCookie: option secrets is required for mode "${mode}"`);
   const keyring = secrets === undefined ? undefined : createKeyring(secrets);
   // Misconfiguration throws here, at definition time, not on first use.
   serializeCookie(name, '', attributes);
@@ -68,7 +72,8 @@ export function createCookie<T = string>(name: string, options: CookieDefinition
 
   async function encode(value: T, expires: Date | undefined): Promise<string> {
     if (mode === 'plain') {
-      if (typeof value !== 'string') throw new TypeError('createCookie: a plain cookie holds strings; use secrets for JSON');
+      if (typeof value !== 'string')
+        throw new TypeError('createCookie: a plain cookie holds strings; use secrets for JSON');
       return value;
     }
     const expiry = expires === undefined ? {} : { expires };

@@ -113,13 +113,29 @@ export class KeyringImpl implements Keyring {
     const keys = await Promise.all(
       this.#pending.map(async ({ explicitId, bytes }) => {
         const base = await subtle.importKey('raw', bytes, 'HKDF', false, ['deriveKey', 'deriveBits']);
-        const hkdf = (info: string) => ({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8(info) });
+        const hkdf = (info: string) => ({
+          name: 'HKDF',
+          hash: 'SHA-256',
+          salt: new Uint8Array(0),
+          info: utf8(info),
+        });
         // Without an explicit id, 24 bits of HKDF output name the key: stable
         // across rotations, and says nothing useful about the secret.
-        const id = explicitId ?? encodeBase64url(new Uint8Array(await subtle.deriveBits(hkdf('tessera/v1/key-id'), base, 24)));
+        const id =
+          explicitId ??
+          encodeBase64url(new Uint8Array(await subtle.deriveBits(hkdf('tessera/v1/key-id'), base, 24)));
         const [sign, seal] = await Promise.all([
-          subtle.deriveKey(hkdf(`tessera/v1/sign/${id}`), base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign', 'verify']),
-          subtle.deriveKey(hkdf(`tessera/v1/seal/${id}`), base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']),
+          subtle.deriveKey(
+            hkdf(`tessera/v1/sign/${id}`),
+            base,
+            { name: 'HMAC', hash: 'SHA-256', length: 256 },
+            false,
+            ['sign', 'verify'],
+          ),
+          subtle.deriveKey(hkdf(`tessera/v1/seal/${id}`), base, { name: 'AES-GCM', length: 256 }, false, [
+            'encrypt',
+            'decrypt',
+          ]),
         ]);
         return { id, idBytes: utf8(id), sign, seal };
       }),
@@ -151,7 +167,9 @@ export function createKeyring(secrets: SecretsInput | Keyring, options: KeyringO
     const explicitId = isEntry ? (entry as SecretEntry).id : undefined;
     if (explicitId !== undefined) {
       if (typeof explicitId !== 'string' || !ID_PATTERN.test(explicitId)) {
-        throw new TypeError(`createKeyring: id of secret ${index} must be 1–16 characters of A–Z a–z 0–9 _ -`);
+        throw new TypeError(
+          `createKeyring: id of secret ${index} must be 1–16 characters of A–Z a–z 0–9 _ -`,
+        );
       }
       if (seen.has(explicitId)) throw new TypeError(`createKeyring: duplicate id "${explicitId}"`);
       seen.add(explicitId);
@@ -167,6 +185,7 @@ export function createKeyring(secrets: SecretsInput | Keyring, options: KeyringO
 
 /** Narrows a public Keyring to the implementation (which is the only kind). */
 export function keyringImpl(keyring: Keyring, caller: string): KeyringImpl {
-  if (!(keyring instanceof KeyringImpl)) throw new TypeError(`${caller}: keyring must come from createKeyring()`);
+  if (!(keyring instanceof KeyringImpl))
+    throw new TypeError(`${caller}: keyring must come from createKeyring()`);
   return keyring;
 }

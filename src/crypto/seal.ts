@@ -10,7 +10,16 @@
  * key id travels in clear so unsealing picks the key without trial decryption.
  */
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
-import { concatBytes, expirySeconds, fromUtf8, isWellFormedText, readUint48, utf8, writeUint48, type Bytes } from './bytes.ts';
+import {
+  concatBytes,
+  expirySeconds,
+  fromUtf8,
+  isWellFormedText,
+  readUint48,
+  utf8,
+  writeUint48,
+  type Bytes,
+} from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
 import type { SignOptions, VerifyOptions } from './sign.ts';
 import { parseJson } from '../util/parse-json.ts';
@@ -51,7 +60,12 @@ function additionalData(version: number, idBytes: Uint8Array, name: string): Byt
  *
  * @throws TypeError when `data` has no JSON form (undefined, a function).
  */
-export async function seal(keyring: Keyring, name: string, data: unknown, options: SealOptions = {}): Promise<string> {
+export async function seal(
+  keyring: Keyring,
+  name: string,
+  data: unknown,
+  options: SealOptions = {},
+): Promise<string> {
   const ring = keyringImpl(keyring, 'seal');
   if (!isWellFormedText(name)) throw new TypeError('seal: name must be a well-formed string');
   const json = JSON.stringify(data);
@@ -69,7 +83,12 @@ export async function seal(keyring: Keyring, name: string, data: unknown, option
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const ciphertext = new Uint8Array(
     await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: additionalData(VERSION, key.idBytes, name), tagLength: TAG_BYTES * 8 },
+      {
+        name: 'AES-GCM',
+        iv,
+        additionalData: additionalData(VERSION, key.idBytes, name),
+        tagLength: TAG_BYTES * 8,
+      },
       key.seal,
       plaintext,
     ),
@@ -83,7 +102,9 @@ export async function seal(keyring: Keyring, name: string, data: unknown, option
   const sealed = encodeBase64url(out);
   const maxLength = options.maxLength ?? MAX_SEALED_LENGTH;
   if (sealed.length > maxLength) {
-    throw new TypeError(`seal: the sealed value would be ${sealed.length} characters, over maxLength (${maxLength})`);
+    throw new TypeError(
+      `seal: the sealed value would be ${sealed.length} characters, over maxLength (${maxLength})`,
+    );
   }
   ring.sealedMemo.set(sealed, name, json, expiry === undefined ? Infinity : expiry * 1000);
   return sealed;
@@ -95,9 +116,19 @@ export async function seal(keyring: Keyring, name: string, data: unknown, option
  * or by a key no longer in the ring. Never throws on untrusted input.
  * (A sealed `null` also unseals to `null`.)
  */
-export async function unseal(keyring: Keyring, name: string, sealed: string, options: UnsealOptions = {}): Promise<unknown> {
+export async function unseal(
+  keyring: Keyring,
+  name: string,
+  sealed: string,
+  options: UnsealOptions = {},
+): Promise<unknown> {
   const ring = keyringImpl(keyring, 'unseal');
-  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > (options.maxLength ?? MAX_SEALED_LENGTH)) return null;
+  if (
+    typeof sealed !== 'string' ||
+    !isWellFormedText(name) ||
+    sealed.length > (options.maxLength ?? MAX_SEALED_LENGTH)
+  )
+    return null;
   const now = options.now ?? Date.now();
   const remembered = ring.sealedMemo.get(sealed, name, now);
   if (remembered !== undefined) return parseJson(remembered);
@@ -119,7 +150,11 @@ export async function unseal(keyring: Keyring, name: string, sealed: string, opt
     let plaintext: Uint8Array;
     try {
       plaintext = new Uint8Array(
-        await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key.seal, ciphertext),
+        await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 },
+          key.seal,
+          ciphertext,
+        ),
       );
     } catch {
       continue; // authentication failed under this key
@@ -129,7 +164,13 @@ export async function unseal(keyring: Keyring, name: string, sealed: string, opt
   return null;
 }
 
-function openPlaintext(ring: ReturnType<typeof keyringImpl>, sealed: string, name: string, plaintext: Uint8Array, now: number): unknown {
+function openPlaintext(
+  ring: ReturnType<typeof keyringImpl>,
+  sealed: string,
+  name: string,
+  plaintext: Uint8Array,
+  now: number,
+): unknown {
   const flags = plaintext[0];
   const hasExpiry = flags === HAS_EXPIRY;
   if (flags !== 0 && !hasExpiry) return null;

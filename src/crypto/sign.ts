@@ -8,7 +8,15 @@
  * expiry. Parsing splits at the last `.`; any deviation fails.
  */
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
-import { concatBytes, expirySeconds, isWellFormedText, readUint48, utf8, writeUint48, type Bytes } from './bytes.ts';
+import {
+  concatBytes,
+  expirySeconds,
+  isWellFormedText,
+  readUint48,
+  utf8,
+  writeUint48,
+  type Bytes,
+} from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
 
 /** Options for {@link sign}. */
@@ -53,7 +61,12 @@ function trailerHeader(key: DerivedKey, expiry: number | undefined): Uint8Array 
  * Signs `value` for the cookie `name` with the keyring's first key.
  * Resolves to `value.trailer`; the value itself stays readable.
  */
-export async function sign(keyring: Keyring, name: string, value: string, options: SignOptions = {}): Promise<string> {
+export async function sign(
+  keyring: Keyring,
+  name: string,
+  value: string,
+  options: SignOptions = {},
+): Promise<string> {
   const ring = keyringImpl(keyring, 'sign');
   if (!isWellFormedText(name) || !isWellFormedText(value)) {
     throw new TypeError('sign: name and value must be well-formed strings (no lone surrogates)');
@@ -67,7 +80,9 @@ export async function sign(keyring: Keyring, name: string, value: string, option
   trailer.set(mac, header.length);
   const signed = `${value}.${encodeBase64url(trailer)}`;
   if (signed.length > MAX_SIGNED_LENGTH) {
-    throw new TypeError(`sign: the signed value would be ${signed.length} characters, over MAX_SIGNED_LENGTH (${MAX_SIGNED_LENGTH})`);
+    throw new TypeError(
+      `sign: the signed value would be ${signed.length} characters, over MAX_SIGNED_LENGTH (${MAX_SIGNED_LENGTH})`,
+    );
   }
   // We just produced it, so it is valid: the next request carrying it skips the MAC.
   ring.signedMemo.set(signed, name, value, expiry === undefined ? Infinity : expiry * 1000);
@@ -79,7 +94,12 @@ export async function sign(keyring: Keyring, name: string, value: string, option
  * that has not expired), without any crypto and synchronously; `undefined`
  * when it is not remembered — then call {@link verify}. For hot paths.
  */
-export function verifyRemembered(keyring: Keyring, name: string, signed: string, now: number): string | undefined {
+export function verifyRemembered(
+  keyring: Keyring,
+  name: string,
+  signed: string,
+  now: number,
+): string | undefined {
   return keyringImpl(keyring, 'verifyRemembered').signedMemo.get(signed, name, now);
 }
 
@@ -88,9 +108,15 @@ export function verifyRemembered(keyring: Keyring, name: string, signed: string,
  * `null` when it is malformed, tampered, expired, made for another cookie,
  * or signed by a key no longer in the ring. Never throws on untrusted input.
  */
-export async function verify(keyring: Keyring, name: string, signed: string, options: VerifyOptions = {}): Promise<string | null> {
+export async function verify(
+  keyring: Keyring,
+  name: string,
+  signed: string,
+  options: VerifyOptions = {},
+): Promise<string | null> {
   const ring = keyringImpl(keyring, 'verify');
-  if (typeof signed !== 'string' || typeof name !== 'string' || signed.length > MAX_SIGNED_LENGTH) return null;
+  if (typeof signed !== 'string' || typeof name !== 'string' || signed.length > MAX_SIGNED_LENGTH)
+    return null;
   const now = options.now ?? Date.now();
   const remembered = ring.signedMemo.get(signed, name, now);
   if (remembered !== undefined) return remembered;

@@ -72,7 +72,11 @@ export async function ensureToken(session: CsrfSession): Promise<string> {
 
 // Per process, made on first use (Workers refuse crypto at startup).
 const keyForComparing = retryingOnce(
-  () => crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']) as Promise<CryptoKey>,
+  () =>
+    crypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]) as Promise<CryptoKey>,
 );
 
 /**

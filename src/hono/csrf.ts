@@ -41,7 +41,9 @@ function sessionOf<E extends Env, P extends string, I extends Input>(c: Context<
  *
  * Needs `session()` to have run for the request.
  */
-export function csrfToken<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>): Promise<string> {
+export function csrfToken<E extends Env, P extends string, I extends Input>(
+  c: Context<E, P, I>,
+): Promise<string> {
   return ensureToken(sessionOf(c));
 }
 
@@ -79,7 +81,8 @@ export function csrf<E extends Env = BlankEnv>(options: CsrfOptions = {}): Middl
   if (typeof headerName !== 'string' || !TOKEN_CHARS.test(headerName)) {
     throw new TypeError('csrf: option headerName must be an HTTP header name (RFC 9110 token)');
   }
-  if (typeof fieldName !== 'string' || fieldName === '') throw new TypeError('csrf: option fieldName must be a non-empty string');
+  if (typeof fieldName !== 'string' || fieldName === '')
+    throw new TypeError('csrf: option fieldName must be a non-empty string');
 
   return async function tesseraCsrf(c, next) {
     if (EXEMPT.has(c.req.method)) return next();

@@ -16,15 +16,24 @@ import type { SessionAppEnv, SessionEnv, SessionOf, SessionOptions } from './typ
 function isManager(value: unknown): value is SessionManager {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<Record<'load' | 'commit' | 'handle', unknown>>;
-  return typeof candidate.load === 'function' && typeof candidate.commit === 'function' && typeof candidate.handle === 'function';
+  return (
+    typeof candidate.load === 'function' &&
+    typeof candidate.commit === 'function' &&
+    typeof candidate.handle === 'function'
+  );
 }
 
 /** A manager whose store function receives the Hono context as its `env`. */
-function managerFor<E extends Env>(options: SessionOptions<E>): SessionManager<SessionShape, { env: Context<E> }> {
+function managerFor<E extends Env>(
+  options: SessionOptions<E>,
+): SessionManager<SessionShape, { env: Context<E> }> {
   if (options === null || typeof options !== 'object') throw new TypeError('session: options are required');
   const { store, ...rest } = options;
-  const adapted: StoreOption<Context<E>> | undefined = typeof store === 'function' ? (_request, c) => store(c) : store;
-  return createSessionManager<SessionShape, { env: Context<E> }>(adapted === undefined ? rest : { ...rest, store: adapted });
+  const adapted: StoreOption<Context<E>> | undefined =
+    typeof store === 'function' ? (_request, c) => store(c) : store;
+  return createSessionManager<SessionShape, { env: Context<E> }>(
+    adapted === undefined ? rest : { ...rest, store: adapted },
+  );
 }
 
 /**
@@ -55,7 +64,9 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
   // A ready manager gets the bindings (like `manager.handle`); one made here
   // gets the whole context, so `store: (c) => …` sees `c.env` and `c.var`.
   const ready = isManager(options);
-  const manager: SessionManager<SessionShape, { env: unknown }> = ready ? options : managerFor(options as SessionOptions<Env>);
+  const manager: SessionManager<SessionShape, { env: unknown }> = ready
+    ? options
+    : managerFor(options as SessionOptions<Env>);
 
   return async function tesseraSession(c, next) {
     const current = manager.load(c.req.raw, ready ? c.env : c);
@@ -84,7 +95,9 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
  * @throws Error when no `session()` middleware ran for this request — a
  *   wiring mistake, not something a client can cause.
  */
-export function getSession<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>): SessionOf<E> {
+export function getSession<E extends Env, P extends string, I extends Input>(
+  c: Context<E, P, I>,
+): SessionOf<E> {
   const value: unknown = (c.get as (key: string) => unknown)('session');
   if (value === undefined) {
     throw new Error('getSession: no session on this request; add app.use(session({ … })) before this route');

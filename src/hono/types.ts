@@ -1,7 +1,14 @@
 /** Types of the Hono middleware: the env users put in `new Hono<…>()` and the options. */
 import type { Context, Env } from 'hono';
 import type { BlankEnv } from 'hono/types';
-import type { CookieStore, DefaultFlash, Session, SessionManagerOptions, SessionShape, SessionStore } from '../session/index.ts';
+import type {
+  CookieStore,
+  DefaultFlash,
+  Session,
+  SessionManagerOptions,
+  SessionShape,
+  SessionStore,
+} from '../session/index.ts';
 
 /**
  * The optional type parameters of {@link SessionEnv}, by name:
@@ -18,7 +25,10 @@ export interface SessionEnvTypes {
 export type NoFlash = Record<never, never>;
 
 /** What the middleware adds to `c.var`. */
-export interface SessionVariables<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>> {
+export interface SessionVariables<
+  Data extends SessionShape = SessionShape,
+  Flash extends SessionShape = DefaultFlash<Data>,
+> {
   /** The request's session: lazy, committed onto the response after the handler. */
   session: Session<Data, Flash>;
 }
@@ -29,13 +39,18 @@ export interface SessionVariables<Data extends SessionShape = SessionShape, Flas
  * named: `SessionEnv<Data, { flash: Flash; bindings: Bindings }>`. Add other
  * variables by intersection: `SessionEnv<Data> & { Variables: { user: User } }`.
  */
-export type SessionEnv<Data extends SessionShape = SessionShape, Types extends SessionEnvTypes = {}> = Types extends {
+export type SessionEnv<
+  Data extends SessionShape = SessionShape,
+  Types extends SessionEnvTypes = {},
+> = Types extends {
   bindings: infer Bindings extends object;
 }
   ? { Bindings: Bindings; Variables: SessionVariables<Data, EnvFlash<Data, Types>> }
   : { Variables: SessionVariables<Data, EnvFlash<Data, Types>> };
 
-type EnvFlash<Data extends SessionShape, Types extends SessionEnvTypes> = Types extends { flash: infer F extends SessionShape }
+type EnvFlash<Data extends SessionShape, Types extends SessionEnvTypes> = Types extends {
+  flash: infer F extends SessionShape;
+}
   ? F
   : DefaultFlash<Data>;
 
@@ -44,7 +59,9 @@ type EnvFlash<Data extends SessionShape, Types extends SessionEnvTypes> = Types 
  * with more bindings and variables) or, for an app without bindings, just the
  * `Data` shape.
  */
-export type SessionAppEnv<T extends SessionShape | Env> = T extends { Variables: { session: Session<any, any> } }
+export type SessionAppEnv<T extends SessionShape | Env> = T extends {
+  Variables: { session: Session<any, any> };
+}
   ? T
   : T extends SessionShape
     ? SessionEnv<T>
@@ -54,14 +71,18 @@ export type SessionAppEnv<T extends SessionShape | Env> = T extends { Variables:
 export type SessionOf<E extends Env> = E extends { Variables: { session: infer S } } ? S : Session;
 
 /** A store, or a function that picks one from the request's Hono context (Workers bindings live on `c.env`). */
-export type HonoStoreOption<E extends Env> = SessionStore | CookieStore | ((c: Context<E>) => SessionStore | CookieStore);
+export type HonoStoreOption<E extends Env> =
+  | SessionStore
+  | CookieStore
+  | ((c: Context<E>) => SessionStore | CookieStore);
 
 /**
  * Options of {@link session}: those of `createSessionManager`, except that a
  * store function receives the Hono context:
  * `store: (c) => new KVStore(c.env.SESSIONS)`.
  */
-export interface SessionOptions<E extends Env = BlankEnv> extends Omit<SessionManagerOptions<Context<E>>, 'store'> {
+export interface SessionOptions<E extends Env = BlankEnv>
+  extends Omit<SessionManagerOptions<Context<E>>, 'store'> {
   /** Where sessions live. Default: one bounded `MemoryStore` per middleware. */
   store?: HonoStoreOption<E>;
 }

@@ -8,7 +8,14 @@ import { serializeDeletion } from '../cookie/headers.ts';
 import { parseCookies, type Cookies } from '../cookie/parse.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { seal, unseal } from '../crypto/seal.ts';
-import type { CommitPlan, CommitResult, LoadedSession, LoadResult, RequestContext, SessionBackend } from './contracts.ts';
+import type {
+  CommitPlan,
+  CommitResult,
+  LoadedSession,
+  LoadResult,
+  RequestContext,
+  SessionBackend,
+} from './contracts.ts';
 import type { CookieStore } from './cookie-store.ts';
 import { isSessionId, newSessionId } from './id.ts';
 import { applyPatch, emptyRecord } from './record.ts';
@@ -42,9 +49,16 @@ function isSealedSession(value: unknown): value is { id: string; record: Session
   if (typeof value !== 'object' || value === null) return false;
   const { id, record } = value as { id?: unknown; record?: Partial<SessionRecord> };
   return (
-    isSessionId(id) && typeof record === 'object' && record !== null &&
-    typeof record.data === 'object' && record.data !== null && typeof record.flash === 'object' && record.flash !== null &&
-    typeof record.createdAt === 'number' && typeof record.lastSeenAt === 'number' && typeof record.expiresAt === 'number'
+    isSessionId(id) &&
+    typeof record === 'object' &&
+    record !== null &&
+    typeof record.data === 'object' &&
+    record.data !== null &&
+    typeof record.flash === 'object' &&
+    record.flash !== null &&
+    typeof record.createdAt === 'number' &&
+    typeof record.lastSeenAt === 'number' &&
+    typeof record.expiresAt === 'number'
   );
 }
 
@@ -93,7 +107,10 @@ export class CookieBackend implements SessionBackend {
     const { name } = this.#context.cookie;
     const sealed = readSealed(this.#incoming(), name, this.#maxChunks);
     if (sealed === null) return null;
-    const opened = await unseal(this.#context.keyring, name, sealed, { now: this.#context.policy.now, maxLength: this.#capacity() });
+    const opened = await unseal(this.#context.keyring, name, sealed, {
+      now: this.#context.policy.now,
+      maxLength: this.#capacity(),
+    });
     return isSealedSession(opened) ? { id: opened.id, key: '', record: opened.record } : null;
   }
 
@@ -109,7 +126,11 @@ export class CookieBackend implements SessionBackend {
       else {
         // No live session behind the cookie: the writes start a new one, with a new id.
         const policy = this.#context.policy;
-        result.live = { id: newSessionId(), key: '', record: applyPatch(emptyRecord(policy.now, policy), write.patch)! };
+        result.live = {
+          id: newSessionId(),
+          key: '',
+          record: applyPatch(emptyRecord(policy.now, policy), write.patch)!,
+        };
         result.startedOver = true;
       }
     }
@@ -133,7 +154,12 @@ export class CookieBackend implements SessionBackend {
     const attributes = context.cookieAttributes(record.createdAt);
     const room = chunkRoom(name, attributes, this.#maxChunks);
     const limit = room * this.#maxChunks;
-    const sealed = await seal(context.keyring, name, { id: session.id, record }, { expires: new Date(record.expiresAt), maxLength: Infinity });
+    const sealed = await seal(
+      context.keyring,
+      name,
+      { id: session.id, record },
+      { expires: new Date(record.expiresAt), maxLength: Infinity },
+    );
     // Whatever is written must read back (the limit is enforced here, loudly):
     // a session that does not fit is an error of the handler's, not a logout.
     if (sealed.length > limit) {

@@ -18,7 +18,12 @@
  *    `applyPatch` in record.ts) and returns at most one session Set-Cookie,
  *    which the manager puts on the response with its cache rule.
  */
-export { createSessionManager, type SessionManager, type SessionHandler, type FetchHandler } from './manager.ts';
+export {
+  createSessionManager,
+  type SessionManager,
+  type SessionHandler,
+  type FetchHandler,
+} from './manager.ts';
 export type { SessionManagerOptions, SessionCookieOptions, StoreOption } from './options.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { CookieStore, type CookieStoreOptions } from './cookie-store.ts';

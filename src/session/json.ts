@@ -15,7 +15,10 @@ export function copyJson(value: unknown, what: string): unknown {
   try {
     return copy(value, '', new Set());
   } catch (error) {
-    if (error instanceof NotJson) throw new TypeError(`${what} is not JSON-serializable: ${error.message}; session values must be plain JSON`);
+    if (error instanceof NotJson)
+      throw new TypeError(
+        `${what} is not JSON-serializable: ${error.message}; session values must be plain JSON`,
+      );
     throw error;
   }
 }
@@ -88,7 +91,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  return keys.every(
+    (key) =>
+      Object.hasOwn(b, key) &&
+      jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
 
 /**
@@ -97,7 +104,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  * structured clone — Durable Object RPC — refuses null-prototype objects.
  */
 export function define<V>(target: Record<string, V>, key: string, value: V): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -110,5 +118,6 @@ const UNSAFE_KEY = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  */
 export function checkKey(method: string, key: unknown): asserts key is string {
   if (typeof key !== 'string') throw new TypeError(`session.${method}: key must be a string`);
-  if (UNSAFE_KEY.test(key)) throw new TypeError(`session.${method}: key ${JSON.stringify(key)} contains U+0000 or a lone surrogate`);
+  if (UNSAFE_KEY.test(key))
+    throw new TypeError(`session.${method}: key ${JSON.stringify(key)} contains U+0000 or a lone surrogate`);
 }

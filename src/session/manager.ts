@@ -51,9 +51,10 @@ export interface SessionManager<Data extends SessionShape = SessionShape, Types 
  * @throws TypeError at construction for a missing or short secret, bad
  *   timeouts or cookie options — the message names the option.
  */
-export function createSessionManager<Data extends SessionShape = SessionShape, Types extends SessionTypes = {}>(
-  options: SessionManagerOptions<EnvOf<Types>>,
-): SessionManager<Data, Types> {
+export function createSessionManager<
+  Data extends SessionShape = SessionShape,
+  Types extends SessionTypes = {},
+>(options: SessionManagerOptions<EnvOf<Types>>): SessionManager<Data, Types> {
   type Env = EnvOf<Types>;
   type Flash = FlashOf<Data, Types>;
   const resolved = resolveOptions(options, () => new MemoryStore());
@@ -99,7 +100,8 @@ export function createSessionManager<Data extends SessionShape = SessionShape, T
 function applyHeaders<T extends Response | Headers>(target: T, lines: string[], noStore: boolean): T {
   const write = (headers: Headers) => {
     for (const line of lines) appendSetCookie(headers, line);
-    if (noStore) headers.set('cache-control', 'no-store'); // logout: nothing of it is kept anywhere
+    if (noStore)
+      headers.set('cache-control', 'no-store'); // logout: nothing of it is kept anywhere
     else keepPrivate(headers);
   };
   if (target instanceof Response) {
@@ -139,7 +141,11 @@ function keepPrivate(headers: Headers): void {
   const kept = current
     .split(',')
     .map((directive) => directive.trim())
-    .filter((directive) => directive !== '' && !SHARED_CACHE_DIRECTIVES.has(directive.split('=', 1)[0]!.trim().toLowerCase()));
-  if (!kept.some((directive) => /^(private|no-store)$/i.test(directive.split('=', 1)[0]!.trim()))) kept.unshift('private');
+    .filter(
+      (directive) =>
+        directive !== '' && !SHARED_CACHE_DIRECTIVES.has(directive.split('=', 1)[0]!.trim().toLowerCase()),
+    );
+  if (!kept.some((directive) => /^(private|no-store)$/i.test(directive.split('=', 1)[0]!.trim())))
+    kept.unshift('private');
   headers.set('cache-control', kept.join(', '));
 }

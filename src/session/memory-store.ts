@@ -48,9 +48,11 @@ export class MemoryStore implements SessionStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('MemoryStore: option maxEntries must be a positive whole number');
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new TypeError('MemoryStore: option maxEntries must be a positive whole number');
     const sweepInterval = options.sweepInterval ?? 60_000;
-    if (!(sweepInterval >= 0)) throw new TypeError('MemoryStore: option sweepInterval must be a non-negative number of ms');
+    if (!(sweepInterval >= 0))
+      throw new TypeError('MemoryStore: option sweepInterval must be a non-negative number of ms');
     this.#maxEntries = maxEntries;
     this.#sweepInterval = sweepInterval;
     this.#now = options.now ?? Date.now;
@@ -88,7 +90,9 @@ export class MemoryStore implements SessionStore {
 
   async listByUser(userId: string): Promise<string[]> {
     const now = this.#now();
-    return [...(this.#byUser.get(userId) ?? [])].filter((key) => (this.#entries.get(key)?.expiresAt ?? 0) > now);
+    return [...(this.#byUser.get(userId) ?? [])].filter(
+      (key) => (this.#entries.get(key)?.expiresAt ?? 0) > now,
+    );
   }
 
   async deleteByUser(userId: string): Promise<number> {

@@ -6,10 +6,14 @@ import type { CookieStore } from './cookie-store.ts';
 import type { SessionStore } from './types.ts';
 
 /** A store, or a function that picks one per request (e.g. from Worker bindings). */
-export type StoreOption<Env> = SessionStore | CookieStore | ((request: Request, env: Env) => SessionStore | CookieStore);
+export type StoreOption<Env> =
+  | SessionStore
+  | CookieStore
+  | ((request: Request, env: Env) => SessionStore | CookieStore);
 
 /** Attributes of the session cookie. */
-export interface SessionCookieOptions extends Pick<CookieOptions, 'domain' | 'path' | 'sameSite' | 'partitioned' | 'priority'> {
+export interface SessionCookieOptions
+  extends Pick<CookieOptions, 'domain' | 'path' | 'sameSite' | 'partitioned' | 'priority'> {
   /**
    * Cookie name. Default `__Host-sid` when the request is https (or to a
    * loopback host, which browsers treat as secure), else `sid`.
@@ -55,7 +59,11 @@ export interface ResolvedOptions<Env> {
   /** The keyring for a request's env. */
   keyring: (env: Env) => Keyring;
   store: StoreOption<Env>;
-  cookie: SessionCookieOptions & { httpOnly: boolean; path: string; sameSite: NonNullable<CookieOptions['sameSite']> };
+  cookie: SessionCookieOptions & {
+    httpOnly: boolean;
+    path: string;
+    sameSite: NonNullable<CookieOptions['sameSite']>;
+  };
   idleMs: number;
   absoluteMs: number;
   touchIntervalMs: number;
@@ -72,18 +80,27 @@ function seconds(name: string, value: number | undefined, fallback: number): num
 }
 
 /** Validates options; every message names the option at fault. */
-export function resolveOptions<Env>(options: SessionManagerOptions<Env>, defaultStore: () => SessionStore): ResolvedOptions<Env> {
-  if (options === null || typeof options !== 'object') throw new TypeError('createSessionManager: options are required');
+export function resolveOptions<Env>(
+  options: SessionManagerOptions<Env>,
+  defaultStore: () => SessionStore,
+): ResolvedOptions<Env> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('createSessionManager: options are required');
   if (options.secrets === undefined) throw new TypeError('createSessionManager: option secrets is required');
   const keyring = keyringSource(options.secrets);
   const idleTimeout = seconds('idleTimeout', options.idleTimeout, 1800);
   const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout, 86_400);
-  const touchInterval = seconds('touchInterval', options.touchInterval, Math.max(1, Math.min(60, Math.floor(idleTimeout / 2))));
+  const touchInterval = seconds(
+    'touchInterval',
+    options.touchInterval,
+    Math.max(1, Math.min(60, Math.floor(idleTimeout / 2))),
+  );
   if (touchInterval >= idleTimeout) {
     throw new TypeError('createSessionManager: option touchInterval must be shorter than idleTimeout');
   }
   const userField = options.userField ?? 'userId';
-  if (typeof userField !== 'string' || userField === '') throw new TypeError('createSessionManager: option userField must be a non-empty string');
+  if (typeof userField !== 'string' || userField === '')
+    throw new TypeError('createSessionManager: option userField must be a non-empty string');
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') throw new TypeError('createSessionManager: option now must be a function');
   const store = options.store ?? defaultStore();
@@ -93,14 +110,20 @@ export function resolveOptions<Env>(options: SessionManagerOptions<Env>, default
 
   const cookie = { httpOnly: true, path: '/', sameSite: 'Lax' as const, ...options.cookie };
   // A prefixed name needs Secure on every request, not only https ones.
-  if (cookie.secure === undefined && cookie.name !== undefined && cookiePrefixOf(cookie.name) !== undefined) cookie.secure = true;
+  if (cookie.secure === undefined && cookie.name !== undefined && cookiePrefixOf(cookie.name) !== undefined)
+    cookie.secure = true;
   if (cookie.secure === undefined && (cookie.sameSite.toLowerCase() === 'none' || cookie.partitioned)) {
-    throw new TypeError('createSessionManager: option cookie.sameSite "None" and cookie.partitioned require cookie.secure: true');
+    throw new TypeError(
+      'createSessionManager: option cookie.sameSite "None" and cookie.partitioned require cookie.secure: true',
+    );
   }
   // Validate the attributes for every variant a request can pick.
   for (const secure of cookie.secure === undefined ? [true, false] : [cookie.secure]) {
     try {
-      serializeCookie(cookie.name ?? (secure ? '__Host-sid' : 'sid'), 'x', { ...cookieAttributesOf(cookie), secure });
+      serializeCookie(cookie.name ?? (secure ? '__Host-sid' : 'sid'), 'x', {
+        ...cookieAttributesOf(cookie),
+        secure,
+      });
     } catch (error) {
       throw new TypeError(`createSessionManager: option cookie: ${(error as Error).message}`);
     }

@@ -10,14 +10,20 @@ import type { SessionPatch, SessionRecord } from './types.ts';
 
 /** The patch of a request that wrote nothing: it only moves the timestamps. */
 export function emptyPatch(policy: SessionPolicy): SessionPatch {
-  return { now: policy.now, idleMs: policy.idleMs, absoluteMs: policy.absoluteMs, userField: policy.userField };
+  return {
+    now: policy.now,
+    idleMs: policy.idleMs,
+    absoluteMs: policy.absoluteMs,
+    userField: policy.userField,
+  };
 }
 
 function addTo(value: unknown, by: number | undefined): unknown {
   return by === undefined ? value : (typeof value === 'number' && Number.isFinite(value) ? value : 0) + by;
 }
 
-const without = (list: unknown[], value: unknown): unknown[] => list.filter((item) => !jsonEqual(item, value));
+const without = (list: unknown[], value: unknown): unknown[] =>
+  list.filter((item) => !jsonEqual(item, value));
 
 export class PendingWrites {
   readonly set = new Map<string, unknown>();
@@ -31,7 +37,13 @@ export class PendingWrites {
 
   get empty(): boolean {
     return (
-      this.set.size + this.unset.size + this.increment.size + this.pull.size + this.push.size + this.flash.size + this.consumed.size ===
+      this.set.size +
+        this.unset.size +
+        this.increment.size +
+        this.pull.size +
+        this.push.size +
+        this.flash.size +
+        this.consumed.size ===
       0
     );
   }
@@ -43,7 +55,8 @@ export class PendingWrites {
     else if (!this.unset.has(key) && record && Object.hasOwn(record.data, key)) value = record.data[key];
     value = addTo(value, this.increment.get(key));
     const pulled = this.pull.get(key);
-    if (pulled && Array.isArray(value)) value = value.filter((item) => !pulled.some((p) => jsonEqual(item, p)));
+    if (pulled && Array.isArray(value))
+      value = value.filter((item) => !pulled.some((p) => jsonEqual(item, p)));
     const pushed = this.push.get(key);
     if (pushed) value = [...(Array.isArray(value) ? value : []), ...pushed];
     return cloneJson(value);
@@ -52,7 +65,12 @@ export class PendingWrites {
   /** Whether `key` is an unread flash value (set now, or stored and neither read nor unset). */
   hasFlash(record: SessionRecord | undefined, key: string): boolean {
     if (this.flash.has(key)) return true;
-    return record !== undefined && Object.hasOwn(record.flash, key) && !this.consumed.has(key) && !this.unset.has(key);
+    return (
+      record !== undefined &&
+      Object.hasOwn(record.flash, key) &&
+      !this.consumed.has(key) &&
+      !this.unset.has(key)
+    );
   }
 
   /** Reads a flash value and marks it consumed. Only call when `hasFlash`. */

@@ -29,7 +29,11 @@ export function emptyRecord(now: number, timeouts: SessionTimeouts): SessionReco
 /** The user id named by `userField` in `data`, if it is a string or number. */
 export function userIdOf(data: Record<string, unknown>, userField: string): string | undefined {
   const user = Object.hasOwn(data, userField) ? data[userField] : undefined;
-  return typeof user === 'string' ? user : typeof user === 'number' && Number.isFinite(user) ? String(user) : undefined;
+  return typeof user === 'string'
+    ? user
+    : typeof user === 'number' && Number.isFinite(user)
+      ? String(user)
+      : undefined;
 }
 
 /**
@@ -37,7 +41,10 @@ export function userIdOf(data: Record<string, unknown>, userField: string): stri
  * write nothing — when the record is missing or no longer live at
  * `patch.now`, so a revoked or expired session is never resurrected.
  */
-export function applyPatch(record: SessionRecord | null | undefined, patch: SessionPatch): SessionRecord | null {
+export function applyPatch(
+  record: SessionRecord | null | undefined,
+  patch: SessionPatch,
+): SessionRecord | null {
   if (record == null || !isLive(record, patch.now, patch)) return null;
   const data: Record<string, unknown> = { ...record.data };
   const flash: Record<string, unknown> = { ...record.flash };
@@ -49,14 +56,23 @@ export function applyPatch(record: SessionRecord | null | undefined, patch: Sess
   if (patch.increment) {
     for (const key of Object.keys(patch.increment)) {
       const current = Object.hasOwn(data, key) ? data[key] : undefined;
-      define(data, key, (typeof current === 'number' && Number.isFinite(current) ? current : 0) + patch.increment[key]!);
+      define(
+        data,
+        key,
+        (typeof current === 'number' && Number.isFinite(current) ? current : 0) + patch.increment[key]!,
+      );
     }
   }
   if (patch.pull) {
     for (const key of Object.keys(patch.pull)) {
       const current = Object.hasOwn(data, key) ? data[key] : undefined;
       const values = patch.pull[key]!;
-      if (Array.isArray(current)) define(data, key, current.filter((item) => !values.some((value) => jsonEqual(item, value))));
+      if (Array.isArray(current))
+        define(
+          data,
+          key,
+          current.filter((item) => !values.some((value) => jsonEqual(item, value))),
+        );
     }
   }
   if (patch.push) {
@@ -82,7 +98,8 @@ export function applyPatch(record: SessionRecord | null | undefined, patch: Sess
   const userId = userIdOf(data, patch.userField);
   if (userId !== undefined) next.userId = userId;
   // A session that gains a user (a login without regenerate) authenticates now.
-  const authenticatedAt = userId !== undefined && userId !== record.userId ? patch.now : record.authenticatedAt;
+  const authenticatedAt =
+    userId !== undefined && userId !== record.userId ? patch.now : record.authenticatedAt;
   if (authenticatedAt !== undefined) next.authenticatedAt = authenticatedAt;
   return next;
 }

@@ -7,7 +7,14 @@
 import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
 import { MAX_COOKIE_AGE_SECONDS, type CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import type { CookieSpec, LoadResult, RequestContext, SessionBackend, SessionPolicy, SessionSource } from './contracts.ts';
+import type {
+  CookieSpec,
+  LoadResult,
+  RequestContext,
+  SessionBackend,
+  SessionPolicy,
+  SessionSource,
+} from './contracts.ts';
 import { CookieBackend } from './cookie-backend.ts';
 import { CookieStore } from './cookie-store.ts';
 import type { StoreKeys } from './id.ts';
@@ -35,7 +42,12 @@ export function isSecureRequest(url: string): boolean {
 export function cookieSpecFor<Env>(url: string, options: ResolvedOptions<Env>['cookie']): CookieSpec {
   const secure = options.secure ?? isSecureRequest(url);
   const name = options.name ?? (secure ? '__Host-sid' : 'sid');
-  return { name, attributes: { ...cookieAttributesOf(options), secure }, persistent: options.persistent === true, firstChunk: `${name}.0=` };
+  return {
+    name,
+    attributes: { ...cookieAttributesOf(options), secure },
+    persistent: options.persistent === true,
+    firstChunk: `${name}.0=`,
+  };
 }
 
 export class RequestState<Env> implements SessionSource, RequestContext {
@@ -55,7 +67,9 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   }
 
   get cookie(): CookieSpec {
-    return (this.#cookie ??= isSecureRequest(this.request.url) ? this.shared.secureCookie : this.shared.plainCookie);
+    return (this.#cookie ??= isSecureRequest(this.request.url)
+      ? this.shared.secureCookie
+      : this.shared.plainCookie);
   }
 
   get policy(): SessionPolicy {
@@ -79,7 +93,8 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     if (this.#hasCookie === undefined) {
       const header = cookieHeaderOf(this.request);
       const { name, firstChunk } = this.cookie;
-      this.#hasCookie = header !== null && (getCookie(header, name) !== undefined || header.includes(firstChunk));
+      this.#hasCookie =
+        header !== null && (getCookie(header, name) !== undefined || header.includes(firstChunk));
     }
     return this.#hasCookie;
   }
@@ -89,7 +104,8 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     if (this.#backend === undefined) {
       const option = this.shared.options.store;
       const store = typeof option === 'function' ? option(this.request, this.env) : option;
-      this.#backend = store instanceof CookieStore ? new CookieBackend(this, store) : new StoreBackend(this, store);
+      this.#backend =
+        store instanceof CookieStore ? new CookieBackend(this, store) : new StoreBackend(this, store);
     }
     return this.#backend;
   }

@@ -12,7 +12,16 @@ import { newSessionId } from './id.ts';
 import { checkKey, cloneJson, copyJson } from './json.ts';
 import { emptyPatch, PendingWrites } from './pending.ts';
 import { applyPatch, emptyRecord, isLive } from './record.ts';
-import type { ArrayKeys, DefaultFlash, ElementOf, NumericKeys, Session, SessionPatch, SessionRecord, SessionShape } from './types.ts';
+import type {
+  ArrayKeys,
+  DefaultFlash,
+  ElementOf,
+  NumericKeys,
+  Session,
+  SessionPatch,
+  SessionRecord,
+  SessionShape,
+} from './types.ts';
 
 /**
  * Where the stored session stands for this request. `ready` holds the session
@@ -27,8 +36,10 @@ type LoadState =
 const UNREAD: LoadState = { phase: 'unread' };
 const DETACHED: LoadState = { phase: 'ready', current: null };
 
-export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>>
-  implements Session<Data, Flash>
+export class SessionImpl<
+  Data extends SessionShape = SessionShape,
+  Flash extends SessionShape = DefaultFlash<Data>,
+> implements Session<Data, Flash>
 {
   /** The request this session belongs to (and whatever the manager keeps for it). */
   readonly source: SessionSource;
@@ -59,7 +70,8 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     if (current !== null) return current.id;
     // A session this request would create: its id can be fixed now (it is
     // only stored if the request writes something).
-    if (this.#newId === undefined && (this.#startsFresh() || this.#load.phase === 'ready')) this.#newId = newSessionId();
+    if (this.#newId === undefined && (this.#startsFresh() || this.#load.phase === 'ready'))
+      this.#newId = newSessionId();
     return this.#newId;
   }
 
@@ -187,7 +199,8 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
   destroy(): Promise<void> {
     const current = this.#current();
     if (current !== null) this.#remove.push(current);
-    else if (this.source.hasCookie && !this.#destroyed && this.#load.phase !== 'ready') this.#removeCookieSession = true;
+    else if (this.source.hasCookie && !this.#destroyed && this.#load.phase !== 'ready')
+      this.#removeCookieSession = true;
     this.#destroyed = true;
     this.#reset(DETACHED);
     return Promise.resolve();
@@ -203,7 +216,13 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
 
   /** @internal The request used the session in any way. */
   get touched(): boolean {
-    return this.#load.phase !== 'unread' || this.#hasWrites() || this.#regenerate || this.#destroyed || this.#remove.length > 0;
+    return (
+      this.#load.phase !== 'unread' ||
+      this.#hasWrites() ||
+      this.#regenerate ||
+      this.#destroyed ||
+      this.#remove.length > 0
+    );
   }
 
   #hasWrites(): boolean {
@@ -254,7 +273,11 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
       if (writes || due) plan.write = { kind: 'patch', target: current, patch: this.#patch(), touchOnly };
     } else if (writes && (load.phase === 'ready' || this.#startsFresh())) {
       const id = (this.#newId ??= newSessionId());
-      plan.write = { kind: 'create', id, record: applyPatch(emptyRecord(policy.now, policy), this.#patch())! };
+      plan.write = {
+        kind: 'create',
+        id,
+        record: applyPatch(emptyRecord(policy.now, policy), this.#patch())!,
+      };
     } else if (writes) {
       // Written without reading: the backend resolves the cookie (and may
       // patch in place with an atomic update, without a read).
@@ -264,7 +287,8 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     // cookie is not ours. A validly signed id whose record is gone is left
     // alone: the browser may already hold a newer cookie (a login in another
     // tab) that a deletion would wipe.
-    if (plan.write === undefined && this.source.hasCookie && (this.#destroyed || this.#verdict === 'invalid')) plan.clearCookie = true;
+    if (plan.write === undefined && this.source.hasCookie && (this.#destroyed || this.#verdict === 'invalid'))
+      plan.clearCookie = true;
     return plan;
   }
 
@@ -277,7 +301,13 @@ export class SessionImpl<Data extends SessionShape = SessionShape, Flash extends
     if (result.startedOver) this.#verdict = 'missing';
     const live = result.live;
     this.#reset(
-      plan.write === undefined ? this.#load : live === undefined ? UNREAD : live === null ? DETACHED : { phase: 'ready', current: live },
+      plan.write === undefined
+        ? this.#load
+        : live === undefined
+          ? UNREAD
+          : live === null
+            ? DETACHED
+            : { phase: 'ready', current: live },
     );
     this.#remove = [];
     this.#removeCookieSession = false;

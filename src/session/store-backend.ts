@@ -8,7 +8,14 @@ import { serializeDeletion } from '../cookie/headers.ts';
 import { getCookie } from '../cookie/parse.ts';
 import { serializeCookie } from '../cookie/serialize.ts';
 import { sign, verify, verifyRemembered } from '../crypto/sign.ts';
-import type { CommitPlan, CommitResult, LoadedSession, LoadResult, RequestContext, SessionBackend } from './contracts.ts';
+import type {
+  CommitPlan,
+  CommitResult,
+  LoadedSession,
+  LoadResult,
+  RequestContext,
+  SessionBackend,
+} from './contracts.ts';
 import { isSessionId, newSessionId } from './id.ts';
 import { applyPatch, emptyRecord } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
@@ -60,7 +67,8 @@ export class StoreBackend implements SessionBackend {
     if (raw === undefined) return Promise.resolve(INVALID);
     const context = this.#context;
     const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
-    const key = remembered !== undefined && isSessionId(remembered) ? context.keys.cached(remembered) : undefined;
+    const key =
+      remembered !== undefined && isSessionId(remembered) ? context.keys.cached(remembered) : undefined;
     if (key !== undefined) return this.#store.get(key).then((record) => found(remembered!, key, record));
     return this.#loadVerifying();
   }
@@ -82,7 +90,9 @@ export class StoreBackend implements SessionBackend {
     const write = plan.write;
     if (write?.kind === 'create') outcome = await this.#create(write.id, write.record);
     else if (write?.kind === 'patch') {
-      outcome = write.target ? await this.#patchLoaded(write.target, write.patch, write.touchOnly) : await this.#patchBlind(write.patch);
+      outcome = write.target
+        ? await this.#patchLoaded(write.target, write.patch, write.touchOnly)
+        : await this.#patchBlind(write.patch);
     }
     const keys = plan.remove.map((removed) => removed.key);
     if (plan.removeCookieSession) {
@@ -97,7 +107,9 @@ export class StoreBackend implements SessionBackend {
     if (outcome.newId && outcome.live) {
       const { id, record } = outcome.live;
       // The signed id expires with the session's absolute lifetime.
-      const value = await sign(context.keyring, name, id, { expires: new Date(record.createdAt + context.policy.absoluteMs) });
+      const value = await sign(context.keyring, name, id, {
+        expires: new Date(record.createdAt + context.policy.absoluteMs),
+      });
       setCookies.push(serializeCookie(name, value, context.cookieAttributes(record.createdAt)));
     } else if (plan.clearCookie && getCookie(context.request, name) !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));

@@ -100,7 +100,9 @@ export type SessionShape = Record<string, unknown>;
  * The `Flash` shape when none is given: open when `Data` is untyped, none at
  * all when `Data` names its keys — so a typo in `get('…')` is a compile error.
  */
-export type DefaultFlash<Data extends SessionShape> = string extends keyof Data ? SessionShape : Record<never, never>;
+export type DefaultFlash<Data extends SessionShape> = string extends keyof Data
+  ? SessionShape
+  : Record<never, never>;
 
 /**
  * The optional type parameters of a session manager, by name, so none needs
@@ -115,7 +117,9 @@ export interface SessionTypes {
 }
 
 /** The `Flash` shape of `Types` (see {@link SessionTypes}). */
-export type FlashOf<Data extends SessionShape, Types extends SessionTypes> = Types extends { flash: infer F extends SessionShape }
+export type FlashOf<Data extends SessionShape, Types extends SessionTypes> = Types extends {
+  flash: infer F extends SessionShape;
+}
   ? F
   : DefaultFlash<Data>;
 
@@ -144,7 +148,10 @@ export type ElementOf<T, K extends keyof T | string> = K extends keyof T
  * first use; writes are synchronous and recorded as a patch that the manager
  * applies when it commits the response.
  */
-export interface Session<Data extends SessionShape = SessionShape, Flash extends SessionShape = DefaultFlash<Data>> {
+export interface Session<
+  Data extends SessionShape = SessionShape,
+  Flash extends SessionShape = DefaultFlash<Data>,
+> {
   /**
    * The session id once known: after the first read, or right away for a
    * session this request creates. `undefined` before that — and never the

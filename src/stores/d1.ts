@@ -76,7 +76,11 @@ const SWAP_MAX_BACKOFF = 200;
  * SQLite reserves names starting with `sqlite_`, D1 those starting with `_cf_`.
  */
 function checkTable(table: unknown): string {
-  if (typeof table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(table) || /^(sqlite_|_cf_)/i.test(table)) {
+  if (
+    typeof table !== 'string' ||
+    !/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(table) ||
+    /^(sqlite_|_cf_)/i.test(table)
+  ) {
     throw new TypeError(
       'D1Store: option table must be an SQL identifier of letters, digits and _ (at most 64, not starting with a digit, sqlite_ or _cf_)',
     );
@@ -93,18 +97,30 @@ function checkTable(table: unknown): string {
  */
 function opsOf(patch: SessionPatch): [string, string, unknown][] | null {
   if (patch.pull || patch.consumed) return null;
-  const keys = [...(patch.unset ?? []), ...Object.keys({ ...patch.set, ...patch.increment, ...patch.push, ...patch.flash })];
+  const keys = [
+    ...(patch.unset ?? []),
+    ...Object.keys({ ...patch.set, ...patch.increment, ...patch.push, ...patch.flash }),
+  ];
   if (keys.some((key) => key.includes('\u0000'))) return null;
   if (!Object.values(patch.increment ?? {}).every(Number.isInteger)) return null;
   const ops: [string, string, unknown][] = [];
   // A value JSON cannot hold (undefined, a function) reads back as absent in
   // every JSON store, so it is a removal here.
   const set = (field: 'data' | 'flash', key: string, value: unknown) =>
-    ops.push(JSON.stringify(value) === undefined ? ['unset', jsonPath(field, key), null] : ['set', jsonPath(field, key), value]);
-  for (const key of patch.unset ?? []) ops.push(['unset', jsonPath('data', key), null], ['unset', jsonPath('flash', key), null]);
+    ops.push(
+      JSON.stringify(value) === undefined
+        ? ['unset', jsonPath(field, key), null]
+        : ['set', jsonPath(field, key), value],
+    );
+  for (const key of patch.unset ?? [])
+    ops.push(['unset', jsonPath('data', key), null], ['unset', jsonPath('flash', key), null]);
   if (patch.set) for (const key of Object.keys(patch.set)) set('data', key, patch.set[key]);
-  if (patch.increment) for (const key of Object.keys(patch.increment)) ops.push(['add', jsonPath('data', key), patch.increment[key]]);
-  if (patch.push) for (const key of Object.keys(patch.push)) for (const value of patch.push[key]!) ops.push(['push', jsonPath('data', key), value]);
+  if (patch.increment)
+    for (const key of Object.keys(patch.increment))
+      ops.push(['add', jsonPath('data', key), patch.increment[key]]);
+  if (patch.push)
+    for (const key of Object.keys(patch.push))
+      for (const value of patch.push[key]!) ops.push(['push', jsonPath('data', key), value]);
   if (patch.flash) for (const key of Object.keys(patch.flash)) set('flash', key, patch.flash[key]);
   return ops;
 }
@@ -174,7 +190,10 @@ export class D1Store implements SessionStore {
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
-    await this.#db.prepare(this.#sql.set).bind(key, record.userId ?? null, JSON.stringify(record), expiresAt).run();
+    await this.#db
+      .prepare(this.#sql.set)
+      .bind(key, record.userId ?? null, JSON.stringify(record), expiresAt)
+      .run();
   }
 
   /** Moves the timestamps of a live row without rewriting its data. */
@@ -217,7 +236,9 @@ export class D1Store implements SessionStore {
         .run();
       if (written.meta.changes > 0) return true;
       if (attempt >= SWAP_ATTEMPTS) {
-        throw new Error(`D1Store: update gave up after ${SWAP_ATTEMPTS} attempts: concurrent writes kept changing the session`);
+        throw new Error(
+          `D1Store: update gave up after ${SWAP_ATTEMPTS} attempts: concurrent writes kept changing the session`,
+        );
       }
       await backoff(attempt, 10, SWAP_MAX_BACKOFF);
     }
@@ -229,13 +250,19 @@ export class D1Store implements SessionStore {
 
   /** Keys of the user's live sessions, through the `user_id` index. */
   async listByUser(userId: string): Promise<string[]> {
-    const { results } = await this.#db.prepare(this.#sql.list).bind(userId, this.#now()).all<{ id: string }>();
+    const { results } = await this.#db
+      .prepare(this.#sql.list)
+      .bind(userId, this.#now())
+      .all<{ id: string }>();
     return results.map((row) => row.id);
   }
 
   /** Deletes every row of the user (expired ones too); resolves to how many were live. */
   async deleteByUser(userId: string): Promise<number> {
-    const { results } = await this.#db.prepare(this.#sql.deleteByUser).bind(userId).all<{ expires_at: number }>();
+    const { results } = await this.#db
+      .prepare(this.#sql.deleteByUser)
+      .bind(userId)
+      .all<{ expires_at: number }>();
     const now = this.#now();
     return results.filter((row) => row.expires_at > now).length;
   }

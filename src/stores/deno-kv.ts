@@ -35,7 +35,10 @@ export interface DenoKvAtomicLike {
 
 /** The part of `Deno.Kv` the store uses; a `Deno.Kv` fits without Deno's types. */
 export interface DenoKvLike {
-  get<T = unknown>(key: DenoKvKey, options?: { consistency?: 'strong' | 'eventual' }): Promise<{ value: T | null; versionstamp: string | null }>;
+  get<T = unknown>(
+    key: DenoKvKey,
+    options?: { consistency?: 'strong' | 'eventual' },
+  ): Promise<{ value: T | null; versionstamp: string | null }>;
   list<T = unknown>(
     selector: { prefix: DenoKvKey },
     options?: { consistency?: 'strong' | 'eventual' },
@@ -69,7 +72,6 @@ const SUFFIX_BYTES = 128;
 /** Longest backoff between attempts, in ms. */
 const MAX_BACKOFF = 1000;
 
-
 /**
  * Upper bound of a key part's serialized size: a tag, the bytes with each
  * zero byte escaped, a terminator (Deno KV's tuple encoding).
@@ -84,9 +86,13 @@ function partBytes(part: unknown): number {
 
 function checkPrefix(prefix: unknown): DenoKvKey {
   const parts = typeof prefix === 'string' ? [prefix] : prefix;
-  const size = Array.isArray(parts) ? parts.reduce((sum: number, part) => sum + partBytes(part), 0) : Number.NaN;
+  const size = Array.isArray(parts)
+    ? parts.reduce((sum: number, part) => sum + partBytes(part), 0)
+    : Number.NaN;
   if (!(size + SUFFIX_BYTES <= MAX_KEY_BYTES)) {
-    throw new TypeError('DenoKVStore: option prefix must be a string or an array of Deno KV key parts, short enough for 2048-byte keys');
+    throw new TypeError(
+      'DenoKVStore: option prefix must be a string or an array of Deno KV key parts, short enough for 2048-byte keys',
+    );
   }
   return Object.freeze([...(parts as DenoKvKeyPart[])]);
 }
@@ -104,12 +110,18 @@ export class DenoKVStore implements SessionStore {
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(kv: DenoKvLike, options: DenoKVStoreOptions = {}) {
-    if (kv === null || typeof kv !== 'object' || typeof kv.atomic !== 'function' || typeof kv.get !== 'function') {
+    if (
+      kv === null ||
+      typeof kv !== 'object' ||
+      typeof kv.atomic !== 'function' ||
+      typeof kv.get !== 'function'
+    ) {
       throw new TypeError('DenoKVStore: the first argument must be a Deno.Kv (from Deno.openKv())');
     }
     this.#prefix = checkPrefix(options.prefix ?? ['sessions']);
     const attempts = options.attempts ?? 10;
-    if (!Number.isInteger(attempts) || attempts < 1) throw new TypeError('DenoKVStore: option attempts must be a positive whole number');
+    if (!Number.isInteger(attempts) || attempts < 1)
+      throw new TypeError('DenoKVStore: option attempts must be a positive whole number');
     this.#kv = kv;
     this.#attempts = attempts;
     this.#now = options.now ?? Date.now;
@@ -131,7 +143,11 @@ export class DenoKVStore implements SessionStore {
     await this.#transact(key, (current) => {
       const live = this.#live(current, this.#now());
       if (live === null) return { result: undefined };
-      const json = JSON.stringify({ ...(parseJson(live.record) as SessionRecord), lastSeenAt: record.lastSeenAt, expiresAt });
+      const json = JSON.stringify({
+        ...(parseJson(live.record) as SessionRecord),
+        lastSeenAt: record.lastSeenAt,
+        expiresAt,
+      });
       return { next: stored(json, expiresAt, live.user), result: undefined };
     });
   }
@@ -148,7 +164,9 @@ export class DenoKVStore implements SessionStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#transact(key, (current) => (current === null ? { result: undefined } : { next: null, result: undefined }));
+    await this.#transact(key, (current) =>
+      current === null ? { result: undefined } : { next: null, result: undefined },
+    );
   }
 
   /** Keys of the user's live sessions, from the index alone. */
@@ -171,22 +189,38 @@ export class DenoKVStore implements SessionStore {
     const now = this.#now();
     const listed: { key: string; expiresAt: number; versionstamp: string }[] = [];
     for await (const entry of this.#kv.list<number>({ prefix })) {
-      listed.push({ key: entry.key[entry.key.length - 1] as string, expiresAt: entry.value, versionstamp: entry.versionstamp });
+      listed.push({
+        key: entry.key[entry.key.length - 1] as string,
+        expiresAt: entry.value,
+        versionstamp: entry.versionstamp,
+      });
     }
-    const deleted = await Promise.all(listed.map((entry) => this.#queued(entry.key, () => this.#revoke(prefix, entry, now))));
+    const deleted = await Promise.all(
+      listed.map((entry) => this.#queued(entry.key, () => this.#revoke(prefix, entry, now))),
+    );
     return deleted.filter(Boolean).length;
   }
 
   /** Deletes one listed session and its index entry if the index entry is still there; true if it was live. */
-  async #revoke(prefix: DenoKvKey, listed: { key: string; expiresAt: number; versionstamp: string }, now: number): Promise<boolean> {
+  async #revoke(
+    prefix: DenoKvKey,
+    listed: { key: string; expiresAt: number; versionstamp: string },
+    now: number,
+  ): Promise<boolean> {
     const indexKey = [...prefix, listed.key];
-    let entry: { value: number | null; versionstamp: string | null } = { value: listed.expiresAt, versionstamp: listed.versionstamp };
+    let entry: { value: number | null; versionstamp: string | null } = {
+      value: listed.expiresAt,
+      versionstamp: listed.versionstamp,
+    };
     for (let attempt = 1; ; attempt++) {
       if (entry.versionstamp === null) return false; // deleted, or moved to another user, meanwhile
       const op = this.#kv.atomic().check({ key: indexKey, versionstamp: entry.versionstamp });
-      if ((await op.delete(this.#sessionKey(listed.key)).delete(indexKey).commit()).ok) return entry.value! > now;
+      if ((await op.delete(this.#sessionKey(listed.key)).delete(indexKey).commit()).ok)
+        return entry.value! > now;
       if (attempt >= this.#attempts) {
-        throw new Error(`DenoKVStore: deleteByUser gave up after ${this.#attempts} attempts: concurrent writes kept changing a session`);
+        throw new Error(
+          `DenoKVStore: deleteByUser gave up after ${this.#attempts} attempts: concurrent writes kept changing a session`,
+        );
       }
       await this.#backoff(attempt);
       entry = await this.#kv.get<number>(indexKey);
@@ -213,14 +247,18 @@ export class DenoKVStore implements SessionStore {
    */
   #transact<R>(
     key: string,
-    decide: (current: Stored | null) => { next?: Stored | null; result: R } | Promise<{ next?: Stored | null; result: R }>,
+    decide: (
+      current: Stored | null,
+    ) => { next?: Stored | null; result: R } | Promise<{ next?: Stored | null; result: R }>,
   ): Promise<R> {
     return this.#queued(key, () => this.#commitChecked(key, decide));
   }
 
   async #commitChecked<R>(
     key: string,
-    decide: (current: Stored | null) => { next?: Stored | null; result: R } | Promise<{ next?: Stored | null; result: R }>,
+    decide: (
+      current: Stored | null,
+    ) => { next?: Stored | null; result: R } | Promise<{ next?: Stored | null; result: R }>,
   ): Promise<R> {
     const sessionKey = this.#sessionKey(key);
     for (let attempt = 1; ; attempt++) {
@@ -235,11 +273,14 @@ export class DenoKVStore implements SessionStore {
         // Deno KV deletes at the earliest after expireIn; reads check expiresAt.
         const expireIn = Math.max(1, Math.ceil(next.expiresAt - this.#now()));
         op.set(sessionKey, next, { expireIn });
-        if (next.user !== undefined) op.set([...this.#userPrefix(next.user), key], next.expiresAt, { expireIn });
+        if (next.user !== undefined)
+          op.set([...this.#userPrefix(next.user), key], next.expiresAt, { expireIn });
       }
       if ((await op.commit()).ok) return result;
       if (attempt >= this.#attempts) {
-        throw new Error(`DenoKVStore: write gave up after ${this.#attempts} attempts: concurrent writes kept changing the session`);
+        throw new Error(
+          `DenoKVStore: write gave up after ${this.#attempts} attempts: concurrent writes kept changing the session`,
+        );
       }
       await this.#backoff(attempt);
     }

@@ -63,7 +63,10 @@ export class SessionDurableObject extends DurableObject {
    * Replaces the record; resolves to the user id it had before. A session
    * deleted within the last hour is not written again: `{ revoked: true }`.
    */
-  async setRecord(record: SessionRecord, expiresAt: number): Promise<{ previousUserId?: string | undefined; revoked?: true }> {
+  async setRecord(
+    record: SessionRecord,
+    expiresAt: number,
+  ): Promise<{ previousUserId?: string | undefined; revoked?: true }> {
     const deletedUntil = this.ctx.storage.kv.get<number>(TOMBSTONE);
     if (deletedUntil !== undefined && deletedUntil > Date.now()) return { revoked: true };
     const previous = this.ctx.storage.kv.get<SessionRecord>(RECORD);
@@ -135,7 +138,9 @@ export class SessionDurableObject extends DurableObject {
 
   /** Every session key in this user's index (some may have expired since). */
   indexList(): string[] {
-    return [...this.ctx.storage.kv.list({ prefix: INDEX_PREFIX })].map(([name]) => name.slice(INDEX_PREFIX.length));
+    return [...this.ctx.storage.kv.list({ prefix: INDEX_PREFIX })].map(([name]) =>
+      name.slice(INDEX_PREFIX.length),
+    );
   }
 
   /** Empties the index; resolves to every key it held. */
@@ -155,7 +160,9 @@ export class DurableObjectStore implements SessionStore {
 
   constructor(namespace: DurableObjectNamespace<SessionDurableObject>) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.idFromName !== 'function') {
-      throw new TypeError('DurableObjectStore: the first argument must be a Durable Object namespace binding');
+      throw new TypeError(
+        'DurableObjectStore: the first argument must be a Durable Object namespace binding',
+      );
     }
     this.#namespace = namespace;
   }
@@ -192,7 +199,9 @@ export class DurableObjectStore implements SessionStore {
     const result = await this.#session(key).setRecord(record, expiresAt);
     if (result.revoked) {
       if (record.userId !== undefined) await this.#user(record.userId).indexRemove([key]);
-      throw new Error('DurableObjectStore: the session was deleted (logged out or revoked) while this request was writing it');
+      throw new Error(
+        'DurableObjectStore: the session was deleted (logged out or revoked) while this request was writing it',
+      );
     }
     await this.#reindex(key, record.userId, result.previousUserId, false);
   }
@@ -236,7 +245,12 @@ export class DurableObjectStore implements SessionStore {
     return keys.length;
   }
 
-  async #reindex(key: string, userId: string | undefined, previous: string | undefined, add: boolean): Promise<void> {
+  async #reindex(
+    key: string,
+    userId: string | undefined,
+    previous: string | undefined,
+    add: boolean,
+  ): Promise<void> {
     if (previous !== undefined && previous !== userId) await this.#user(previous).indexRemove([key]);
     if (add && userId !== undefined && userId !== previous) await this.#user(userId).indexAdd(key);
   }

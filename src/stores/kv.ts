@@ -94,7 +94,11 @@ const MAX_REMEMBERED = 10_000;
 function stateOf(kv: KVNamespaceLike): BindingState {
   let state = bindings.get(kv);
   if (state === undefined) {
-    state = { lastWrite: new BoundedMap(MAX_REMEMBERED), deletions: new BoundedMap(MAX_REMEMBERED), queues: new Map() };
+    state = {
+      lastWrite: new BoundedMap(MAX_REMEMBERED),
+      deletions: new BoundedMap(MAX_REMEMBERED),
+      queues: new Map(),
+    };
     bindings.set(kv, state);
   }
   return state;
@@ -124,14 +128,18 @@ export class KVStore implements SessionStore {
       throw new TypeError('KVStore: the first argument must be a KV namespace binding');
     }
     const prefix = options.prefix ?? 'session:';
-    if (typeof prefix !== 'string' || utf8(`${prefix}revoked:`).length + 2 * HASHED_ID_LENGTH + 1 > MAX_KEY_BYTES) {
+    if (
+      typeof prefix !== 'string' ||
+      utf8(`${prefix}revoked:`).length + 2 * HASHED_ID_LENGTH + 1 > MAX_KEY_BYTES
+    ) {
       throw new TypeError('KVStore: option prefix is too long for KV keys (512 bytes)');
     }
     if (options.cacheTtl !== undefined && !(Number.isInteger(options.cacheTtl) && options.cacheTtl >= 60)) {
       throw new TypeError('KVStore: option cacheTtl must be a whole number of seconds, at least 60');
     }
     const attempts = options.attempts ?? 4;
-    if (!Number.isInteger(attempts) || attempts < 1) throw new TypeError('KVStore: option attempts must be a positive whole number');
+    if (!Number.isInteger(attempts) || attempts < 1)
+      throw new TypeError('KVStore: option attempts must be a positive whole number');
     this.#kv = namespace;
     this.#prefix = prefix;
     this.#cacheTtl = options.cacheTtl;
@@ -163,7 +171,10 @@ export class KVStore implements SessionStore {
     const queues = this.#shared.queues;
     let queue = queues.get(full);
     if (queue === undefined) {
-      queue = new WriteQueue((patches) => this.#applyBatch(key, patches), () => this.#spacing(full));
+      queue = new WriteQueue(
+        (patches) => this.#applyBatch(key, patches),
+        () => this.#spacing(full),
+      );
       queue.onIdle = () => queues.delete(full);
       queues.set(full, queue);
     }
@@ -193,11 +204,19 @@ export class KVStore implements SessionStore {
   async listByUser(userId: string): Promise<string[]> {
     const prefix = await this.#indexPrefix(userId);
     const keys = await this.#indexed(prefix, Infinity);
-    const [records, revokedAt] = await Promise.all([Promise.all(keys.map((key) => this.#read(this.#prefix + key))), this.#revokedAt(userId)]);
+    const [records, revokedAt] = await Promise.all([
+      Promise.all(keys.map((key) => this.#read(this.#prefix + key))),
+      this.#revokedAt(userId),
+    ]);
     const now = this.#now();
     const live = keys.filter((_, i) => {
       const record = records[i];
-      return record != null && record.userId === userId && record.expiresAt > now && authenticatedAt(record) > revokedAt;
+      return (
+        record != null &&
+        record.userId === userId &&
+        record.expiresAt > now &&
+        authenticatedAt(record) > revokedAt
+      );
     });
     const stale = keys.filter((key) => !live.includes(key));
     await Promise.all(stale.map((key) => this.#retry(() => this.#kv.delete(prefix + key))));
@@ -229,7 +248,10 @@ export class KVStore implements SessionStore {
 
   /** The JSON under `fullKey`, read as text and parsed here (see `parseJson`), or null. */
   async #json(fullKey: string): Promise<unknown> {
-    const options = this.#cacheTtl === undefined ? { type: 'text' as const } : { type: 'text' as const, cacheTtl: this.#cacheTtl };
+    const options =
+      this.#cacheTtl === undefined
+        ? { type: 'text' as const }
+        : { type: 'text' as const, cacheTtl: this.#cacheTtl };
     const text = await this.#kv.get(fullKey, options);
     return text === null ? null : parseJson(text);
   }
@@ -259,7 +281,9 @@ export class KVStore implements SessionStore {
   /** Ms to wait before the next write to `fullKey` (KV's one write per key per second). */
   #spacing(fullKey: string): number {
     const last = this.#shared.lastWrite.get(fullKey);
-    return last === undefined ? 0 : Math.max(0, Math.min(MIN_WRITE_SPACING, last + MIN_WRITE_SPACING - this.#now()));
+    return last === undefined
+      ? 0
+      : Math.max(0, Math.min(MIN_WRITE_SPACING, last + MIN_WRITE_SPACING - this.#now()));
   }
 
   /** Reads the record once, applies every queued patch in order, writes once. */
@@ -273,7 +297,8 @@ export class KVStore implements SessionStore {
       return next !== null;
     });
     // Deleted in this isolate while we read: a logout is never undone.
-    if (!applied.includes(true) || this.#shared.deletions.get(full) !== deletionsBefore) return patches.map(() => false);
+    if (!applied.includes(true) || this.#shared.deletions.get(full) !== deletionsBefore)
+      return patches.map(() => false);
     await this.#writeRecord(key, record!, record!.expiresAt);
     return applied;
   }

@@ -52,7 +52,11 @@ function same(actual: unknown, expected: unknown, message: string): void {
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
       : v,
   );
 }
@@ -68,7 +72,23 @@ function random(seed: number): () => number {
 }
 
 /** Keys a store must keep apart: JSON-path syntax, quotes, escapes, U+0000, prototype names, astral characters. */
-const HOSTILE_KEYS = ['a', 'a.b', '"', "'", '\\', 'a\\"b', '$.x', '[0]', '', '__proto__', 'constructor', '🍪', 'line\nbreak', 'nul\u0000key', 'userId'];
+const HOSTILE_KEYS = [
+  'a',
+  'a.b',
+  '"',
+  "'",
+  '\\',
+  'a\\"b',
+  '$.x',
+  '[0]',
+  '',
+  '__proto__',
+  'constructor',
+  '🍪',
+  'line\nbreak',
+  'nul\u0000key',
+  'userId',
+];
 
 function randomValue(next: () => number, depth = 0): unknown {
   const pick = <V>(list: readonly V[]): V => list[Math.floor(next() * list.length)]!;
@@ -88,7 +108,12 @@ function randomValue(next: () => number, depth = 0): unknown {
     case 6:
       return Array.from({ length: Math.floor(next() * 3) }, () => randomValue(next, depth + 1));
     default:
-      return Object.fromEntries(Array.from({ length: Math.floor(next() * 3) }, () => [pick(HOSTILE_KEYS), randomValue(next, depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(next() * 3) }, () => [
+          pick(HOSTILE_KEYS),
+          randomValue(next, depth + 1),
+        ]),
+      );
   }
 }
 
@@ -106,15 +131,29 @@ function freshKey(): string {
  * for the optional methods a store implements — touch, atomic update under
  * concurrency, and the user index.
  */
-export function storeConformance(factory: () => SessionStore | Promise<SessionStore>, options: ConformanceOptions = {}): ConformanceCheck[] {
+export function storeConformance(
+  factory: () => SessionStore | Promise<SessionStore>,
+  options: ConformanceOptions = {},
+): ConformanceCheck[] {
   const now = options.now ?? Date.now;
   const concurrency = options.concurrency ?? 50;
   const record = (data: Record<string, unknown> = {}, userId?: string): SessionRecord => {
     const t = now();
-    return { data, flash: {}, createdAt: t, lastSeenAt: t, expiresAt: t + HOUR, ...(userId === undefined ? {} : { userId }) };
+    return {
+      data,
+      flash: {},
+      createdAt: t,
+      lastSeenAt: t,
+      expiresAt: t + HOUR,
+      ...(userId === undefined ? {} : { userId }),
+    };
   };
   const patch = (changes: Partial<SessionPatch>): SessionPatch => ({
-    now: now(), idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes,
+    now: now(),
+    idleMs: HOUR,
+    absoluteMs: 24 * HOUR,
+    userField: 'userId',
+    ...changes,
   });
   const checks: ConformanceCheck[] = [];
   const check = (name: string, run: (store: SessionStore) => Promise<void>) =>
@@ -126,7 +165,8 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
     run: (store: SessionStore & Required<Pick<SessionStore, M>>) => Promise<void>,
   ) =>
     check(name, async (store) => {
-      if (methods.every((method) => typeof store[method] === 'function')) await run(store as SessionStore & Required<Pick<SessionStore, M>>);
+      if (methods.every((method) => typeof store[method] === 'function'))
+        await run(store as SessionStore & Required<Pick<SessionStore, M>>);
     });
 
   check('get of an unknown key is null', async (store) => {
@@ -135,7 +175,10 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
 
   check('set then get returns the same record', async (store) => {
     const key = freshKey();
-    const value = { ...record({ user: { id: 7, name: 'Zoë 🍪' }, list: [1, 'two', null], flag: false }, 'user-7'), flash: { notice: 'hi' } };
+    const value = {
+      ...record({ user: { id: 7, name: 'Zoë 🍪' }, list: [1, 'two', null], flag: false }, 'user-7'),
+      flash: { notice: 'hi' },
+    };
     await store.set(key, value, value.expiresAt);
     same(await store.get(key), value, 'get after set');
   });
@@ -176,17 +219,31 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
     await store.set(key, value, value.expiresAt);
     same(Object.entries((await store.get(key))?.data ?? {}), Object.entries(data), 'entries after set');
     if (store.update) {
-      assert(await store.update(key, patch({ set: JSON.parse('{"__proto__":"q"}') as Record<string, unknown> })), 'update must return true');
-      same(Object.entries((await store.get(key))?.data ?? {}), [['__proto__', 'q'], ['constructor', 'c'], ['toString', 't']], 'entries after update');
+      assert(
+        await store.update(key, patch({ set: JSON.parse('{"__proto__":"q"}') as Record<string, unknown> })),
+        'update must return true',
+      );
+      same(
+        Object.entries((await store.get(key))?.data ?? {}),
+        [
+          ['__proto__', 'q'],
+          ['constructor', 'c'],
+          ['toString', 't'],
+        ],
+        'entries after update',
+      );
     }
   });
 
-  check(`a ${Math.round((options.largeRecordBytes ?? 65_536) / 1024)} KiB record round-trips`, async (store) => {
-    const key = freshKey();
-    const value = record({ blob: 'x'.repeat(options.largeRecordBytes ?? 65_536) });
-    await store.set(key, value, value.expiresAt);
-    same((await store.get(key))?.data.blob, value.data.blob, 'large value');
-  });
+  check(
+    `a ${Math.round((options.largeRecordBytes ?? 65_536) / 1024)} KiB record round-trips`,
+    async (store) => {
+      const key = freshKey();
+      const value = record({ blob: 'x'.repeat(options.largeRecordBytes ?? 65_536) });
+      await store.set(key, value, value.expiresAt);
+      same((await store.get(key))?.data.blob, value.data.blob, 'large value');
+    },
+  );
 
   if (options.advance) {
     const advance = options.advance;
@@ -223,126 +280,197 @@ export function storeConformance(factory: () => SessionStore | Promise<SessionSt
     same(await store.get(unknown), null, 'touch of an unknown key must not create it');
   });
 
-  checkIf(['update'], 'update (if implemented) applies patches and refuses missing or expired records', async (store) => {
-    const key = freshKey();
-    assert((await store.update(key, patch({ set: { a: 1 } }))) === false, 'update of a missing key must return false');
-    same(await store.get(key), null, 'update of a missing key must not create it');
-    const value = record({ keep: true, drop: 1 });
-    await store.set(key, value, value.expiresAt);
-    assert(await store.update(key, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } })), 'update must return true');
-    const expected = applyPatch(value, patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } }))!;
-    same((await store.get(key))?.data, expected.data, 'data after update');
-    same((await store.get(key))?.flash, { f: 'x' }, 'flash after update');
-    assert((await store.update(key, patch({ now: now() + 2 * HOUR, set: { late: true } }))) === false, 'update of an expired record must return false');
-  });
+  checkIf(
+    ['update'],
+    'update (if implemented) applies patches and refuses missing or expired records',
+    async (store) => {
+      const key = freshKey();
+      assert(
+        (await store.update(key, patch({ set: { a: 1 } }))) === false,
+        'update of a missing key must return false',
+      );
+      same(await store.get(key), null, 'update of a missing key must not create it');
+      const value = record({ keep: true, drop: 1 });
+      await store.set(key, value, value.expiresAt);
+      assert(
+        await store.update(
+          key,
+          patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } }),
+        ),
+        'update must return true',
+      );
+      const expected = applyPatch(
+        value,
+        patch({ set: { a: 1 }, unset: ['drop'], flash: { f: 'x' }, increment: { n: 2 } }),
+      )!;
+      same((await store.get(key))?.data, expected.data, 'data after update');
+      same((await store.get(key))?.flash, { f: 'x' }, 'flash after update');
+      assert(
+        (await store.update(key, patch({ now: now() + 2 * HOUR, set: { late: true } }))) === false,
+        'update of an expired record must return false',
+      );
+    },
+  );
 
-  checkIf(['update'], `update (if implemented) is atomic: ${concurrency} concurrent keys and increments all survive`, async (store) => {
-    const key = freshKey();
-    const value = record();
-    await store.set(key, value, value.expiresAt);
-    const results = await Promise.all([
-      ...Array.from({ length: concurrency }, (_, i) => store.update(key, patch({ set: { [`k${i}`]: i } }))),
-      ...Array.from({ length: concurrency }, () => store.update(key, patch({ increment: { count: 1 } }))),
-    ]);
-    assert(results.every(Boolean), 'every concurrent update must succeed');
-    const data = (await store.get(key))!.data;
-    for (let i = 0; i < concurrency; i++) same(data[`k${i}`], i, `key k${i} after concurrent updates`);
-    same(data.count, concurrency, 'counter after concurrent increments');
-  });
+  checkIf(
+    ['update'],
+    `update (if implemented) is atomic: ${concurrency} concurrent keys and increments all survive`,
+    async (store) => {
+      const key = freshKey();
+      const value = record();
+      await store.set(key, value, value.expiresAt);
+      const results = await Promise.all([
+        ...Array.from({ length: concurrency }, (_, i) => store.update(key, patch({ set: { [`k${i}`]: i } }))),
+        ...Array.from({ length: concurrency }, () => store.update(key, patch({ increment: { count: 1 } }))),
+      ]);
+      assert(results.every(Boolean), 'every concurrent update must succeed');
+      const data = (await store.get(key))!.data;
+      for (let i = 0; i < concurrency; i++) same(data[`k${i}`], i, `key k${i} after concurrent updates`);
+      same(data.count, concurrency, 'counter after concurrent increments');
+    },
+  );
 
-  checkIf(['update'], 'update (if implemented) agrees with applyPatch on random patches with hostile keys', async (store) => {
-    const next = random(0x5e55);
-    const pick = <V>(list: readonly V[]): V => list[Math.floor(next() * list.length)]!;
-    const dictionary = <V>(make: () => V): Record<string, V> => {
-      const out: Record<string, V> = {};
-      for (let i = Math.floor(next() * 3); i > 0; i--) Object.defineProperty(out, pick(HOSTILE_KEYS), { value: make(), enumerable: true, writable: true, configurable: true });
-      return out;
-    };
-    // Independent keys, so the runs go in parallel (stores that space writes to one key stay quick).
-    const runs = Array.from({ length: 25 }, (_, run) => {
-      const before: SessionRecord = { ...record(dictionary(() => randomValue(next))), flash: dictionary(() => randomValue(next)) };
-      const changes: Partial<SessionPatch> = {};
-      if (next() < 0.6) changes.set = dictionary(() => randomValue(next));
-      if (next() < 0.4) changes.unset = [pick(HOSTILE_KEYS)];
-      if (next() < 0.4) changes.increment = dictionary(() => pick([1, -2, 0.5, 40]));
-      if (next() < 0.4) changes.push = dictionary(() => [randomValue(next)]);
-      if (next() < 0.4) changes.pull = dictionary(() => [randomValue(next), pick(HOSTILE_KEYS)]);
-      if (next() < 0.4) changes.flash = dictionary(() => randomValue(next));
-      if (next() < 0.4) changes.consumed = Object.fromEntries(Object.entries(before.flash).slice(0, 1));
-      return { run, before, change: patch({ ...changes, now: now() + 1000 }) };
-    });
-    await Promise.all(
-      runs.map(async ({ run, before, change }) => {
-        const key = freshKey();
-        await store.set(key, before, before.expiresAt);
-        assert(await store.update(key, change), `update must return true (run ${run})`);
-        const expected = canonical(applyPatch(before, change));
-        same(canonical(await store.get(key)), expected, `record after update (run ${run}, patch ${JSON.stringify(change)})`);
-      }),
-    );
-  });
+  checkIf(
+    ['update'],
+    'update (if implemented) agrees with applyPatch on random patches with hostile keys',
+    async (store) => {
+      const next = random(0x5e55);
+      const pick = <V>(list: readonly V[]): V => list[Math.floor(next() * list.length)]!;
+      const dictionary = <V>(make: () => V): Record<string, V> => {
+        const out: Record<string, V> = {};
+        for (let i = Math.floor(next() * 3); i > 0; i--)
+          Object.defineProperty(out, pick(HOSTILE_KEYS), {
+            value: make(),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        return out;
+      };
+      // Independent keys, so the runs go in parallel (stores that space writes to one key stay quick).
+      const runs = Array.from({ length: 25 }, (_, run) => {
+        const before: SessionRecord = {
+          ...record(dictionary(() => randomValue(next))),
+          flash: dictionary(() => randomValue(next)),
+        };
+        const changes: Partial<SessionPatch> = {};
+        if (next() < 0.6) changes.set = dictionary(() => randomValue(next));
+        if (next() < 0.4) changes.unset = [pick(HOSTILE_KEYS)];
+        if (next() < 0.4) changes.increment = dictionary(() => pick([1, -2, 0.5, 40]));
+        if (next() < 0.4) changes.push = dictionary(() => [randomValue(next)]);
+        if (next() < 0.4) changes.pull = dictionary(() => [randomValue(next), pick(HOSTILE_KEYS)]);
+        if (next() < 0.4) changes.flash = dictionary(() => randomValue(next));
+        if (next() < 0.4) changes.consumed = Object.fromEntries(Object.entries(before.flash).slice(0, 1));
+        return { run, before, change: patch({ ...changes, now: now() + 1000 }) };
+      });
+      await Promise.all(
+        runs.map(async ({ run, before, change }) => {
+          const key = freshKey();
+          await store.set(key, before, before.expiresAt);
+          assert(await store.update(key, change), `update must return true (run ${run})`);
+          const expected = canonical(applyPatch(before, change));
+          same(
+            canonical(await store.get(key)),
+            expected,
+            `record after update (run ${run}, patch ${JSON.stringify(change)})`,
+          );
+        }),
+      );
+    },
+  );
 
-  checkIf(['update'], `update (if implemented): ${concurrency} concurrent pushes all survive, and pull removes`, async (store) => {
-    const key = freshKey();
-    const value = record({ list: ['seed'] });
-    await store.set(key, value, value.expiresAt);
-    const results = await Promise.all(
-      Array.from({ length: concurrency }, (_, i) => store.update(key, patch({ push: { list: [{ item: i }] } }))),
-    );
-    assert(results.every(Boolean), 'every concurrent push must succeed');
-    const list = (await store.get(key))!.data.list as unknown[];
-    same(list.length, concurrency + 1, 'list length after concurrent pushes');
-    for (let i = 0; i < concurrency; i++) assert(list.some((item) => canonical(item) === canonical({ item: i })), `item ${i} after concurrent pushes`);
-    assert(await store.update(key, patch({ pull: { list: ['seed', { item: 0 }] } })), 'pull must return true');
-    same(((await store.get(key))!.data.list as unknown[]).length, concurrency - 1, 'list length after pull');
-  });
+  checkIf(
+    ['update'],
+    `update (if implemented): ${concurrency} concurrent pushes all survive, and pull removes`,
+    async (store) => {
+      const key = freshKey();
+      const value = record({ list: ['seed'] });
+      await store.set(key, value, value.expiresAt);
+      const results = await Promise.all(
+        Array.from({ length: concurrency }, (_, i) =>
+          store.update(key, patch({ push: { list: [{ item: i }] } })),
+        ),
+      );
+      assert(results.every(Boolean), 'every concurrent push must succeed');
+      const list = (await store.get(key))!.data.list as unknown[];
+      same(list.length, concurrency + 1, 'list length after concurrent pushes');
+      for (let i = 0; i < concurrency; i++)
+        assert(
+          list.some((item) => canonical(item) === canonical({ item: i })),
+          `item ${i} after concurrent pushes`,
+        );
+      assert(
+        await store.update(key, patch({ pull: { list: ['seed', { item: 0 }] } })),
+        'pull must return true',
+      );
+      same(
+        ((await store.get(key))!.data.list as unknown[]).length,
+        concurrency - 1,
+        'list length after pull',
+      );
+    },
+  );
 
   checkIf(['update'], 'update (if implemented) never writes back a deleted session', async (store) => {
     const key = freshKey();
     const value = record({ v: 1 }, `user-${freshKey()}`);
     await store.set(key, value, value.expiresAt);
     await store.delete(key);
-    assert((await store.update(key, patch({ set: { v: 2 } }))) === false, 'update after delete must return false');
+    assert(
+      (await store.update(key, patch({ set: { v: 2 } }))) === false,
+      'update after delete must return false',
+    );
     same(await store.get(key), null, 'get after delete and update');
     if (store.deleteByUser) {
       const revoked = freshKey();
       await store.set(revoked, value, value.expiresAt);
       await store.deleteByUser(value.userId!);
-      assert((await store.update(revoked, patch({ set: { v: 3 } }))) === false, 'update after deleteByUser must return false');
+      assert(
+        (await store.update(revoked, patch({ set: { v: 3 } }))) === false,
+        'update after deleteByUser must return false',
+      );
       same(await store.get(revoked), null, 'get after deleteByUser and update');
     }
   });
 
-  checkIf(['update', 'listByUser'], 'update and listByUser (if implemented): an update that changes the user field moves the session', async (store) => {
-    const [first, second] = [`user-${freshKey()}`, `user-${freshKey()}`];
-    const key = freshKey();
-    const value = record({ userId: first }, first);
-    await store.set(key, value, value.expiresAt);
-    assert(await store.update(key, patch({ set: { userId: second } })), 'update must return true');
-    same((await store.get(key))?.userId, second, 'userId of the updated record');
-    same(await store.listByUser(first), [], 'listByUser of the previous user');
-    same(await store.listByUser(second), [key], 'listByUser of the new user');
-    assert(await store.update(key, patch({ unset: ['userId'] })), 'update must return true');
-    same(await store.listByUser(second), [], 'listByUser after the user field was removed');
-  });
+  checkIf(
+    ['update', 'listByUser'],
+    'update and listByUser (if implemented): an update that changes the user field moves the session',
+    async (store) => {
+      const [first, second] = [`user-${freshKey()}`, `user-${freshKey()}`];
+      const key = freshKey();
+      const value = record({ userId: first }, first);
+      await store.set(key, value, value.expiresAt);
+      assert(await store.update(key, patch({ set: { userId: second } })), 'update must return true');
+      same((await store.get(key))?.userId, second, 'userId of the updated record');
+      same(await store.listByUser(first), [], 'listByUser of the previous user');
+      same(await store.listByUser(second), [key], 'listByUser of the new user');
+      assert(await store.update(key, patch({ unset: ['userId'] })), 'update must return true');
+      same(await store.listByUser(second), [], 'listByUser after the user field was removed');
+    },
+  );
 
-  checkIf(['listByUser', 'deleteByUser'], 'listByUser / deleteByUser (if implemented) follow the record user', async (store) => {
-    const user = `user-${freshKey()}`;
-    const other = `other-${freshKey()}`;
-    const mine = [freshKey(), freshKey(), freshKey()];
-    const theirs = freshKey();
-    for (const key of mine) await store.set(key, record({}, user), now() + HOUR);
-    await store.set(theirs, record({}, other), now() + HOUR);
-    same((await store.listByUser(user)).sort(), [...mine].sort(), 'listByUser');
-    assert((await store.deleteByUser(user)) >= 3, 'deleteByUser must report the sessions it deleted');
-    for (const key of mine) same(await store.get(key), null, 'a revoked session');
-    same(await store.listByUser(user), [], 'listByUser after deleteByUser');
-    assert((await store.get(theirs)) !== null, "another user's session must survive");
-    // A session that changes hands leaves the first user's list.
-    await store.set(theirs, record({}, user), now() + HOUR);
-    same(await store.listByUser(other), [], 'listByUser of the previous user');
-    same(await store.listByUser(user), [theirs], 'listByUser of the new user');
-  });
+  checkIf(
+    ['listByUser', 'deleteByUser'],
+    'listByUser / deleteByUser (if implemented) follow the record user',
+    async (store) => {
+      const user = `user-${freshKey()}`;
+      const other = `other-${freshKey()}`;
+      const mine = [freshKey(), freshKey(), freshKey()];
+      const theirs = freshKey();
+      for (const key of mine) await store.set(key, record({}, user), now() + HOUR);
+      await store.set(theirs, record({}, other), now() + HOUR);
+      same((await store.listByUser(user)).sort(), [...mine].sort(), 'listByUser');
+      assert((await store.deleteByUser(user)) >= 3, 'deleteByUser must report the sessions it deleted');
+      for (const key of mine) same(await store.get(key), null, 'a revoked session');
+      same(await store.listByUser(user), [], 'listByUser after deleteByUser');
+      assert((await store.get(theirs)) !== null, "another user's session must survive");
+      // A session that changes hands leaves the first user's list.
+      await store.set(theirs, record({}, user), now() + HOUR);
+      same(await store.listByUser(other), [], 'listByUser of the previous user');
+      same(await store.listByUser(user), [theirs], 'listByUser of the new user');
+    },
+  );
 
   return checks;
 }

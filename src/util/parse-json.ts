@@ -93,7 +93,17 @@ class Reader {
     let at = start;
     for (;;) {
       const c = this.#text.charCodeAt(at);
-      if (Number.isNaN(c) || c === 0x2c || c === 0x5d || c === 0x7d || c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) break;
+      if (
+        Number.isNaN(c) ||
+        c === 0x2c ||
+        c === 0x5d ||
+        c === 0x7d ||
+        c === 0x20 ||
+        c === 0x09 ||
+        c === 0x0a ||
+        c === 0x0d
+      )
+        break;
       at++;
     }
     this.#at = at;

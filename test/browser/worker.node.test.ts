@@ -14,7 +14,13 @@ import { startServer, type RunningServer } from '../runtimes/server.ts';
 
 // Flags that would weaken what the test checks, or reach for the network.
 const DROPPED = new Set(['--disable-web-security', '--allow-running-insecure-content']);
-const EXTRA = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const EXTRA = [
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,7 +44,12 @@ describe('the demo Worker in Chromium', () => {
   beforeAll(async () => {
     const port = await freePort();
     // --ip given explicitly: start.mjs then leaves its own default out (wrangler refuses --ip twice).
-    worker = await startServer('node', ['examples/worker/start.mjs', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state], {}, 90_000);
+    worker = await startServer(
+      'node',
+      ['examples/worker/start.mjs', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state],
+      {},
+      90_000,
+    );
     base = worker.url;
     browser = await playwright.launch({
       executablePath: await chromium.executablePath(),
@@ -55,7 +66,8 @@ describe('the demo Worker in Chromium', () => {
     rmSync(state, { recursive: true, force: true });
   });
 
-  const sessionCookie = async () => (await context.cookies(base)).find((cookie) => cookie.name === '__Host-sid');
+  const sessionCookie = async () =>
+    (await context.cookies(base)).find((cookie) => cookie.name === '__Host-sid');
 
   async function logIn(name: string): Promise<void> {
     await page.goto(`${base}/`);
@@ -75,7 +87,13 @@ describe('the demo Worker in Chromium', () => {
   it('keeps the session cookie __Host-prefixed, HttpOnly, Secure, SameSite=Lax, Path=/, host-only', async () => {
     const cookie = await sessionCookie();
     expect(cookie).toBeDefined();
-    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/', domain: '127.0.0.1' });
+    expect(cookie).toMatchObject({
+      httpOnly: true,
+      secure: true,
+      sameSite: 'Lax',
+      path: '/',
+      domain: '127.0.0.1',
+    });
     expect(cookie!.expires).toBe(-1); // a browser-session cookie: no Max-Age
     expect(await page.evaluate<string>('document.cookie')).not.toContain('__Host-sid');
   });
@@ -103,8 +121,14 @@ describe('the demo Worker in Chromium', () => {
     const token = await page.getAttribute('input[name="_csrf"]', 'value');
     const statuses = await page.evaluate(async (csrf) => {
       const add = (i: number) =>
-        fetch('/cart/add', { method: 'POST', body: new URLSearchParams({ item: `parallel-${i}`, _csrf: csrf! }), redirect: 'manual' });
-      return (await Promise.all(Array.from({ length: 20 }, (_, i) => add(i)))).map((r) => (r.type as string) === 'opaqueredirect' || r.ok);
+        fetch('/cart/add', {
+          method: 'POST',
+          body: new URLSearchParams({ item: `parallel-${i}`, _csrf: csrf! }),
+          redirect: 'manual',
+        });
+      return (await Promise.all(Array.from({ length: 20 }, (_, i) => add(i)))).map(
+        (r) => (r.type as string) === 'opaqueredirect' || r.ok,
+      );
     }, token);
     expect(statuses).toEqual(Array(20).fill(true));
     await page.goto(`${base}/cart`);

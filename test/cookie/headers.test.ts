@@ -55,7 +55,9 @@ describe('deleteCookie', () => {
 
   it('keeps __Http- and __Host-Http- deletions valid (HttpOnly, Secure, Path=/)', () => {
     expect(deleteCookie(new Headers(), '__Http-a')).toBe('__Http-a=; Max-Age=0; HttpOnly; Secure');
-    expect(deleteCookie(new Headers(), '__host-http-a')).toBe('__host-http-a=; Max-Age=0; Path=/; HttpOnly; Secure');
+    expect(deleteCookie(new Headers(), '__host-http-a')).toBe(
+      '__host-http-a=; Max-Age=0; Path=/; HttpOnly; Secure',
+    );
     expect(() => deleteCookie(new Headers(), '__Http-a', { httpOnly: false })).toThrow(/httpOnly/);
   });
 });

@@ -14,7 +14,9 @@ describe('parseCookies: shared vectors', () => {
       expect(Object.getPrototypeOf(parsed)).toBe(null);
       expect(entries(parsed)).toEqual(entries(vector.expected));
       for (const name of Object.keys(vector.expected)) {
-        expect(getCookie(vector.header, name), `getCookie ${JSON.stringify(name)}`).toBe(vector.expected[name]);
+        expect(getCookie(vector.header, name), `getCookie ${JSON.stringify(name)}`).toBe(
+          vector.expected[name],
+        );
       }
     });
   }

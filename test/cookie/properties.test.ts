@@ -7,7 +7,10 @@ const TCHAR = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
 const tokenName = fc.string({ unit: fc.constantFrom(...TCHAR), minLength: 1, maxLength: 24 });
 // Cookie-ish text: the separators and whitespace that matter plus any code unit.
 const cookieText = fc.string({
-  unit: fc.oneof(fc.constantFrom(';', '=', ' ', '\t', '"', '%', 'a', 'b', '\u00a0', '\u0001'), fc.string({ unit: 'binary', maxLength: 1 })),
+  unit: fc.oneof(
+    fc.constantFrom(';', '=', ' ', '\t', '"', '%', 'a', 'b', '\u00a0', '\u0001'),
+    fc.string({ unit: 'binary', maxLength: 1 }),
+  ),
   maxLength: 80,
 });
 
@@ -48,9 +51,12 @@ describe('cookie properties', () => {
 describe('percent-decoding', () => {
   it('decodeCookieValue equals decodeURIComponent, or the raw value where that throws', async () => {
     const { decodeCookieValue } = await import('../../src/cookie/parse.ts');
-    const escape = fc.tuple(fc.constantFrom(...'0123456789abcdefABCDEFgZ%'), fc.constantFrom(...'0123456789abcdefABCDEFgZ%'))
+    const escape = fc
+      .tuple(fc.constantFrom(...'0123456789abcdefABCDEFgZ%'), fc.constantFrom(...'0123456789abcdefABCDEFgZ%'))
       .map(([a, b]) => `%${a}${b}`);
-    const text = fc.array(fc.oneof(escape, fc.constantFrom('%', 'a', '%E2%82%AC', '%F0%9F', ' ')), { maxLength: 12 }).map((parts) => parts.join(''));
+    const text = fc
+      .array(fc.oneof(escape, fc.constantFrom('%', 'a', '%E2%82%AC', '%F0%9F', ' ')), { maxLength: 12 })
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(fc.oneof(text, fc.string({ unit: 'binary' })), (raw) => {
         let expected: string;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_COOKIE_AGE_SECONDS, parseCookies, serializeCookie, type CookieOptions } from '../../src/index.ts';
+import {
+  MAX_COOKIE_AGE_SECONDS,
+  parseCookies,
+  serializeCookie,
+  type CookieOptions,
+} from '../../src/index.ts';
 import { serializeVectors, type SerializeVector } from '../vectors.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -72,7 +77,9 @@ describe('serializeCookie', () => {
 
   it('rejects Object.prototype names as enumerated values', () => {
     for (const bad of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
-      expect(() => serializeCookie('a', 'v', { sameSite: bad as 'Lax', secure: true })).toThrow(/option sameSite must be one of Strict, Lax, None/);
+      expect(() => serializeCookie('a', 'v', { sameSite: bad as 'Lax', secure: true })).toThrow(
+        /option sameSite must be one of Strict, Lax, None/,
+      );
       expect(() => serializeCookie('a', 'v', { priority: bad as 'Low' })).toThrow(/option priority/);
     }
   });
@@ -82,7 +89,9 @@ describe('serializeCookie', () => {
     expect(() => serializeCookie('a b', 'v')).toThrow(/name/);
     expect(() => serializeCookie('a', 'v', { domain: 'a b' })).toThrow(/option domain/);
     expect(() => serializeCookie('a', 'v', { path: 'x' })).toThrow(/option path/);
-    expect(serializeCookie('n1', 'v', { domain: 'd1.example', path: '/p1' })).toBe('n1=v; Domain=d1.example; Path=/p1');
+    expect(serializeCookie('n1', 'v', { domain: 'd1.example', path: '/p1' })).toBe(
+      'n1=v; Domain=d1.example; Path=/p1',
+    );
   });
 
   it('rejects lone surrogates with a TypeError', () => {
@@ -91,7 +100,9 @@ describe('serializeCookie', () => {
 
   it('accepts Max-Age up to 400 days and Expires in the past', () => {
     expect(serializeCookie('a', 'v', { maxAge: MAX_COOKIE_AGE_SECONDS })).toContain('Max-Age=34560000');
-    expect(serializeCookie('a', 'v', { expires: new Date(0) })).toContain('Expires=Thu, 01 Jan 1970 00:00:00 GMT');
+    expect(serializeCookie('a', 'v', { expires: new Date(0) })).toContain(
+      'Expires=Thu, 01 Jan 1970 00:00:00 GMT',
+    );
   });
 
   it('rejects non-ASCII attribute values', () => {
@@ -100,7 +111,9 @@ describe('serializeCookie', () => {
 
   describe('prefixes', () => {
     it('prefix: "host" adds __Host-, Secure and Path=/', () => {
-      expect(serializeCookie('sid', 'v', { prefix: 'host', httpOnly: true })).toBe('__Host-sid=v; Path=/; HttpOnly; Secure');
+      expect(serializeCookie('sid', 'v', { prefix: 'host', httpOnly: true })).toBe(
+        '__Host-sid=v; Path=/; HttpOnly; Secure',
+      );
     });
     it('prefix: "secure" adds __Secure- and Secure', () => {
       expect(serializeCookie('sid', 'v', { prefix: 'secure', domain: 'example.com' })).toBe(
@@ -117,22 +130,38 @@ describe('serializeCookie', () => {
       expect(serializeCookie('__Host-a', 'v', { secure: true })).toBe('__Host-a=v; Path=/; Secure');
     });
     it('__Http- requires Secure and HttpOnly, matched case-insensitively', () => {
-      expect(serializeCookie('__Http-a', 'v', { secure: true, httpOnly: true })).toBe('__Http-a=v; HttpOnly; Secure');
-      expect(() => serializeCookie('__Http-a', 'v', { secure: true })).toThrow(/__Http- cookie requires httpOnly/);
+      expect(serializeCookie('__Http-a', 'v', { secure: true, httpOnly: true })).toBe(
+        '__Http-a=v; HttpOnly; Secure',
+      );
+      expect(() => serializeCookie('__Http-a', 'v', { secure: true })).toThrow(
+        /__Http- cookie requires httpOnly/,
+      );
       expect(() => serializeCookie('__hTTp-a', 'v', { secure: true, httpOnly: false })).toThrow(/httpOnly/);
       expect(() => serializeCookie('__http-a', 'v', { httpOnly: true })).toThrow(/secure/);
     });
     it('__Host-Http- requires Secure, HttpOnly, Path=/ and no Domain', () => {
-      expect(serializeCookie('__Host-Http-a', 'v', { secure: true, httpOnly: true })).toBe('__Host-Http-a=v; Path=/; HttpOnly; Secure');
-      expect(() => serializeCookie('__Host-Http-a', 'v', { secure: true })).toThrow(/__Host-Http- cookie requires httpOnly/);
-      expect(() => serializeCookie('__host-http-a', 'v', { secure: true, httpOnly: true, domain: 'example.com' })).toThrow(/domain/);
-      expect(() => serializeCookie('__HOST-HTTP-a', 'v', { secure: true, httpOnly: true, path: '/x' })).toThrow(/path/);
+      expect(serializeCookie('__Host-Http-a', 'v', { secure: true, httpOnly: true })).toBe(
+        '__Host-Http-a=v; Path=/; HttpOnly; Secure',
+      );
+      expect(() => serializeCookie('__Host-Http-a', 'v', { secure: true })).toThrow(
+        /__Host-Http- cookie requires httpOnly/,
+      );
+      expect(() =>
+        serializeCookie('__host-http-a', 'v', { secure: true, httpOnly: true, domain: 'example.com' }),
+      ).toThrow(/domain/);
+      expect(() =>
+        serializeCookie('__HOST-HTTP-a', 'v', { secure: true, httpOnly: true, path: '/x' }),
+      ).toThrow(/path/);
     });
   });
 
   it('rejects Expires before the year 1601 (browsers ignore such dates)', () => {
-    expect(() => serializeCookie('a', 'v', { expires: new Date(Date.UTC(1600, 11, 31, 23, 59, 59)) })).toThrow(/option expires.*1601/);
+    expect(() =>
+      serializeCookie('a', 'v', { expires: new Date(Date.UTC(1600, 11, 31, 23, 59, 59)) }),
+    ).toThrow(/option expires.*1601/);
     expect(() => serializeCookie('a', 'v', { expires: new Date(-62198755200000) })).toThrow(/1601/); // year -0001
-    expect(serializeCookie('a', 'v', { expires: new Date(Date.UTC(1601, 0, 1)) })).toContain('Expires=Mon, 01 Jan 1601 00:00:00 GMT');
+    expect(serializeCookie('a', 'v', { expires: new Date(Date.UTC(1601, 0, 1)) })).toContain(
+      'Expires=Mon, 01 Jan 1601 00:00:00 GMT',
+    );
   });
 });

@@ -5,7 +5,13 @@ import { decodeBase64url, encodeBase64url } from '../../src/index.ts';
 describe('base64url', () => {
   it('matches RFC 4648 test vectors (unpadded, URL alphabet)', () => {
     const cases: [string, string][] = [
-      ['', ''], ['f', 'Zg'], ['fo', 'Zm8'], ['foo', 'Zm9v'], ['foob', 'Zm9vYg'], ['fooba', 'Zm9vYmE'], ['foobar', 'Zm9vYmFy'],
+      ['', ''],
+      ['f', 'Zg'],
+      ['fo', 'Zm8'],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg'],
+      ['fooba', 'Zm9vYmE'],
+      ['foobar', 'Zm9vYmFy'],
     ];
     for (const [text, encoded] of cases) {
       expect(encodeBase64url(new TextEncoder().encode(text))).toBe(encoded);

@@ -30,7 +30,11 @@ describe('createCookie', () => {
   });
 
   it('sealed: the value is unreadable and round-trips', async () => {
-    const box = createCookie<{ cart: string[] }>('box', { secrets: [SECRET_B, SECRET_A], mode: 'sealed', httpOnly: true });
+    const box = createCookie<{ cart: string[] }>('box', {
+      secrets: [SECRET_B, SECRET_A],
+      mode: 'sealed',
+      httpOnly: true,
+    });
     const line = await box.serialize({ cart: ['apple'] });
     expect(line).not.toContain('apple');
     expect(await box.get(echo(line).headers)).toEqual({ cart: ['apple'] });

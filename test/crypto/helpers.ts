@@ -6,7 +6,10 @@ export const SECRET_C = 'c-test-secret-that-is-long-enough-0123456789';
 export const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** Every string made by replacing one character of `text` with each of `replacements`. */
-export function singleCharacterEdits(text: string, replacements = ['A', 'b', '0', '-', '_', '.', '~']): string[] {
+export function singleCharacterEdits(
+  text: string,
+  replacements = ['A', 'b', '0', '-', '_', '.', '~'],
+): string[] {
   const edits: string[] = [];
   for (let i = 0; i < text.length; i++) {
     for (const r of replacements) {

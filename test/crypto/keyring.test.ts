@@ -20,7 +20,12 @@ describe('createKeyring', () => {
     expect(() => createKeyring([])).toThrow(/at least one/);
     expect(() => createKeyring({ id: 'has space', secret: SECRET_A })).toThrow(/id of secret 0/);
     expect(() => createKeyring({ id: 'x'.repeat(17), secret: SECRET_A })).toThrow(/id/);
-    expect(() => createKeyring([{ id: 'k', secret: SECRET_A }, { id: 'k', secret: SECRET_B }])).toThrow(/duplicate id "k"/);
+    expect(() =>
+      createKeyring([
+        { id: 'k', secret: SECRET_A },
+        { id: 'k', secret: SECRET_B },
+      ]),
+    ).toThrow(/duplicate id "k"/);
     expect(() => createKeyring(42 as unknown as string)).toThrow(/must be a string/);
     expect(() => createKeyring(SECRET_A, { memoSize: -1 })).toThrow(/memoSize/);
   });

@@ -13,12 +13,14 @@ describe('crypto sources', () => {
   it('never compare MACs with equality operators', () => {
     const offenders: string[] = [];
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-      readFileSync(new URL(file, dir), 'utf8').split('\n').forEach((line, i) => {
-        const code = line.replace(/\/\/.*$/, '');
-        if (/(mac|signature|tag|digest)\w*\s*[!=]==?|[!=]==?\s*\w*(mac|signature|tag|digest)/i.test(code)) {
-          offenders.push(`${file}:${i + 1}: ${line.trim()}`);
-        }
-      });
+      readFileSync(new URL(file, dir), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          const code = line.replace(/\/\/.*$/, '');
+          if (/(mac|signature|tag|digest)\w*\s*[!=]==?|[!=]==?\s*\w*(mac|signature|tag|digest)/i.test(code)) {
+            offenders.push(`${file}:${i + 1}: ${line.trim()}`);
+          }
+        });
     }
     expect(offenders).toEqual([]);
   });

@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { createKeyring, seal, unseal, type Keyring } from '../../src/index.ts';
 import { nonCanonicalTail, SECRET_A, SECRET_B, SECRET_C, singleCharacterEdits } from './helpers.ts';
 
-const fresh = (secrets: Parameters<typeof createKeyring>[0]): Keyring => createKeyring(secrets, { memoSize: 0 });
+const fresh = (secrets: Parameters<typeof createKeyring>[0]): Keyring =>
+  createKeyring(secrets, { memoSize: 0 });
 
 describe('seal / unseal', () => {
   const ring = fresh({ id: 'k1', secret: SECRET_A });
@@ -11,7 +12,14 @@ describe('seal / unseal', () => {
   it('round-trips JSON objects, strings, unicode and empty values', async () => {
     const values: unknown[] = [
       { user: { id: 42, name: 'Zoë' }, cart: ['a', 'b'], flags: { admin: false }, n: null },
-      'plain string', '', 'ünïcødé ✓ 🍪', 0, [], {}, true, '\ufeffbom',
+      'plain string',
+      '',
+      'ünïcødé ✓ 🍪',
+      0,
+      [],
+      {},
+      true,
+      '\ufeffbom',
     ];
     for (const value of values) {
       const sealed = await seal(ring, 'session', value);
@@ -29,7 +37,14 @@ describe('seal / unseal', () => {
     const a = await seal(ring, 'session', { secret: 'hunter2' });
     const b = await seal(ring, 'session', { secret: 'hunter2' });
     expect(a).not.toBe(b);
-    expect(atob(a.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(a.length / 4) * 4, '='))).not.toContain('hunter2');
+    expect(
+      atob(
+        a
+          .replace(/-/g, '+')
+          .replace(/_/g, '/')
+          .padEnd(Math.ceil(a.length / 4) * 4, '='),
+      ),
+    ).not.toContain('hunter2');
   });
 
   describe('tampering', () => {
@@ -39,7 +54,10 @@ describe('seal / unseal', () => {
         const sealed = await seal(keyring, 'session', { u: 1 }, { expires: new Date(Date.now() + 60_000) });
         const edits = singleCharacterEdits(sealed);
         const results = await Promise.all(edits.map((edit) => unseal(keyring, 'session', edit)));
-        expect(results.filter((r) => r !== null), id).toEqual([]);
+        expect(
+          results.filter((r) => r !== null),
+          id,
+        ).toEqual([]);
       }
     });
 
@@ -54,7 +72,13 @@ describe('seal / unseal', () => {
       }
       const bad = [
         ...Array.from({ length: sealed.length }, (_, n) => sealed.slice(0, n)),
-        `${sealed}A`, `${sealed}AAAA`, `${sealed}=`, `${sealed}==`, `${sealed}.x`, `A${sealed}`, tail,
+        `${sealed}A`,
+        `${sealed}AAAA`,
+        `${sealed}=`,
+        `${sealed}==`,
+        `${sealed}.x`,
+        `A${sealed}`,
+        tail,
       ];
       for (const candidate of bad) expect(await unseal(keyring, 'session', candidate), candidate).toBeNull();
       expect(await unseal(keyring, 'session', sealed)).not.toBeNull();
@@ -87,7 +111,16 @@ describe('seal / unseal', () => {
   describe('rotation', () => {
     it('accepts old keys while in the ring and rejects them once removed', async () => {
       const sealed = await seal(fresh({ id: 'old', secret: SECRET_A }), 'session', 1);
-      expect(await unseal(fresh([{ id: 'new', secret: SECRET_B }, { id: 'old', secret: SECRET_A }]), 'session', sealed)).toBe(1);
+      expect(
+        await unseal(
+          fresh([
+            { id: 'new', secret: SECRET_B },
+            { id: 'old', secret: SECRET_A },
+          ]),
+          'session',
+          sealed,
+        ),
+      ).toBe(1);
       expect(await unseal(fresh({ id: 'new', secret: SECRET_B }), 'session', sealed)).toBeNull();
     });
 
@@ -95,7 +128,15 @@ describe('seal / unseal', () => {
       const ring3 = fresh([SECRET_A, SECRET_B, SECRET_C]);
       const [newest] = await ring3.ready();
       const sealed = await seal(ring3, 'session', 'v');
-      const bytes = Uint8Array.from(atob(sealed.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(sealed.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+      const bytes = Uint8Array.from(
+        atob(
+          sealed
+            .replace(/-/g, '+')
+            .replace(/_/g, '/')
+            .padEnd(Math.ceil(sealed.length / 4) * 4, '='),
+        ),
+        (c) => c.charCodeAt(0),
+      );
       expect(new TextDecoder().decode(bytes.subarray(2, 2 + bytes[1]!))).toBe(newest);
       const old = await seal(fresh(SECRET_C), 'session', 'old');
       const spy = vi.spyOn(crypto.subtle, 'decrypt');

@@ -1,10 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { createKeyring, decodeBase64url, encodeBase64url, MAX_SIGNED_LENGTH, sign, verify, type Keyring } from '../../src/index.ts';
+import {
+  createKeyring,
+  decodeBase64url,
+  encodeBase64url,
+  MAX_SIGNED_LENGTH,
+  sign,
+  verify,
+  type Keyring,
+} from '../../src/index.ts';
 import { nonCanonicalTail, SECRET_A, SECRET_B, SECRET_C, singleCharacterEdits } from './helpers.ts';
 
 /** A keyring with the memo off, so every verify runs the MAC. */
-const fresh = (secrets: Parameters<typeof createKeyring>[0]): Keyring => createKeyring(secrets, { memoSize: 0 });
+const fresh = (secrets: Parameters<typeof createKeyring>[0]): Keyring =>
+  createKeyring(secrets, { memoSize: 0 });
 
 describe('sign / verify', () => {
   const ring = fresh({ id: 'k1', secret: SECRET_A });
@@ -24,13 +33,20 @@ describe('sign / verify', () => {
 
   describe('tampering', () => {
     it('rejects every single-character change', async () => {
-      for (const [id, value] of [['k1', 'user-42'], ['key-two', ''], ['abc', 'x.y']] as const) {
+      for (const [id, value] of [
+        ['k1', 'user-42'],
+        ['key-two', ''],
+        ['abc', 'x.y'],
+      ] as const) {
         const keyring = fresh({ id, secret: SECRET_A });
         const signed = await sign(keyring, 'sid', value, { expires: new Date(Date.now() + 60_000) });
         const edits = singleCharacterEdits(signed);
         expect(edits.length).toBeGreaterThan(signed.length * 5);
         const results = await Promise.all(edits.map((edit) => verify(keyring, 'sid', edit)));
-        expect(results.filter((r) => r !== null), `${id}/${value}`).toEqual([]);
+        expect(
+          results.filter((r) => r !== null),
+          `${id}/${value}`,
+        ).toEqual([]);
       }
     });
 
@@ -42,9 +58,16 @@ describe('sign / verify', () => {
       expect(tail).not.toBeNull();
       const bad = [
         ...Array.from({ length: signed.length }, (_, n) => signed.slice(0, n)),
-        `${signed}A`, `${signed}AA`, `${signed}AAAA`, `${signed}.`, `${signed}.x`, `x${signed}`,
-        `${signed}=`, `${signed}==`,
-        'value', 'value.',
+        `${signed}A`,
+        `${signed}AA`,
+        `${signed}AAAA`,
+        `${signed}.`,
+        `${signed}.x`,
+        `x${signed}`,
+        `${signed}=`,
+        `${signed}==`,
+        'value',
+        'value.',
         `${signed.slice(0, dot + 1)}${tail!}`,
         signed.replace('.', '..'),
       ];
@@ -105,7 +128,10 @@ describe('sign / verify', () => {
   describe('rotation', () => {
     it('accepts old keys while in the ring, signs with the first, rejects removed keys', async () => {
       const old = fresh({ id: 'old', secret: SECRET_A });
-      const rotated = fresh([{ id: 'new', secret: SECRET_B }, { id: 'old', secret: SECRET_A }]);
+      const rotated = fresh([
+        { id: 'new', secret: SECRET_B },
+        { id: 'old', secret: SECRET_A },
+      ]);
       const retired = fresh({ id: 'new', secret: SECRET_B });
       const fromOld = await sign(old, 'sid', 'v');
       expect(await verify(rotated, 'sid', fromOld)).toBe('v');
@@ -113,7 +139,14 @@ describe('sign / verify', () => {
 
       const fromRotated = await sign(rotated, 'sid', 'v');
       const trailer = fromRotated.slice(fromRotated.lastIndexOf('.') + 1);
-      expect(atob(trailer.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(trailer.length / 4) * 4, '=')).slice(3, 6)).toBe('new');
+      expect(
+        atob(
+          trailer
+            .replace(/-/g, '+')
+            .replace(/_/g, '/')
+            .padEnd(Math.ceil(trailer.length / 4) * 4, '='),
+        ).slice(3, 6),
+      ).toBe('new');
       expect(await verify(retired, 'sid', fromRotated)).toBe('v');
       expect(await verify(old, 'sid', fromRotated)).toBeNull();
     });
@@ -168,13 +201,21 @@ describe('sign / verify', () => {
     const keyring = fresh({ id: 'k1', secret: SECRET_A });
     const valid = await sign(keyring, 'sid', 'value', { expires: new Date(Date.now() + 60_000) });
     const mutated = fc
-      .tuple(fc.nat({ max: valid.length }), fc.nat({ max: valid.length }), fc.string({ unit: 'binary', maxLength: 6 }))
+      .tuple(
+        fc.nat({ max: valid.length }),
+        fc.nat({ max: valid.length }),
+        fc.string({ unit: 'binary', maxLength: 6 }),
+      )
       .map(([at, cut, insert]) => valid.slice(0, at) + insert + valid.slice(Math.max(at, cut)));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary' }), mutated), fc.string({ maxLength: 8 }), async (text, name) => {
-        const result = await verify(keyring, name, text);
-        if (result !== null) expect(text).toBe(valid);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ unit: 'binary' }), mutated),
+        fc.string({ maxLength: 8 }),
+        async (text, name) => {
+          const result = await verify(keyring, name, text);
+          if (result !== null) expect(text).toBe(valid);
+        },
+      ),
       { numRuns: 10_000 },
     );
     expect(await verify(keyring, 'sid', undefined as unknown as string)).toBeNull();

@@ -7,7 +7,9 @@ describe('warm path', () => {
     const keyring = createKeyring([SECRET_A, SECRET_B], { memoSize: 0 });
     await verify(keyring, 'sid', await sign(keyring, 'sid', 'warm-up'));
     await unseal(keyring, 'box', await seal(keyring, 'box', 'warm-up'));
-    const spies = (['importKey', 'deriveKey', 'deriveBits'] as const).map((method) => vi.spyOn(crypto.subtle, method));
+    const spies = (['importKey', 'deriveKey', 'deriveBits'] as const).map((method) =>
+      vi.spyOn(crypto.subtle, method),
+    );
     const macs = vi.spyOn(crypto.subtle, 'sign');
     try {
       for (let i = 0; i < 100; i++) {

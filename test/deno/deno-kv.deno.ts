@@ -6,7 +6,12 @@
  * BufferSource types; `types.deno.ts` checks the store itself.)
  */
 import { createSessionManager, type SessionPatch, type SessionRecord } from '../../src/index.ts';
-import { DenoKVStore, type DenoKvAtomicLike, type DenoKvKey, type DenoKvLike } from '../../src/stores/deno-kv.ts';
+import {
+  DenoKVStore,
+  type DenoKvAtomicLike,
+  type DenoKvKey,
+  type DenoKvLike,
+} from '../../src/stores/deno-kv.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 
 const kv = await Deno.openKv(':memory:');
@@ -16,10 +21,19 @@ let n = 0;
 const prefix = (): string[] => ['test', String(n++)];
 const key = (label: string) => `${label}-${n++}-`.padEnd(43, 'x');
 const record = (now: number, data: Record<string, unknown> = {}, userId?: string): SessionRecord => ({
-  data, flash: {}, createdAt: now, lastSeenAt: now, expiresAt: now + HOUR, ...(userId === undefined ? {} : { userId }),
+  data,
+  flash: {},
+  createdAt: now,
+  lastSeenAt: now,
+  expiresAt: now + HOUR,
+  ...(userId === undefined ? {} : { userId }),
 });
 const patch = (now: number, changes: Partial<SessionPatch> = {}): SessionPatch => ({
-  now, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes,
+  now,
+  idleMs: HOUR,
+  absoluteMs: 24 * HOUR,
+  userField: 'userId',
+  ...changes,
 });
 
 function assert(condition: unknown, message: string): asserts condition {
@@ -30,14 +44,23 @@ function equal(actual: unknown, expected: unknown, message: string): void {
   assert(a === b, `${message}\n  expected ${b}\n  received ${a}`);
 }
 async function rejects(promise: Promise<unknown>, pattern: RegExp, message: string): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  assert(error instanceof Error && pattern.test(error.message), `${message}: expected a rejection matching ${pattern}, got ${String(error)}`);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert(
+    error instanceof Error && pattern.test(error.message),
+    `${message}: expected a rejection matching ${pattern}, got ${String(error)}`,
+  );
 }
 function throws(run: () => unknown, pattern: RegExp, message: string): void {
   try {
     run();
   } catch (error) {
-    assert(error instanceof TypeError && pattern.test(error.message), `${message}: wrong error ${String(error)}`);
+    assert(
+      error instanceof TypeError && pattern.test(error.message),
+      `${message}: wrong error ${String(error)}`,
+    );
     return;
   }
   throw new Error(`${message}: did not throw`);
@@ -76,7 +99,9 @@ function spy(options: SpyOptions = {}) {
       const op = kv.atomic();
       const atomic: DenoKvAtomicLike = {
         check: (...checks) => (op.check(...checks), atomic),
-        set: (k, value, o) => (sets.push({ key: k, value, expireIn: o?.expireIn }), op.set(k, value, o), atomic),
+        set: (k, value, o) => (
+          sets.push({ key: k, value, expireIn: o?.expireIn }), op.set(k, value, o), atomic
+        ),
         delete: (k) => (op.delete(k), atomic),
         async commit() {
           const count = ++commits;
@@ -116,11 +141,23 @@ Deno.test('expireIn follows the session expiry, for the session and its index en
   const store = new DenoKVStore(s.kv, { prefix: prefix(), now: () => t });
   const k = key('expire');
   await store.set(k, record(t, { userId: 'ada' }, 'ada'), t + 90_000);
-  equal(s.sets.map((set) => set.expireIn), [90_000, 90_000], 'expireIn of session and index entry');
+  equal(
+    s.sets.map((set) => set.expireIn),
+    [90_000, 90_000],
+    'expireIn of session and index entry',
+  );
   await store.touch(k, record(t), t + 1_800_000);
-  equal(s.sets.slice(2).map((set) => set.expireIn), [1_800_000, 1_800_000], 'expireIn after touch');
+  equal(
+    s.sets.slice(2).map((set) => set.expireIn),
+    [1_800_000, 1_800_000],
+    'expireIn after touch',
+  );
   await store.update(k, patch(t + 1000, { set: { a: 1 } }));
-  equal(s.sets.slice(4).map((set) => set.expireIn), [HOUR + 1000, HOUR + 1000], 'expireIn after update: lastSeenAt + idle');
+  equal(
+    s.sets.slice(4).map((set) => set.expireIn),
+    [HOUR + 1000, HOUR + 1000],
+    'expireIn after update: lastSeenAt + idle',
+  );
   await store.set(k, record(t), t - 5000);
   equal(s.sets[6]!.expireIn, 1, 'an already expired record gets the shortest expireIn');
   equal(await store.get(k), null, 'and is not read back');
@@ -133,7 +170,10 @@ Deno.test('an entry Deno KV still returns after its expiry is ignored by every r
   const k = key('stale');
   await store.set(k, record(time, { v: 1 }, 'grace'), time + 1000);
   time += 1000;
-  assert((await kv.get([...p, 'session', k])).value !== null, 'the raw entry is still there (expireIn is real time)');
+  assert(
+    (await kv.get([...p, 'session', k])).value !== null,
+    'the raw entry is still there (expireIn is real time)',
+  );
   equal(await store.get(k), null, 'get');
   equal(await store.listByUser('grace'), [], 'listByUser');
   equal(await store.update(k, patch(time, { set: { v: 2 } })), false, 'update');
@@ -149,7 +189,11 @@ Deno.test('a write that races the update between read and commit fails the versi
   const k = key('race');
   const s = spy({
     beforeCommit: async (commit) => {
-      if (commit === 2) await new DenoKVStore(kv, { prefix: p }).update(k, patch(t, { increment: { n: 10 }, set: { other: true } }));
+      if (commit === 2)
+        await new DenoKVStore(kv, { prefix: p }).update(
+          k,
+          patch(t, { increment: { n: 10 }, set: { other: true } }),
+        );
     },
   });
   const store = new DenoKVStore(s.kv, { prefix: p });
@@ -169,7 +213,11 @@ Deno.test('retries are bounded: a check that keeps failing ends in a clear error
   equal(s.commits(), 2, 'one failed commit retried');
   const always = spy({ failCommits: Number.POSITIVE_INFINITY });
   const stuck = new DenoKVStore(always.kv, { prefix: p, attempts: 3 });
-  await rejects(stuck.update(k, patch(t, { increment: { n: 1 } })), /DenoKVStore: write gave up after 3 attempts/, 'update');
+  await rejects(
+    stuck.update(k, patch(t, { increment: { n: 1 } })),
+    /DenoKVStore: write gave up after 3 attempts/,
+    'update',
+  );
   equal(always.commits(), 3, 'attempts');
   equal((await store.get(k))!.data, { n: 1 }, 'record unchanged');
 });
@@ -179,7 +227,9 @@ Deno.test('100 concurrent increments through update are exact', async () => {
   const store = new DenoKVStore(kv, { prefix: prefix() });
   const k = key('counter');
   await store.set(k, record(t), t + HOUR);
-  const results = await Promise.all(Array.from({ length: 100 }, () => store.update(k, patch(t, { increment: { n: 1 } }))));
+  const results = await Promise.all(
+    Array.from({ length: 100 }, () => store.update(k, patch(t, { increment: { n: 1 } }))),
+  );
   assert(results.every(Boolean), 'every update succeeded');
   equal((await store.get(k))!.data.n, 100, 'counter');
 });
@@ -191,7 +241,11 @@ Deno.test('100 concurrent increments from 10 store instances (10 isolates) are e
   const stores = spies.map((s) => new DenoKVStore(s.kv, { prefix: p }));
   const k = key('isolates');
   await stores[0]!.set(k, record(t), t + HOUR);
-  const results = await Promise.all(stores.flatMap((store) => Array.from({ length: 10 }, () => store.update(k, patch(t, { increment: { n: 1 } })))));
+  const results = await Promise.all(
+    stores.flatMap((store) =>
+      Array.from({ length: 10 }, () => store.update(k, patch(t, { increment: { n: 1 } }))),
+    ),
+  );
   assert(results.every(Boolean), 'every update succeeded');
   equal((await stores[0]!.get(k))!.data.n, 100, 'counter');
   const commits = spies.reduce((sum, s) => sum + s.commits(), 0);
@@ -210,7 +264,10 @@ Deno.test('writes to one session through one instance queue instead of conflicti
   // A failed write does not block the ones queued behind it.
   const failing = spy({ failCommits: 3 });
   const strict = new DenoKVStore(failing.kv, { prefix: prefix(), attempts: 3 });
-  await strict.set(k, record(t), t + HOUR).then(() => Promise.reject(new Error('should fail')), () => undefined);
+  await strict.set(k, record(t), t + HOUR).then(
+    () => Promise.reject(new Error('should fail')),
+    () => undefined,
+  );
   await strict.set(k, record(t, { ok: true }), t + HOUR);
   equal((await strict.get(k))!.data, { ok: true }, 'write after a failed one');
 });
@@ -237,7 +294,10 @@ Deno.test('index keys hold a hash of the user id, bounded in size, and follow th
   const long = `ada@example.com-${'x'.repeat(4000)}`; // longer than a Deno KV key may be
   await store.set(k, record(t, { userId: long }, long), t + HOUR);
   const keys = await keysUnder(p);
-  assert(keys.every((part) => !JSON.stringify(part).includes('ada@')), 'no raw user id in keys');
+  assert(
+    keys.every((part) => !JSON.stringify(part).includes('ada@')),
+    'no raw user id in keys',
+  );
   equal(await store.listByUser(long), [k], 'listByUser');
   await store.update(k, patch(t, { set: { userId: 'grace' } }));
   equal(await store.listByUser(long), [], 'previous user after the user field changed');
@@ -268,7 +328,9 @@ Deno.test('deleteByUser leaves a session that moved to another user after it was
   const plain = new DenoKVStore(kv, { prefix: p });
   await plain.set(stays, record(t, { userId: 'max' }, 'max'), t + HOUR);
   await plain.set(moves, record(t, { userId: 'max' }, 'max'), t + HOUR);
-  const s = spy({ afterList: () => plain.update(moves, patch(t, { set: { userId: 'eve' } })).then(() => undefined) });
+  const s = spy({
+    afterList: () => plain.update(moves, patch(t, { set: { userId: 'eve' } })).then(() => undefined),
+  });
   const store = new DenoKVStore(s.kv, { prefix: p });
   equal(await store.deleteByUser('max'), 1, 'deleteByUser count');
   equal(await store.get(stays), null, "max's session revoked");
@@ -283,14 +345,22 @@ Deno.test('a record too large for one Deno KV value is refused, the old one kept
   const store = new DenoKVStore(kv, { prefix: prefix() });
   const k = key('large');
   await store.set(k, record(t, { v: 1 }), t + HOUR);
-  await rejects(store.set(k, record(t, { blob: 'x'.repeat(70_000) }), t + HOUR), /too large|65536|64/i, 'oversized set');
+  await rejects(
+    store.set(k, record(t, { blob: 'x'.repeat(70_000) }), t + HOUR),
+    /too large|65536|64/i,
+    'oversized set',
+  );
   equal((await store.get(k))?.data, { v: 1 }, 'record after the refused write');
 });
 
 Deno.test('options are validated at construction', () => {
   throws(() => new DenoKVStore({} as DenoKvLike), /Deno\.Kv/, 'not a KV');
   throws(() => new DenoKVStore(kv, { prefix: ['x'.repeat(1000)] }), /option prefix/, 'prefix too long');
-  throws(() => new DenoKVStore(kv, { prefix: [Symbol('s')] as unknown as DenoKvKey }), /option prefix/, 'symbol part');
+  throws(
+    () => new DenoKVStore(kv, { prefix: [Symbol('s')] as unknown as DenoKvKey }),
+    /option prefix/,
+    'symbol part',
+  );
   throws(() => new DenoKVStore(kv, { prefix: 42 as unknown as string }), /option prefix/, 'not a key');
   throws(() => new DenoKVStore(kv, { attempts: 0 }), /option attempts/, 'attempts');
   new DenoKVStore(kv, { prefix: 'app-sessions' });
@@ -301,7 +371,10 @@ Deno.test('options are validated at construction', () => {
 
 Deno.test('behind the session engine: login, concurrent increments, logout', async () => {
   const store = new DenoKVStore(kv, { prefix: prefix() });
-  const sessions = createSessionManager<{ userId?: string; n?: number }>({ secrets: 'deno-test-secret-0123456789-abcdefghij', store });
+  const sessions = createSessionManager<{ userId?: string; n?: number }>({
+    secrets: 'deno-test-secret-0123456789-abcdefghij',
+    store,
+  });
   const app = sessions.handle(async (request, _env, _ctx, session) => {
     const path = new URL(request.url).pathname;
     if (path === '/login') {
@@ -313,7 +386,11 @@ Deno.test('behind the session engine: login, concurrent increments, logout', asy
   });
   let cookie = '';
   const send = async (path: string, jar = cookie) => {
-    const response = await app(new Request(`https://app.example${path}`, { headers: jar ? { cookie: jar } : {} }), undefined, undefined);
+    const response = await app(
+      new Request(`https://app.example${path}`, { headers: jar ? { cookie: jar } : {} }),
+      undefined,
+      undefined,
+    );
     const set = response.headers.getSetCookie()[0];
     return { response, set: set?.split(';')[0] };
   };

@@ -38,7 +38,11 @@ export function buildApp<Bindings extends object = {}>(
   });
   app.get('/', async (c) => {
     const s = c.var.session;
-    return c.json({ userId: (await s.get('userId')) ?? null, notice: (await s.get('notice')) ?? null, n: (await s.get('n')) ?? 0 });
+    return c.json({
+      userId: (await s.get('userId')) ?? null,
+      notice: (await s.get('notice')) ?? null,
+      n: (await s.get('n')) ?? 0,
+    });
   });
   app.get('/count', async (c) => {
     c.var.session.increment('n');
@@ -95,12 +99,18 @@ export function buildApp<Bindings extends object = {}>(
 
 /** A Response whose headers refuse changes, as those of a fetch() response do. */
 export function lockedResponse(body: string, cookies: string[]): Response {
-  const response = new Response(body, { headers: cookies.map((line): [string, string] => ['set-cookie', line]) });
+  const response = new Response(body, {
+    headers: cookies.map((line): [string, string] => ['set-cookie', line]),
+  });
   const headers = new Headers(response.headers);
   const refuse = () => {
     throw new TypeError("Can't modify immutable headers.");
   };
-  Object.defineProperties(headers, { append: { value: refuse }, set: { value: refuse }, delete: { value: refuse } });
+  Object.defineProperties(headers, {
+    append: { value: refuse },
+    set: { value: refuse },
+    delete: { value: refuse },
+  });
   Object.defineProperty(response, 'headers', { value: headers });
   return response;
 }

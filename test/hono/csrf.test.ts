@@ -2,7 +2,14 @@ import { Hono } from 'hono';
 import { csrf as originCheck } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
-import { csrf, csrfToken, CSRF_SESSION_KEY, session, type CsrfOptions, type SessionEnv } from '../../src/hono/index.ts';
+import {
+  csrf,
+  csrfToken,
+  CSRF_SESSION_KEY,
+  session,
+  type CsrfOptions,
+  type SessionEnv,
+} from '../../src/hono/index.ts';
 import { CookieJar, ORIGIN, SECRET, SpyStore } from '../session/helpers.ts';
 
 type Data = { userId?: string; n?: number };
@@ -165,13 +172,17 @@ describe('csrf(): checking unsafe requests', () => {
   it('exempts GET, HEAD and OPTIONS; checks PUT, PATCH and DELETE', async () => {
     const { send, withForm, store } = csrfApp();
     const stranger = new CookieJar();
-    for (const method of ['GET', 'HEAD'] as const) expect((await send(stranger, '/plain', { method })).status).toBe(200);
+    for (const method of ['GET', 'HEAD'] as const)
+      expect((await send(stranger, '/plain', { method })).status).toBe(200);
     expect((await send(stranger, '/transfer', { method: 'OPTIONS' })).status).toBe(200);
     expect(store.calls).toEqual([]);
     const { browser, token } = await withForm();
     for (const method of ['PUT', 'PATCH', 'DELETE']) {
       expect((await send(browser, '/transfer', { method })).status, method).toBe(403);
-      expect((await send(browser, '/transfer', { method, headers: { 'x-csrf-token': token } })).status, method).toBe(200);
+      expect(
+        (await send(browser, '/transfer', { method, headers: { 'x-csrf-token': token } })).status,
+        method,
+      ).toBe(200);
     }
   });
 
@@ -180,7 +191,9 @@ describe('csrf(): checking unsafe requests', () => {
     const { browser, token } = await withForm();
     expect((await send(browser, '/transfer', form({ _csrf: token }))).status).toBe(403);
     expect((await send(browser, '/transfer', form({ authenticity_token: token }))).status).toBe(200);
-    expect((await send(browser, '/transfer', { method: 'POST', headers: { 'x-xsrf': token } })).status).toBe(200);
+    expect((await send(browser, '/transfer', { method: 'POST', headers: { 'x-xsrf': token } })).status).toBe(
+      200,
+    );
     expect(() => csrf({ headerName: 'bad header' })).toThrow(/option headerName/);
     expect(() => csrf({ fieldName: '' })).toThrow(/option fieldName/);
   });
@@ -227,7 +240,10 @@ describe('csrf() with hono/csrf (Origin / Sec-Fetch-Site) in front', () => {
     const { send, withForm, store } = csrfApp({ withOriginCheck: true });
     const { browser, token } = await withForm();
     store.reset();
-    const crossSite = await send(browser, '/transfer', { ...form({ _csrf: token }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' } });
+    const crossSite = await send(browser, '/transfer', {
+      ...form({ _csrf: token }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+    });
     expect(crossSite.status).toBe(403);
     expect(store.calls).toEqual([]);
 
@@ -235,7 +251,17 @@ describe('csrf() with hono/csrf (Origin / Sec-Fetch-Site) in front', () => {
     const sameOrigin = { 'content-type': 'application/x-www-form-urlencoded', origin: ORIGIN };
     expect((await send(browser, '/transfer', { ...form({}), headers: sameOrigin })).status).toBe(403);
     // JSON is outside hono/csrf's scope (it relies on CORS preflight); the token check still applies.
-    expect((await send(browser, '/transfer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(403);
-    expect((await send(browser, '/transfer', { ...form({ _csrf: token }), headers: sameOrigin })).status).toBe(200);
+    expect(
+      (
+        await send(browser, '/transfer', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await send(browser, '/transfer', { ...form({ _csrf: token }), headers: sameOrigin })).status,
+    ).toBe(200);
   });
 });

@@ -30,7 +30,9 @@ describe('session() middleware: the login cycle', () => {
 
     const stolen = browser.clone();
     const logout = await send(browser, '/logout', { method: 'POST' });
-    expect(logout.headers.getSetCookie()).toEqual([`${SID}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax`]);
+    expect(logout.headers.getSetCookie()).toEqual([
+      `${SID}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax`,
+    ]);
     expect(logout.headers.get('cache-control')).toBe('no-store');
     expect(browser.cookies.has(SID)).toBe(false);
     // The record is gone: a copy of the old cookie reads as logged out.
@@ -47,7 +49,9 @@ describe('session() middleware: the login cycle', () => {
     const response = await send(browser, '/');
     expect(await response.json()).toMatchObject({ userId: null });
     expect(store.calls).toEqual([]);
-    expect(response.headers.getSetCookie()).toEqual([`${SID}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax`]);
+    expect(response.headers.getSetCookie()).toEqual([
+      `${SID}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax`,
+    ]);
   });
 
   it('a route that never touches c.var.session sends no Set-Cookie and makes no store call', async () => {
@@ -138,7 +142,7 @@ describe('session() middleware: responses the handler builds', () => {
     sub.use(session<Data>({ secrets: SECRET, store }));
     sub.get('/visit', async (c) => {
       c.var.session.increment('n');
-      return c.text(String(((await c.var.session.get('n')) ?? 0)));
+      return c.text(String((await c.var.session.get('n')) ?? 0));
     });
     const app = new Hono().route('/sub', sub);
     const browser = new CookieJar();
@@ -256,7 +260,9 @@ describe('session() options', () => {
     });
     app.get('/bare', (c) => c.text(String(getSession(c))));
     app.use('/with/*', session<Data>({ secrets: SECRET }));
-    app.get('/with/same', (c) => c.text(String(getSession(c) === c.var.session && c.get('session') === c.var.session)));
+    app.get('/with/same', (c) =>
+      c.text(String(getSession(c) === c.var.session && c.get('session') === c.var.session)),
+    );
     expect(await (await app.request('/with/same')).text()).toBe('true');
     expect((await app.request('/bare')).status).toBe(500);
     expect(errors[0]?.message).toMatch(/getSession: no session on this request/);

@@ -85,7 +85,9 @@ for (const [name, makeStore] of backends) {
 
       const stolen = browser.clone();
       const logout = await send(browser, '/logout', { method: 'POST' });
-      expect(logout.headers.getSetCookie()).toEqual([`${SID}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax`]);
+      expect(logout.headers.getSetCookie()).toEqual([
+        `${SID}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax`,
+      ]);
       expect(await (await send(stolen, '/')).json()).toMatchObject({ userId: null });
     });
 

@@ -80,7 +80,10 @@ describe('tesserajs/hono types', () => {
   });
 
   it('a ready manager keeps its Data and Flash types', () => {
-    const manager = createSessionManager<Data, { flash: Flash; env: { KV: SessionStore } }>({ secrets: SECRET, store: (_request, env) => env.KV });
+    const manager = createSessionManager<Data, { flash: Flash; env: { KV: SessionStore } }>({
+      secrets: SECRET,
+      store: (_request, env) => env.KV,
+    });
     const app = new Hono().use(session(manager));
     app.get('/', async (c) => {
       expectTypeOf(c.var.session.get('user')).toEqualTypeOf<Promise<User | undefined>>();

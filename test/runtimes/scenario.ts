@@ -20,7 +20,10 @@ function tamper(pair: string): string {
 }
 
 /** The login form's session cookie and CSRF token, for apps that protect their forms. */
-async function loginForm(base: string, fetch: Fetch): Promise<{ cookie?: string | undefined; token?: string | undefined }> {
+async function loginForm(
+  base: string,
+  fetch: Fetch,
+): Promise<{ cookie?: string | undefined; token?: string | undefined }> {
   const page = await fetch(new Request(new URL('/login', base)));
   expect(page.status).toBe(200);
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
@@ -33,11 +36,16 @@ async function loginForm(base: string, fetch: Fetch): Promise<{ cookie?: string 
  * fetched first and its CSRF token and Origin are sent with the login, and
  * the logout form's token with the logout.
  */
-export async function runScenario(base: string, fetch: Fetch = (r) => globalThis.fetch(r), options: { form?: boolean } = {}): Promise<void> {
+export async function runScenario(
+  base: string,
+  fetch: Fetch = (r) => globalThis.fetch(r),
+  options: { form?: boolean } = {},
+): Promise<void> {
   const get = (path: string, cookie?: string) =>
     fetch(new Request(new URL(path, base), { headers: cookie ? { cookie } : {}, redirect: 'manual' }));
   // The page's text: tags dropped, whitespace collapsed (HTML and plain-text apps alike).
-  const body = async (response: Response) => (await response.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ');
+  const body = async (response: Response) =>
+    (await response.text()).replace(/<[^>]*>/g, '').replace(/\s+/g, ' ');
 
   const anonymous = await get('/');
   expect(anonymous.status).toBe(200);

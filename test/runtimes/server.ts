@@ -13,7 +13,12 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-export async function startServer(command: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<RunningServer> {
+export async function startServer(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<RunningServer> {
   const child = spawn(command, args, {
     env: { ...process.env, PORT: '0', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +44,10 @@ export async function startServer(command: string, args: string[], env: Record<s
     clearTimeout(timer);
   };
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${command} did not start within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /(http:\/\/(?:127\.0\.0\.1|localhost):\d+)/.exec(output.replace(/\u001b\[[0-9;]*m/g, ''));
@@ -69,7 +77,10 @@ export async function startServer(command: string, args: string[], env: Record<s
 export function scenarioOverHttp(command: string, args: string[], env: Record<string, string> = {}): void {
   let server: RunningServer | undefined;
   beforeAll(async () => {
-    server = await startServer(command, args, { SESSION_SECRET: 'runtime-test-secret-0123456789-abcdefghij', ...env });
+    server = await startServer(command, args, {
+      SESSION_SECRET: 'runtime-test-secret-0123456789-abcdefghij',
+      ...env,
+    });
   }, 60_000);
   afterAll(() => server?.stop());
   it('passes the session scenario over HTTP', () => runScenario(server!.url), 30_000);

@@ -16,7 +16,9 @@ describe('npm start', () => {
 
   it('refuses the placeholder secret of .dev.vars.example with a message that says how to make one', async () => {
     copyFileSync(join(root, '.dev.vars.example'), join(scratch, '.dev.vars'));
-    const { code, output } = await run(process.execPath, [join(root, 'examples/worker/start.mjs')], { cwd: scratch });
+    const { code, output } = await run(process.execPath, [join(root, 'examples/worker/start.mjs')], {
+      cwd: scratch,
+    });
     expect(code, output).toBe(1);
     expect(output).toContain('placeholder SESSION_SECRET from .dev.vars.example');
     expect(output).toContain(`node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`);

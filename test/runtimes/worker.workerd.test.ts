@@ -9,7 +9,12 @@ const BASE = 'https://demo.example';
 const SECRET = 'worker-demo-test-secret-0123456789-abcdef';
 
 function bindings(store: 'durable-object' | 'kv', secret: string | undefined = SECRET): Bindings {
-  return { SESSIONS: env.SESSIONS_DO, SESSIONS_KV: env.SESSIONS_KV, SESSION_STORE: store, ...(secret ? { SESSION_SECRET: secret } : {}) };
+  return {
+    SESSIONS: env.SESSIONS_DO,
+    SESSIONS_KV: env.SESSIONS_KV,
+    SESSION_STORE: store,
+    ...(secret ? { SESSION_SECRET: secret } : {}),
+  };
 }
 
 describe('the demo Worker inside workerd', () => {
@@ -25,11 +30,15 @@ describe('the demo Worker inside workerd', () => {
       const headers = new Headers(init.headers);
       if (jar.cookies.size > 0) headers.set('cookie', jar.header());
       if (init.method === 'POST') headers.set('origin', base);
-      const response = await app.fetch(new Request(new URL(path, base), { ...init, headers, redirect: 'manual' }), bindings(store, secret));
+      const response = await app.fetch(
+        new Request(new URL(path, base), { ...init, headers, redirect: 'manual' }),
+        bindings(store, secret),
+      );
       jar.absorb(response);
       return response;
     };
-    const token = async (path = '/login') => /name="_csrf" value="([^"]+)"/.exec(await (await send(path)).text())![1]!;
+    const token = async (path = '/login') =>
+      /name="_csrf" value="([^"]+)"/.exec(await (await send(path)).text())![1]!;
     const post = async (path: string, fields: Record<string, string>, tokenPath?: string) =>
       send(path, { method: 'POST', body: new URLSearchParams({ ...fields, _csrf: await token(tokenPath) }) });
     return { jar, send, post };
@@ -51,10 +60,17 @@ describe('the demo Worker inside workerd', () => {
   it('forms without the session CSRF token, or from another origin, get a 403', async () => {
     const { send } = client();
     await send('/login');
-    const noToken = await send('/login', { method: 'POST', body: new URLSearchParams({ username: 'mallory' }) });
+    const noToken = await send('/login', {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'mallory' }),
+    });
     expect(noToken.status).toBe(403);
     const crossSite = await app.fetch(
-      new Request(`${BASE}/cart/add`, { method: 'POST', body: new URLSearchParams({ item: 'x' }), headers: { origin: 'https://evil.example' } }),
+      new Request(`${BASE}/cart/add`, {
+        method: 'POST',
+        body: new URLSearchParams({ item: 'x' }),
+        headers: { origin: 'https://evil.example' },
+      }),
       bindings('durable-object'),
     );
     expect(crossSite.status).toBe(403);
@@ -64,7 +80,9 @@ describe('the demo Worker inside workerd', () => {
     const { jar, send } = client();
     const set = await send('/prefs?theme=dark');
     expect(set.status).toBe(302);
-    expect(set.headers.getSetCookie().find((l) => l.startsWith('theme='))).toMatch(/Max-Age=31536000; Path=\/; HttpOnly; SameSite=Lax/);
+    expect(set.headers.getSetCookie().find((l) => l.startsWith('theme='))).toMatch(
+      /Max-Age=31536000; Path=\/; HttpOnly; SameSite=Lax/,
+    );
     expect(await (await send('/')).text()).toContain('data-theme="dark"');
     jar.cookies.set('theme', jar.cookies.get('theme')!.replace('dark', 'light'));
     expect(await (await send('/')).text()).toContain('data-theme="light"'); // forged: ignored
@@ -101,10 +119,16 @@ describe('the demo Worker inside workerd', () => {
     expect((await post('/login', { username: 'ada' })).status).toBe(302);
     const confirm = await send('/logout');
     expect(confirm.status).toBe(200);
-    expect(await confirm.text()).toMatch(/Log out <span id="user">ada<\/span>\?[\s\S]*<form method="post" action="\/logout">/);
+    expect(await confirm.text()).toMatch(
+      /Log out <span id="user">ada<\/span>\?[\s\S]*<form method="post" action="\/logout">/,
+    );
     expect(await (await send('/')).text()).toContain('Logged in as');
     // A cross-site form, and a same-site one without the token, are refused.
-    const crossSite = await send('/logout', { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    const crossSite = await send('/logout', {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: '',
+    });
     expect(crossSite.status).toBe(403);
     expect((await send('/logout', { method: 'POST', body: new URLSearchParams() })).status).toBe(403);
     expect(await (await send('/')).text()).toContain('Logged in as');

@@ -64,9 +64,15 @@ describe('push and pull', () => {
     const store = new SpyStore();
     const { send, read, browser } = setup(store);
     await send((s) => s.set('name', 'cart owner'));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => send((s) => s.push('cart', { sku: `item-${i}`, qty: 1 }), browser.clone())));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send((s) => s.push('cart', { sku: `item-${i}`, qty: 1 }), browser.clone()),
+      ),
+    );
     const cart = (await read('cart')) ?? [];
-    expect(cart.map((item) => item.sku).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `item-${i}`).sort());
+    expect(cart.map((item) => item.sku).sort()).toEqual(
+      Array.from({ length: 20 }, (_, i) => `item-${i}`).sort(),
+    );
     expect(store.count('update')).toBe(20);
   });
 

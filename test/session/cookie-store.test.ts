@@ -29,7 +29,8 @@ function setup(maxChunks?: number) {
 }
 
 /** Letters and digits in no pattern: JSON leaves them alone. */
-const noise = (length: number) => Array.from({ length }, (_, i) => 'abcdefghijklmnopqrstuvwxyz0123456789'[(i * 7919) % 36]).join('');
+const noise = (length: number) =>
+  Array.from({ length }, (_, i) => 'abcdefghijklmnopqrstuvwxyz0123456789'[(i * 7919) % 36]).join('');
 
 describe('CookieStore', () => {
   it('seals the whole session into one cookie', async () => {
@@ -60,9 +61,12 @@ describe('CookieStore', () => {
     await write({ blob: noise(7000) });
     const response = await write({ blob: 'small' });
     const lines = response.headers.getSetCookie();
-    expect(lines.filter((l) => l.includes('Max-Age=0')).map((l) => l.split('=')[0]).sort()).toEqual([
-      '__Host-sid.0', '__Host-sid.1', '__Host-sid.2',
-    ]);
+    expect(
+      lines
+        .filter((l) => l.includes('Max-Age=0'))
+        .map((l) => l.split('=')[0])
+        .sort(),
+    ).toEqual(['__Host-sid.0', '__Host-sid.1', '__Host-sid.2']);
     expect([...browser.cookies.keys()]).toEqual(['__Host-sid']);
     expect((await read()).blob).toBe('small');
     // And growing again clears the single cookie.

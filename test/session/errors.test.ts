@@ -62,11 +62,21 @@ describe('configuration', () => {
     expect(() => createSessionManager({} as never)).toThrow(/option secrets/);
     expect(() => createSessionManager({ secrets: 'short' })).toThrow(/32 bytes/);
     expect(() => createSessionManager({ secrets: SECRET, idleTimeout: 0 })).toThrow(/option idleTimeout/);
-    expect(() => createSessionManager({ secrets: SECRET, absoluteTimeout: 1.5 })).toThrow(/option absoluteTimeout/);
-    expect(() => createSessionManager({ secrets: SECRET, idleTimeout: 60, touchInterval: 60 })).toThrow(/option touchInterval/);
-    expect(() => createSessionManager({ secrets: SECRET, cookie: { path: 'x' } })).toThrow(/option cookie.*path/);
-    expect(() => createSessionManager({ secrets: SECRET, cookie: { name: '__Host-x', domain: 'example.com' } })).toThrow(/option cookie/);
-    expect(() => createSessionManager({ secrets: SECRET, cookie: { sameSite: 'None', secure: false } })).toThrow(/option cookie/);
+    expect(() => createSessionManager({ secrets: SECRET, absoluteTimeout: 1.5 })).toThrow(
+      /option absoluteTimeout/,
+    );
+    expect(() => createSessionManager({ secrets: SECRET, idleTimeout: 60, touchInterval: 60 })).toThrow(
+      /option touchInterval/,
+    );
+    expect(() => createSessionManager({ secrets: SECRET, cookie: { path: 'x' } })).toThrow(
+      /option cookie.*path/,
+    );
+    expect(() =>
+      createSessionManager({ secrets: SECRET, cookie: { name: '__Host-x', domain: 'example.com' } }),
+    ).toThrow(/option cookie/);
+    expect(() =>
+      createSessionManager({ secrets: SECRET, cookie: { sameSite: 'None', secure: false } }),
+    ).toThrow(/option cookie/);
     expect(() => createSessionManager({ secrets: SECRET, userField: '' })).toThrow(/option userField/);
     expect(() => createSessionManager({ secrets: SECRET, store: 42 as never })).toThrow(/option store/);
   });

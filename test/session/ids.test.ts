@@ -10,19 +10,24 @@ function setup() {
   const app = manager.handle(async (request, _env, _ctx, session) => {
     const url = new URL(request.url);
     if (url.pathname === '/set') session.set('user', url.searchParams.get('v') ?? 'x');
-    return new Response(JSON.stringify({ user: (await session.get('user')) ?? null, isNew: session.isNew, id: session.id }));
+    return new Response(
+      JSON.stringify({ user: (await session.get('user')) ?? null, isNew: session.isNew, id: session.id }),
+    );
   });
   return { store, manager, app };
 }
 
-const withCookie = (value: string, path = '/') => new Request(`${ORIGIN}${path}`, { headers: { cookie: `__Host-sid=${value}` } });
+const withCookie = (value: string, path = '/') =>
+  new Request(`${ORIGIN}${path}`, { headers: { cookie: `__Host-sid=${value}` } });
 
 describe('session ids', () => {
   it('are 256 random bits, base64url, signed in a __Host- cookie', async () => {
     const { app } = setup();
     const response = await app(new Request(`${ORIGIN}/set?v=ada`), undefined, undefined);
     const [line] = response.headers.getSetCookie();
-    expect(line).toMatch(/^__Host-sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    expect(line).toMatch(
+      /^__Host-sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    );
     const body = (await response.json()) as { id: string };
     expect(idOf(new CookieJar().absorb(response).cookies.get('__Host-sid'))).toBe(body.id);
     const ids = new Set<string>();
@@ -36,9 +41,23 @@ describe('session ids', () => {
   it('refuses forged and malformed cookies before any store call', async () => {
     const { store, app } = setup();
     const forgedSignature = `${'A'.repeat(43)}.AQAEa2V5MQ${'x'.repeat(43)}`;
-    const signedButMalformed = await Promise.all(['../x', '', '.', 'x'.repeat(600)].map((id) => sign(createKeyring(SECRET), '__Host-sid', id)));
-    const otherKey = await sign(createKeyring('another-secret-entirely-0123456789abcdef'), '__Host-sid', 'B'.repeat(43));
-    for (const value of ['../x', '', '.', 'x'.repeat(600), forgedSignature, otherKey, ...signedButMalformed]) {
+    const signedButMalformed = await Promise.all(
+      ['../x', '', '.', 'x'.repeat(600)].map((id) => sign(createKeyring(SECRET), '__Host-sid', id)),
+    );
+    const otherKey = await sign(
+      createKeyring('another-secret-entirely-0123456789abcdef'),
+      '__Host-sid',
+      'B'.repeat(43),
+    );
+    for (const value of [
+      '../x',
+      '',
+      '.',
+      'x'.repeat(600),
+      forgedSignature,
+      otherKey,
+      ...signedButMalformed,
+    ]) {
       store.reset();
       const response = await app(withCookie(encodeURIComponent(value)), undefined, undefined);
       expect(await response.json(), value.slice(0, 20)).toMatchObject({ user: null, isNew: true });
@@ -54,7 +73,10 @@ describe('session ids', () => {
     const id = idOf(jar.cookies.get('__Host-sid'))!;
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(id)));
-    const expectedKey = btoa(String.fromCharCode(...digest)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const expectedKey = btoa(String.fromCharCode(...digest))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     expect(store.calls.length).toBeGreaterThan(0);
     for (const call of store.calls) {
       expect(call.key).toBe(expectedKey);

@@ -18,7 +18,10 @@ const stores: [string, () => SessionStore | CookieStore][] = [
 for (const [label, makeStore] of stores) {
   describe(`un-awaited mutations (${label})`, () => {
     const manager = createSessionManager<Data>({ secrets: SECRET, store: makeStore() });
-    const send = async (jar: CookieJar, act: (session: ReturnType<typeof manager.load>) => Promise<void> | void) => {
+    const send = async (
+      jar: CookieJar,
+      act: (session: ReturnType<typeof manager.load>) => Promise<void> | void,
+    ) => {
       const session = manager.load(jar.request());
       await act(session);
       const response = await manager.commit(session, new Response('ok'));

@@ -59,7 +59,11 @@ describe('session lifecycle', () => {
     expect(loggedInId).not.toBe(anonymousId);
     expect(store.count('delete')).toBe(1);
 
-    expect(await (await send(browser, '/')).json()).toEqual({ userId: 'ada', cart: ['apple'], notice: 'Welcome' });
+    expect(await (await send(browser, '/')).json()).toEqual({
+      userId: 'ada',
+      cart: ['apple'],
+      notice: 'Welcome',
+    });
     expect(await (await send(browser, '/')).json()).toEqual({ userId: 'ada', cart: ['apple'], notice: null });
 
     // The attacker who planted or stole the pre-login cookie gets nothing.
@@ -74,7 +78,9 @@ describe('session lifecycle', () => {
     store.reset();
     const logout = await send(browser, '/logout');
     expect(store.count('delete')).toBe(1);
-    expect(logout.headers.getSetCookie()).toEqual(['__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax']);
+    expect(logout.headers.getSetCookie()).toEqual([
+      '__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax',
+    ]);
     expect(logout.headers.get('cache-control')).toBe('no-store');
     expect(browser.cookies.size).toBe(0);
     // Replaying the old cookie gives a fresh anonymous session.

@@ -80,7 +80,9 @@ describe('createSessionManager', () => {
       expect(await manager.load(jar.request(), { SECRET: SECRET }).get('x')).toBe(1);
       expect(imports).not.toHaveBeenCalled();
       // Rotated away: the old cookie no longer verifies.
-      expect(await manager.load(jar.request(), { SECRET: 'a-completely-different-secret-0123456789' }).get('x')).toBeUndefined();
+      expect(
+        await manager.load(jar.request(), { SECRET: 'a-completely-different-secret-0123456789' }).get('x'),
+      ).toBeUndefined();
       expect(imports).toHaveBeenCalledTimes(1);
     } finally {
       imports.mockRestore();
@@ -96,7 +98,12 @@ describe('createSessionManager', () => {
 
   it('a persistent cookie expires with the absolute timeout', async () => {
     const now = Date.UTC(2030, 0, 1);
-    const manager = createSessionManager({ secrets: SECRET, now: () => now, absoluteTimeout: 3600, cookie: { persistent: true } });
+    const manager = createSessionManager({
+      secrets: SECRET,
+      now: () => now,
+      absoluteTimeout: 3600,
+      cookie: { persistent: true },
+    });
     const session = manager.load(new Request('https://a.example/'));
     session.set('x', 1);
     const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();
@@ -129,7 +136,9 @@ describe('createSessionManager', () => {
   });
 
   it('has, unset, increment and flash behave as documented within one request', async () => {
-    const manager = createSessionManager<{ a?: string; n?: number }, { flash: { note?: string } }>({ secrets: SECRET });
+    const manager = createSessionManager<{ a?: string; n?: number }, { flash: { note?: string } }>({
+      secrets: SECRET,
+    });
     const session = manager.load(new Request('https://a.example/'));
     session.set('a', 'x');
     session.increment('n', 2);
@@ -160,7 +169,9 @@ describe('createSessionManager', () => {
     session.increment('name');
     session.increment('count');
     // Without a Flash type, a typed Data leaves no room for typos.
-    const plain = createSessionManager<{ a?: string }>({ secrets: SECRET }).load(new Request('https://a.example/'));
+    const plain = createSessionManager<{ a?: string }>({ secrets: SECRET }).load(
+      new Request('https://a.example/'),
+    );
     expectTypeOf(plain.get('a')).toEqualTypeOf<Promise<string | undefined>>();
     // @ts-expect-error: not a key of Data, and Flash declares none
     void plain.get('typo');
@@ -170,8 +181,13 @@ describe('createSessionManager', () => {
 
   it('names its optional type parameters, so one in the wrong place does not compile', () => {
     type Env = { KV: SessionStore };
-    const manager = createSessionManager<{ a?: string }, { env: Env }>({ secrets: SECRET, store: (_request, env) => env.KV });
-    expectTypeOf(manager.load(new Request('https://a.example/'))).toEqualTypeOf<Session<{ a?: string }, Record<never, never>>>();
+    const manager = createSessionManager<{ a?: string }, { env: Env }>({
+      secrets: SECRET,
+      store: (_request, env) => env.KV,
+    });
+    expectTypeOf(manager.load(new Request('https://a.example/'))).toEqualTypeOf<
+      Session<{ a?: string }, Record<never, never>>
+    >();
     // @ts-expect-error: a Flash shape is not the named-types object
     createSessionManager<{ a?: string }, { notice?: string }>({ secrets: SECRET });
     // @ts-expect-error: bindings go under `env`

@@ -5,7 +5,14 @@ import { Clock, CookieJar, SECRET } from './helpers.ts';
 const HOUR = 3_600_000;
 
 function record(now: number, data: Record<string, unknown> = {}, userId?: string): SessionRecord {
-  return { data, flash: {}, createdAt: now, lastSeenAt: now, expiresAt: now + HOUR, ...(userId ? { userId } : {}) };
+  return {
+    data,
+    flash: {},
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + HOUR,
+    ...(userId ? { userId } : {}),
+  };
 }
 
 function patch(now: number, changes: Partial<SessionPatch>): SessionPatch {
@@ -57,7 +64,9 @@ describe('MemoryStore', () => {
     const store = new MemoryStore({ now: clock.now });
     await store.set('k', record(clock.time), clock.time + HOUR);
     const results = await Promise.all([
-      ...Array.from({ length: 50 }, (_, i) => store.update('k', patch(clock.time, { set: { [`key${i}`]: i } }))),
+      ...Array.from({ length: 50 }, (_, i) =>
+        store.update('k', patch(clock.time, { set: { [`key${i}`]: i } })),
+      ),
       ...Array.from({ length: 50 }, () => store.update('k', patch(clock.time, { increment: { count: 1 } }))),
     ]);
     expect(results.every(Boolean)).toBe(true);
@@ -92,7 +101,12 @@ describe('MemoryStore', () => {
     const store = new MemoryStore({ maxEntries: 100 });
     const at = Date.now();
     const live = (data: Record<string, unknown> = {}, userId?: string) => ({
-      data, flash: {}, createdAt: at, lastSeenAt: at, expiresAt: at + 3_600_000, ...(userId ? { userId } : {}),
+      data,
+      flash: {},
+      createdAt: at,
+      lastSeenAt: at,
+      expiresAt: at + 3_600_000,
+      ...(userId ? { userId } : {}),
     });
     await store.set('ada', live({ userId: 'ada' }, 'ada'), at + 3_600_000);
     await store.set('old-anon', live(), at + 3_600_000);
@@ -146,7 +160,10 @@ describe('MemoryStore', () => {
 
 describe('awkward keys', () => {
   it('"__proto__" and other Object.prototype names are plain session keys end to end', async () => {
-    const manager = createSessionManager<Record<string, string>>({ secrets: SECRET, store: new MemoryStore() });
+    const manager = createSessionManager<Record<string, string>>({
+      secrets: SECRET,
+      store: new MemoryStore(),
+    });
     const browser = new CookieJar();
     const first = manager.load(browser.request());
     first.set('__proto__', 'p');

@@ -5,7 +5,13 @@
  * session boundary as copies.
  */
 import { describe, expect, it } from 'vitest';
-import { CookieStore, createSessionManager, MemoryStore, type Session, type SessionStore } from '../../src/index.ts';
+import {
+  CookieStore,
+  createSessionManager,
+  MemoryStore,
+  type Session,
+  type SessionStore,
+} from '../../src/index.ts';
 import { CookieJar, idOf, SECRET, SpyStore } from './helpers.ts';
 
 type Data = { user?: string; cart?: string[]; profile?: { name: string; tags: string[] }; when?: unknown };
@@ -83,10 +89,12 @@ describe('a late request', () => {
     const value = browser.cookies.get('__Host-sid')!;
     browser.cookies.set('__Host-sid', `${value.slice(0, -2)}AA`);
     const response = await send(browser, async (s) => void (await s.get('user')));
-    expect(response.headers.getSetCookie()).toEqual(['__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax']);
+    expect(response.headers.getSetCookie()).toEqual([
+      '__Host-sid=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax',
+    ]);
   });
 
-  it("reading a flash removes only the value it read, not a newer one a concurrent request set", async () => {
+  it('reading a flash removes only the value it read, not a newer one a concurrent request set', async () => {
     const { send, manager } = setup(new MemoryStore());
     const browser = new CookieJar();
     await send(browser, (s) => s.flash('notice', 'first'));
@@ -166,7 +174,10 @@ describe('credentials have one spelling', () => {
     const value = browser.cookies.get('__Host-sid')!;
     const id = idOf(value)!;
     const copy = new CookieJar();
-    copy.cookies.set('__Host-sid', `${id.slice(0, 5)}%${id.charCodeAt(5).toString(16).toUpperCase()}${value.slice(6)}`);
+    copy.cookies.set(
+      '__Host-sid',
+      `${id.slice(0, 5)}%${id.charCodeAt(5).toString(16).toUpperCase()}${value.slice(6)}`,
+    );
     const session = manager.load(copy.request());
     expect(await session.get('user')).toBeUndefined();
     expect(session.isNew).toBe(true);
@@ -178,7 +189,10 @@ describe('responses that set a session cookie are never shared-cacheable', () =>
   const cases: [string | null, string][] = [
     [null, 'private, no-store'],
     ['public, max-age=600', 'private, max-age=600'],
-    ['max-age=60, s-maxage=3600, stale-while-revalidate=30', 'private, max-age=60, stale-while-revalidate=30'],
+    [
+      'max-age=60, s-maxage=3600, stale-while-revalidate=30',
+      'private, max-age=60, stale-while-revalidate=30',
+    ],
     ['private, max-age=60', 'private, max-age=60'],
     ['no-store', 'no-store'],
     ['PUBLIC, S-MAXAGE=10, proxy-revalidate, no-cache', 'private, no-cache'],
@@ -188,7 +202,10 @@ describe('responses that set a session cookie are never shared-cacheable', () =>
       const manager = createSessionManager({ secrets: SECRET });
       const session = manager.load(new Request('https://a.example/'));
       session.set('n', 1);
-      const headers = new Headers({ 'cdn-cache-control': 'max-age=600', 'cloudflare-cdn-cache-control': 'max-age=600' });
+      const headers = new Headers({
+        'cdn-cache-control': 'max-age=600',
+        'cloudflare-cdn-cache-control': 'max-age=600',
+      });
       if (appValue !== null) headers.set('cache-control', appValue);
       const response = await manager.commit(session, new Response('ok', { headers }));
       expect(response.headers.get('cache-control')).toBe(expected);
@@ -200,7 +217,10 @@ describe('responses that set a session cookie are never shared-cacheable', () =>
   it('a response without a session cookie keeps its caching', async () => {
     const manager = createSessionManager({ secrets: SECRET });
     const session = manager.load(new Request('https://a.example/'));
-    const response = await manager.commit(session, new Response('ok', { headers: { 'cache-control': 'public, max-age=600' } }));
+    const response = await manager.commit(
+      session,
+      new Response('ok', { headers: { 'cache-control': 'public, max-age=600' } }),
+    );
     expect(response.headers.get('cache-control')).toBe('public, max-age=600');
   });
 });

@@ -16,7 +16,10 @@ interface Setup {
 function setup(options: Setup = {}) {
   const clock = new Clock();
   const { atomic, storeSharesClock = true, ...timeouts } = options;
-  const store = new SpyStore({ ...(storeSharesClock ? { now: clock.now } : {}), ...(atomic === undefined ? {} : { atomic }) });
+  const store = new SpyStore({
+    ...(storeSharesClock ? { now: clock.now } : {}),
+    ...(atomic === undefined ? {} : { atomic }),
+  });
   const manager = createSessionManager<Data>({ secrets: SECRET, store, now: clock.now, ...timeouts });
   const handler = manager.handle(async (request, _env, _ctx, session) => {
     if (new URL(request.url).pathname === '/login') session.set('user', 'ada');

@@ -37,7 +37,11 @@ function worker(compatibilityDate: string, log: string[]): Miniflare {
 
 beforeAll(async () => {
   bundle = mkdtempSync(join(tmpdir(), 'tesserajs-floor-'));
-  const built = await run(bin('wrangler'), ['deploy', '--dry-run', '--outdir', bundle, '-c', 'test/workers/wrangler.toml'], { env: { WRANGLER_SEND_METRICS: 'false' } });
+  const built = await run(
+    bin('wrangler'),
+    ['deploy', '--dry-run', '--outdir', bundle, '-c', 'test/workers/wrangler.toml'],
+    { env: { WRANGLER_SEND_METRICS: 'false' } },
+  );
   expect(built.code, built.output).toBe(0);
 }, 120_000);
 
@@ -50,11 +54,22 @@ describe(`Workers compatibility_date ${FLOOR}`, () => {
     const mf = worker(FLOOR, []);
     try {
       const db = await mf.getD1Database('DB');
-      const migration = readFileSync(join(root, 'migrations/0001_create_sessions.sql'), 'utf8').replace(/^--.*$/gm, '');
-      await db.batch(migration.split(';').filter((sql) => sql.trim() !== '').map((sql) => db.prepare(sql)));
+      const migration = readFileSync(join(root, 'migrations/0001_create_sessions.sql'), 'utf8').replace(
+        /^--.*$/gm,
+        '',
+      );
+      await db.batch(
+        migration
+          .split(';')
+          .filter((sql) => sql.trim() !== '')
+          .map((sql) => db.prepare(sql)),
+      );
       for (const store of ['memory', 'kv', 'do', 'd1']) {
         const get = async (path: string, cookie?: string) => {
-          const response = await mf.dispatchFetch(`${ORIGIN}${path}${path.includes('?') ? '&' : '?'}store=${store}`, { headers: cookie ? { cookie } : {} });
+          const response = await mf.dispatchFetch(
+            `${ORIGIN}${path}${path.includes('?') ? '&' : '?'}store=${store}`,
+            { headers: cookie ? { cookie } : {} },
+          );
           return { response, text: await response.text() };
         };
         const login = await get('/login?user=ada');

@@ -19,7 +19,11 @@ let counter = 0;
 const freshKey = () => `d1-${counter++}-`.padEnd(43, 'x');
 
 const record = (now: number, data: Record<string, unknown> = {}, expiresAt = now + HOUR): SessionRecord => ({
-  data, flash: {}, createdAt: now, lastSeenAt: now, expiresAt,
+  data,
+  flash: {},
+  createdAt: now,
+  lastSeenAt: now,
+  expiresAt,
 });
 
 /** A store on its own clock. */
@@ -30,14 +34,21 @@ function clocked(start = Date.now()) {
 
 async function rawRow(key: string, table = 'tessera_sessions') {
   return env.DB.prepare(`SELECT id, user_id, data, expires_at FROM "${table}" WHERE id = ?`).bind(key).first<{
-    id: string; user_id: string | null; data: string; expires_at: number;
+    id: string;
+    user_id: string | null;
+    data: string;
+    expires_at: number;
   }>();
 }
 
 describe('D1Store conformance', () => {
   let time = Date.now();
   const now = () => time;
-  for (const check of storeConformance(() => new D1Store(env.DB, { now }), { now, advance: (ms) => void (time += ms), largeRecordBytes: 100_000 })) {
+  for (const check of storeConformance(() => new D1Store(env.DB, { now }), {
+    now,
+    advance: (ms) => void (time += ms),
+    largeRecordBytes: 100_000,
+  })) {
     it(check.name, check.run);
   }
 });
@@ -45,7 +56,23 @@ describe('D1Store conformance', () => {
 describe('D1Store', () => {
   describe('update applies patches exactly as applyPatch does', () => {
     // Keys a JSON path must quote or escape, and values SQLite could re-render.
-    const plainKeys = ['a', 'n', 'a.b', 'a\\b', '"', '', '$', '$.x', '[0]', 'ü', 'line\nbreak', '🍪', 'k\\"', '\\u0022', "it's"];
+    const plainKeys = [
+      'a',
+      'n',
+      'a.b',
+      'a\\b',
+      '"',
+      '',
+      '$',
+      '$.x',
+      '[0]',
+      'ü',
+      'line\nbreak',
+      '🍪',
+      'k\\"',
+      '\\u0022',
+      "it's",
+    ];
     // The user fields; they are never incremented here (see the comment in d1-sql.ts on numeric user ids).
     const userFields = ['userId', 'a"b'];
     const key = fc.constantFrom(...plainKeys, ...userFields);
@@ -73,19 +100,32 @@ describe('D1Store', () => {
     it('on random records and patches (same JSON, same key order, same user index)', async () => {
       const { store } = clocked();
       await fc.assert(
-        fc.asyncProperty(data, data, patchArb, userField, fc.integer({ min: 0, max: 30 * 60_000 }), async (stored, flash, changes, field, elapsed) => {
-          const k = freshKey();
-          const start = Date.now();
-          const before: SessionRecord = { ...record(start, stored), flash };
-          await store.set(k, before, before.expiresAt);
-          const patch: SessionPatch = { ...changes, now: start + elapsed, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: field };
-          const expected = JSON.parse(JSON.stringify(applyPatch(before, patch))) as SessionRecord;
-          expect(await store.update(k, patch)).toBe(true);
-          const after = await store.get(k);
-          expect(JSON.stringify(after)).toBe(JSON.stringify(expected));
-          expect((await rawRow(k))!.user_id).toBe(expected.userId ?? null);
-          expect((await rawRow(k))!.expires_at).toBe(expected.expiresAt);
-        }),
+        fc.asyncProperty(
+          data,
+          data,
+          patchArb,
+          userField,
+          fc.integer({ min: 0, max: 30 * 60_000 }),
+          async (stored, flash, changes, field, elapsed) => {
+            const k = freshKey();
+            const start = Date.now();
+            const before: SessionRecord = { ...record(start, stored), flash };
+            await store.set(k, before, before.expiresAt);
+            const patch: SessionPatch = {
+              ...changes,
+              now: start + elapsed,
+              idleMs: HOUR,
+              absoluteMs: 24 * HOUR,
+              userField: field,
+            };
+            const expected = JSON.parse(JSON.stringify(applyPatch(before, patch))) as SessionRecord;
+            expect(await store.update(k, patch)).toBe(true);
+            const after = await store.get(k);
+            expect(JSON.stringify(after)).toBe(JSON.stringify(expected));
+            expect((await rawRow(k))!.user_id).toBe(expected.userId ?? null);
+            expect((await rawRow(k))!.expires_at).toBe(expected.expiresAt);
+          },
+        ),
         { numRuns: 150 },
       );
     }, 60_000);
@@ -95,9 +135,22 @@ describe('D1Store', () => {
       const k = freshKey();
       const t = Date.now();
       await store.set(k, record(t, { i: 41, f: 0.1, s: '5', big: 2 ** 53, nul: null }), t + HOUR);
-      const patch: SessionPatch = { increment: { i: 1, f: 0.2, s: 1, big: 2, nul: 1, fresh: -3 }, now: t, idleMs: HOUR, absoluteMs: HOUR, userField: 'userId' };
+      const patch: SessionPatch = {
+        increment: { i: 1, f: 0.2, s: 1, big: 2, nul: 1, fresh: -3 },
+        now: t,
+        idleMs: HOUR,
+        absoluteMs: HOUR,
+        userField: 'userId',
+      };
       expect(await store.update(k, patch)).toBe(true);
-      expect((await store.get(k))!.data).toEqual({ i: 42, f: 0.1 + 0.2, s: 1, big: 2 ** 53 + 2, nul: 1, fresh: -3 });
+      expect((await store.get(k))!.data).toEqual({
+        i: 42,
+        f: 0.1 + 0.2,
+        s: 1,
+        big: 2 ** 53 + 2,
+        nul: 1,
+        fresh: -3,
+      });
     });
 
     it('a numeric user id stays exact through an increment, and the index follows it', async () => {
@@ -106,7 +159,13 @@ describe('D1Store', () => {
       const t = Date.now();
       const user = 900_000_000 + counter;
       await store.set(k, { ...record(t, { userId: user }), userId: String(user) }, t + HOUR);
-      const patch: SessionPatch = { increment: { userId: 1 }, now: t, idleMs: HOUR, absoluteMs: HOUR, userField: 'userId' };
+      const patch: SessionPatch = {
+        increment: { userId: 1 },
+        now: t,
+        idleMs: HOUR,
+        absoluteMs: HOUR,
+        userField: 'userId',
+      };
       expect(await store.update(k, patch)).toBe(true);
       expect((await store.get(k))!.userId).toBe(String(user + 1));
       expect(await store.listByUser(String(user + 1))).toEqual([k]);
@@ -119,7 +178,13 @@ describe('D1Store', () => {
     const k = freshKey();
     const t = Date.now();
     await store.set(k, record(t), t + HOUR);
-    const patch: SessionPatch = { increment: { n: 1 }, now: t, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId' };
+    const patch: SessionPatch = {
+      increment: { n: 1 },
+      now: t,
+      idleMs: HOUR,
+      absoluteMs: 24 * HOUR,
+      userField: 'userId',
+    };
     const results = await Promise.all(Array.from({ length: 100 }, () => store.update(k, patch)));
     expect(results.every(Boolean)).toBe(true);
     expect((await store.get(k))!.data.n).toBe(100);
@@ -147,14 +212,22 @@ describe('D1Store', () => {
       };
       return { statements, store: new D1Store(db) };
     }
-    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({ now: Date.now(), idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes });
+    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({
+      now: Date.now(),
+      idleMs: HOUR,
+      absoluteMs: 24 * HOUR,
+      userField: 'userId',
+      ...changes,
+    });
 
     it('an integer patch is one statement', async () => {
       const { statements, store } = spied();
       const k = freshKey();
       await store.set(k, record(Date.now(), { n: 1 }), Date.now() + HOUR);
       statements.length = 0;
-      expect(await store.update(k, patch({ increment: { n: 2 }, set: { a: 'b' }, flash: { f: 1 } }))).toBe(true);
+      expect(await store.update(k, patch({ increment: { n: 2 }, set: { a: 'b' }, flash: { f: 1 } }))).toBe(
+        true,
+      );
       expect(statements).toHaveLength(1);
       expect((await store.get(k))!.data).toEqual({ n: 3, a: 'b' });
     });
@@ -163,7 +236,9 @@ describe('D1Store', () => {
       const { statements, store } = spied();
       const k = freshKey();
       await store.set(k, record(Date.now(), { x: 0.1, y: 1e-300 }), Date.now() + HOUR);
-      const results = await Promise.all(Array.from({ length: 10 }, () => store.update(k, patch({ increment: { x: 0.2 } }))));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => store.update(k, patch({ increment: { x: 0.2 } }))),
+      );
       expect(results.every(Boolean)).toBe(true);
       let expected = 0.1;
       for (let i = 0; i < 10; i++) expected += 0.2;
@@ -179,14 +254,22 @@ describe('D1Store', () => {
       const k = freshKey();
       await store.set(k, record(Date.now(), { x: 0.5 }), Date.now() + HOUR);
       statements.length = 0;
-      await expect(store.update(k, patch({ increment: { x: 0.25 } }))).rejects.toThrow(/D1Store: update gave up after 10 attempts/);
+      await expect(store.update(k, patch({ increment: { x: 0.25 } }))).rejects.toThrow(
+        /D1Store: update gave up after 10 attempts/,
+      );
       expect(statements.filter((sql) => sql.includes('AND data = ?2'))).toHaveLength(10);
     });
   });
 
   it('update refuses a missing, expired or revoked record and writes nothing', async () => {
     const { clock, store } = clocked();
-    const patch = (): SessionPatch => ({ set: { late: true }, now: clock.time, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId' });
+    const patch = (): SessionPatch => ({
+      set: { late: true },
+      now: clock.time,
+      idleMs: HOUR,
+      absoluteMs: 24 * HOUR,
+      userField: 'userId',
+    });
     expect(await store.update(freshKey(), patch())).toBe(false);
 
     // Row expired (store clock past expires_at) though the record's own timestamps are fine.
@@ -216,7 +299,13 @@ describe('D1Store', () => {
     const k = freshKey();
     const [alice, bob] = [`alice-${k}`, `bob-${k}`];
     await store.set(k, { ...record(clock.time, { userId: alice }), userId: alice }, clock.time + HOUR);
-    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({ now: clock.time, idleMs: HOUR, absoluteMs: 24 * HOUR, userField: 'userId', ...changes });
+    const patch = (changes: Partial<SessionPatch>): SessionPatch => ({
+      now: clock.time,
+      idleMs: HOUR,
+      absoluteMs: 24 * HOUR,
+      userField: 'userId',
+      ...changes,
+    });
     await store.update(k, patch({ set: { userId: bob } }));
     expect(await store.listByUser(alice)).toEqual([]);
     expect(await store.listByUser(bob)).toEqual([k]);
@@ -251,7 +340,9 @@ describe('D1Store', () => {
     const store = new D1Store(env.DB, { table });
     await store.ensureSchema();
     const t = Date.now();
-    const insert = env.DB.prepare(`INSERT INTO "${table}" (id, user_id, data, expires_at) VALUES (?, NULL, '{}', ?)`);
+    const insert = env.DB.prepare(
+      `INSERT INTO "${table}" (id, user_id, data, expires_at) VALUES (?, NULL, '{}', ?)`,
+    );
     await env.DB.batch(Array.from({ length: 2500 }, (_, i) => insert.bind(`expired-${i}`, t - 1)));
     await env.DB.batch(Array.from({ length: 10 }, (_, i) => insert.bind(`live-${i}`, t + HOUR)));
     expect(await store.sweep()).toBe(2500);
@@ -282,7 +373,8 @@ describe('D1Store', () => {
   });
 
   describe('behind the session engine', () => {
-    it('log in, read, log out: logout is effective on the very next request', () => logoutIsImmediate(new CookieJar(), 'd1', 'ada-d1'));
+    it('log in, read, log out: logout is effective on the very next request', () =>
+      logoutIsImmediate(new CookieJar(), 'd1', 'ada-d1'));
 
     it('50 concurrent requests: every key set and every increment survives', async () => {
       const browser = new CookieJar();
@@ -312,7 +404,9 @@ describe('D1Store', () => {
   describe('schema', () => {
     const objects = async (table: string) =>
       (
-        await env.DB.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type, name`)
+        await env.DB.prepare(
+          `SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type, name`,
+        )
           .bind(table)
           .all<{ type: string; name: string; sql: string }>()
       ).results;
@@ -326,9 +420,18 @@ describe('D1Store', () => {
       ]);
       expect(found.find((o) => o.name === 'tessera_sessions_user_id')!.sql).toMatch(/\(user_id\)$/);
       expect(found.find((o) => o.name === 'tessera_sessions_expires_at')!.sql).toMatch(/\(expires_at\)$/);
-      const columns = (await env.DB.prepare(`PRAGMA table_info("tessera_sessions")`).all<{ name: string; type: string; pk: number }>()).results;
+      const columns = (
+        await env.DB.prepare(`PRAGMA table_info("tessera_sessions")`).all<{
+          name: string;
+          type: string;
+          pk: number;
+        }>()
+      ).results;
       expect(columns.map((c) => [c.name, c.type, c.pk])).toEqual([
-        ['id', 'TEXT', 1], ['user_id', 'TEXT', 0], ['data', 'TEXT', 0], ['expires_at', 'INTEGER', 0],
+        ['id', 'TEXT', 1],
+        ['user_id', 'TEXT', 0],
+        ['data', 'TEXT', 0],
+        ['expires_at', 'INTEGER', 0],
       ]);
     });
 
@@ -337,9 +440,9 @@ describe('D1Store', () => {
       await store.ensureSchema();
       await store.ensureSchema();
       const normalize = (sql: string, table: string) => sql.replaceAll(table, 'T').replace(/\s+/g, ' ');
-      expect((await objects('ensure_schema_check')).map((o) => normalize(o.sql, 'ensure_schema_check'))).toEqual(
-        (await objects('tessera_sessions')).map((o) => normalize(o.sql, 'tessera_sessions')),
-      );
+      expect(
+        (await objects('ensure_schema_check')).map((o) => normalize(o.sql, 'ensure_schema_check')),
+      ).toEqual((await objects('tessera_sessions')).map((o) => normalize(o.sql, 'tessera_sessions')));
       const k = freshKey();
       const t = Date.now();
       await store.set(k, record(t, { ok: true }), t + HOUR);
@@ -349,12 +452,25 @@ describe('D1Store', () => {
     it('a store error propagates instead of reading as "no session"', async () => {
       const store = new D1Store(env.DB, { table: 'no_such_table' });
       await expect(store.get(freshKey())).rejects.toThrow(/no such table/);
-      await expect(store.update(freshKey(), { now: Date.now(), idleMs: HOUR, absoluteMs: HOUR, userField: 'userId' })).rejects.toThrow();
+      await expect(
+        store.update(freshKey(), { now: Date.now(), idleMs: HOUR, absoluteMs: HOUR, userField: 'userId' }),
+      ).rejects.toThrow();
     });
   });
 
   it('refuses a bad table option or something that is not a D1 binding', () => {
-    for (const table of ['', 'sessions; DROP TABLE x', 'a"b', '1sessions', 'sqlite_master', '_cf_KV', 'x'.repeat(65), 'tab le', 'täble', 42]) {
+    for (const table of [
+      '',
+      'sessions; DROP TABLE x',
+      'a"b',
+      '1sessions',
+      'sqlite_master',
+      '_cf_KV',
+      'x'.repeat(65),
+      'tab le',
+      'täble',
+      42,
+    ]) {
       expect(() => new D1Store(env.DB, { table: table as string })).toThrow(TypeError);
       expect(() => new D1Store(env.DB, { table: table as string })).toThrow(/option table/);
     }

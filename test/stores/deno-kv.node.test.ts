@@ -27,7 +27,14 @@ describe('DenoKVStore under Deno', () => {
   }, 120_000);
 
   it('passes the conformance suite and its own tests in deno test', async () => {
-    const { code, output } = await run(deno, ['test', ...common, '--no-check', '--unstable-kv', '--no-prompt', ...files]);
+    const { code, output } = await run(deno, [
+      'test',
+      ...common,
+      '--no-check',
+      '--unstable-kv',
+      '--no-prompt',
+      ...files,
+    ]);
     expect(code, output).toBe(0);
     expect(output).toMatch(/ok \| \d+ passed \| 0 failed/);
     expect(output).toMatch(/conformance: update \(if implemented\) is atomic/);

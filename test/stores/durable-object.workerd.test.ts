@@ -10,20 +10,29 @@ import { fetchWorker, logoutIsImmediate, read as readWith, send } from '../worke
 const read = (jar: CookieJar) => readWith(jar, 'do');
 
 const record = (expiresAt: number, data: Record<string, unknown> = {}): SessionRecord => ({
-  data, flash: {}, createdAt: Date.now(), lastSeenAt: Date.now(), expiresAt,
+  data,
+  flash: {},
+  createdAt: Date.now(),
+  lastSeenAt: Date.now(),
+  expiresAt,
 });
 
 describe('DurableObjectStore', () => {
-  for (const check of storeConformance(() => new DurableObjectStore(env.SESSIONS_DO), { largeRecordBytes: 100_000 })) {
+  for (const check of storeConformance(() => new DurableObjectStore(env.SESSIONS_DO), {
+    largeRecordBytes: 100_000,
+  })) {
     it(check.name, check.run);
   }
 
-  it('log in, read, log out: logout is effective on the very next request', () => logoutIsImmediate(new CookieJar(), 'do', 'ada'));
+  it('log in, read, log out: logout is effective on the very next request', () =>
+    logoutIsImmediate(new CookieJar(), 'do', 'ada'));
 
   it('50 concurrent requests setting their own key on one session: all 50 survive', async () => {
     const browser = new CookieJar();
     await send(browser, '/login?store=do&user=ada');
-    await Promise.all(Array.from({ length: 50 }, (_, i) => fetchWorker(browser.request(`/key?store=do&k=k${i}&v=${i}`))));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => fetchWorker(browser.request(`/key?store=do&k=k${i}&v=${i}`))),
+    );
     const store = new DurableObjectStore(env.SESSIONS_DO);
     const [key] = await store.listByUser('ada');
     const data = (await store.get(key!))!.data;
@@ -33,7 +42,9 @@ describe('DurableObjectStore', () => {
   it('50 concurrent increments through the atomic update count exactly 50', async () => {
     const browser = new CookieJar();
     await send(browser, '/login?store=do&user=counter');
-    const responses = await Promise.all(Array.from({ length: 50 }, () => fetchWorker(browser.request('/count?store=do'))));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => fetchWorker(browser.request('/count?store=do'))),
+    );
     expect(responses.every((r) => r.ok)).toBe(true);
     expect(await read(browser)).toMatchObject({ n: 50 });
   });
@@ -61,7 +72,9 @@ describe('DurableObjectStore', () => {
       await objectFor(`u:${user}`).indexAdd(key);
       await store.deleteByUser(user);
       // …and its record write after it.
-      await expect(store.set(key, login, login.expiresAt)).rejects.toThrow(/deleted \(logged out or revoked\)/);
+      await expect(store.set(key, login, login.expiresAt)).rejects.toThrow(
+        /deleted \(logged out or revoked\)/,
+      );
       expect(await store.get(key)).toBeNull();
       expect(await store.listByUser(user)).toEqual([]);
     });
@@ -83,7 +96,15 @@ describe('DurableObjectStore', () => {
       await store.set(key, value, value.expiresAt);
       await store.delete(key);
       await expect(store.set(key, value, value.expiresAt)).rejects.toThrow(/deleted/);
-      expect(await store.update(key, { now: Date.now(), idleMs: 3_600_000, absoluteMs: 86_400_000, userField: 'userId', set: { v: 2 } })).toBe(false);
+      expect(
+        await store.update(key, {
+          now: Date.now(),
+          idleMs: 3_600_000,
+          absoluteMs: 86_400_000,
+          userField: 'userId',
+          set: { v: 2 },
+        }),
+      ).toBe(false);
       expect(await store.get(key)).toBeNull();
     });
   });

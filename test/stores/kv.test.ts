@@ -54,11 +54,15 @@ class FakeKV implements KVNamespaceLike {
 
   async list(options: { prefix: string; cursor?: string | null; limit?: number }) {
     this.operations++;
-    const names = [...(this.listSnapshot ?? this.data.keys())].filter((k) => k.startsWith(options.prefix)).sort();
+    const names = [...(this.listSnapshot ?? this.data.keys())]
+      .filter((k) => k.startsWith(options.prefix))
+      .sort();
     const start = options.cursor ? Number(options.cursor) : 0;
     const end = Math.min(names.length, start + (options.limit ?? 1000));
     const keys = names.slice(start, end).map((name) => ({ name }));
-    return end < names.length ? { keys, list_complete: false, cursor: String(end) } : { keys, list_complete: true };
+    return end < names.length
+      ? { keys, list_complete: false, cursor: String(end) }
+      : { keys, list_complete: true };
   }
 
   /** Checks the one-write-per-key-per-second limit (call from put). */
@@ -73,7 +77,12 @@ class FakeKV implements KVNamespaceLike {
 
 const NOW = Date.UTC(2030, 0, 1);
 const record = (expiresAt: number, userId?: string): SessionRecord => ({
-  data: { a: 1 }, flash: {}, createdAt: NOW, lastSeenAt: NOW, expiresAt, ...(userId ? { userId } : {}),
+  data: { a: 1 },
+  flash: {},
+  createdAt: NOW,
+  lastSeenAt: NOW,
+  expiresAt,
+  ...(userId ? { userId } : {}),
 });
 const KEY = 'A'.repeat(43);
 
@@ -84,7 +93,11 @@ describe('KVStore', () => {
     await store.set(KEY, record(NOW + 10_000), NOW + 10_000);
     await store.set(KEY, record(NOW + 3_600_000), NOW + 3_600_000);
     await store.set(KEY, record(NOW - 5_000), NOW - 5_000);
-    expect(kv.puts.map((p) => p.options)).toEqual([{ expirationTtl: 60 }, { expirationTtl: 3600 }, { expirationTtl: 60 }]);
+    expect(kv.puts.map((p) => p.options)).toEqual([
+      { expirationTtl: 60 },
+      { expirationTtl: 3600 },
+      { expirationTtl: 60 },
+    ]);
     expect(kv.puts[0]!.key).toBe(`session:${KEY}`);
   });
 
@@ -154,11 +167,15 @@ describe('KVStore', () => {
     // A login after the revocation is not affected.
     time += 10;
     const later = 'K3'.padEnd(43, 'x');
-    await store.set(later, { ...record(NOW + 3_600_000, 'ada'), createdAt: time, authenticatedAt: time }, NOW + 3_600_000);
+    await store.set(
+      later,
+      { ...record(NOW + 3_600_000, 'ada'), createdAt: time, authenticatedAt: time },
+      NOW + 3_600_000,
+    );
     expect(await store.get(later)).not.toBeNull();
   });
 
-  it('revoke-all of 400 sessions stays within a Worker invocation\'s 1 000 KV operations and revokes all 400', async () => {
+  it("revoke-all of 400 sessions stays within a Worker invocation's 1 000 KV operations and revokes all 400", async () => {
     const kv = new FakeKV();
     let time = NOW;
     const store = new KVStore(kv, { now: () => time });
@@ -174,7 +191,10 @@ describe('KVStore', () => {
 
   it('a request in flight when the session is logged out does not write it back', async () => {
     const kv = new FakeKV();
-    const manager = createSessionManager<{ user?: string; n?: number }>({ secrets: SECRET, store: new KVStore(kv) });
+    const manager = createSessionManager<{ user?: string; n?: number }>({
+      secrets: SECRET,
+      store: new KVStore(kv),
+    });
     const browser = new CookieJar();
     const login = manager.load(browser.request());
     login.set('user', 'ada');
@@ -190,11 +210,14 @@ describe('KVStore', () => {
     expect(await manager.load(browser.request()).get('user')).toBeUndefined();
   });
 
-  it('20 concurrent writes to one session under KV\'s one write per key per second: every one lands, in a few writes', async () => {
+  it("20 concurrent writes to one session under KV's one write per key per second: every one lands, in a few writes", async () => {
     const kv = new FakeKV();
     kv.enforceWriteRate = true;
     // A store per request over one binding, as Workers apps build them.
-    const manager = createSessionManager<{ user?: string; cart?: string[] }>({ secrets: SECRET, store: () => new KVStore(kv) });
+    const manager = createSessionManager<{ user?: string; cart?: string[] }>({
+      secrets: SECRET,
+      store: () => new KVStore(kv),
+    });
     const browser = new CookieJar();
     const login = manager.load(browser.request());
     login.set('user', 'ada');
@@ -220,7 +243,8 @@ describe('KVStore', () => {
         if (new URL(request.url).pathname === '/login') session.set('user', 'ada');
         return Response.json({ user: (await session.get('user')) ?? null, id: session.id });
       });
-      return (jar: CookieJar, path = '/') => app(jar.request(path), undefined, undefined).then((r) => (jar.absorb(r), r));
+      return (jar: CookieJar, path = '/') =>
+        app(jar.request(path), undefined, undefined).then((r) => (jar.absorb(r), r));
     };
 
     it('honours expiry even when KV still returns the record', async () => {
@@ -230,7 +254,14 @@ describe('KVStore', () => {
       await send(browser, '/login');
       for (const [key, value] of kv.data) {
         const stored = JSON.parse(value) as SessionRecord;
-        kv.data.set(key, JSON.stringify({ ...stored, lastSeenAt: stored.lastSeenAt - 7_200_000, createdAt: stored.createdAt - 7_200_000 }));
+        kv.data.set(
+          key,
+          JSON.stringify({
+            ...stored,
+            lastSeenAt: stored.lastSeenAt - 7_200_000,
+            createdAt: stored.createdAt - 7_200_000,
+          }),
+        );
       }
       expect(await (await send(browser)).json()).toMatchObject({ user: null });
     });

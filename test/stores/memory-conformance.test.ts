@@ -5,7 +5,10 @@ import { storeConformance } from '../../src/testing/index.ts';
 describe('MemoryStore conformance', () => {
   let time = Date.UTC(2030, 0, 1);
   const now = () => time;
-  for (const check of storeConformance(() => new MemoryStore({ now }), { now, advance: (ms) => void (time += ms) })) {
+  for (const check of storeConformance(() => new MemoryStore({ now }), {
+    now,
+    advance: (ms) => void (time += ms),
+  })) {
     it(check.name, check.run);
   }
 });

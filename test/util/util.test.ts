@@ -10,7 +10,11 @@ describe('BoundedMap', () => {
     for (const [i, key] of ['a', 'b', 'c', 'd'].entries()) map.set(key, i);
     expect([...map.keys()]).toEqual(['b', 'c', 'd']);
     map.set('c', 9); // replacing an entry evicts nothing
-    expect([...map.entries()]).toEqual([['b', 1], ['c', 9], ['d', 3]]);
+    expect([...map.entries()]).toEqual([
+      ['b', 1],
+      ['c', 9],
+      ['d', 3],
+    ]);
     const none = new BoundedMap<string, number>(0);
     none.set('a', 1);
     expect(none.size).toBe(0);
@@ -26,7 +30,8 @@ describe('backoff', () => {
       return 0;
     }) as never);
     try {
-      for (let attempt = 1; attempt <= 6; attempt++) for (let i = 0; i < 20; i++) await backoff(attempt, 100, 1000);
+      for (let attempt = 1; attempt <= 6; attempt++)
+        for (let i = 0; i < 20; i++) await backoff(attempt, 100, 1000);
     } finally {
       timeout.mockRestore();
     }
@@ -65,9 +70,17 @@ describe('parseJson', () => {
   });
 
   it('agrees with JSON.parse on valid text and throws SyntaxError on invalid text', () => {
-    const texts = ['{}', '[]', '"\\u2028 \\" \\\\"', '{"__proto__":{"x":[1,-2.5e-3,true,false,null]}, "b" : [ {} , [] ] }', ' 12 ', 'null'];
+    const texts = [
+      '{}',
+      '[]',
+      '"\\u2028 \\" \\\\"',
+      '{"__proto__":{"x":[1,-2.5e-3,true,false,null]}, "b" : [ {} , [] ] }',
+      ' 12 ',
+      'null',
+    ];
     for (const text of texts) expect(JSON.stringify(parseJson(text))).toBe(JSON.stringify(JSON.parse(text)));
     expect(Object.hasOwn(parseJson('{"__proto__":1,"\\\\":2}') as object, '__proto__')).toBe(true);
-    for (const text of ['{', '{"a":}', '"\\x"', '[1,]', '']) expect(() => parseJson(text)).toThrow(SyntaxError);
+    for (const text of ['{', '{"a":}', '"\\x"', '[1,]', ''])
+      expect(() => parseJson(text)).toThrow(SyntaxError);
   });
 });

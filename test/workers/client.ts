@@ -19,7 +19,10 @@ export async function send(jar: CookieJar, path: string): Promise<Response> {
 }
 
 /** What the Worker's session holds for this browser. */
-export async function read(jar: CookieJar, store: WorkerStore): Promise<{ userId: string | null; n: number }> {
+export async function read(
+  jar: CookieJar,
+  store: WorkerStore,
+): Promise<{ userId: string | null; n: number }> {
   return (await send(jar, `/?store=${store}`)).json();
 }
 

@@ -50,7 +50,10 @@ export default {
       case '/static':
         return new Response('static');
       default:
-        return Response.json({ userId: (await session.get('userId')) ?? null, n: (await session.get('n')) ?? 0 });
+        return Response.json({
+          userId: (await session.get('userId')) ?? null,
+          n: (await session.get('n')) ?? 0,
+        });
     }
   }),
 } satisfies ExportedHandler<TestEnv>;

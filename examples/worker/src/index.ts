@@ -12,7 +12,16 @@ import { createCookie, createKeyring, type Keyring } from '../../../src/index.ts
 import { csrf, csrfToken, session, type SessionEnv } from '../../../src/hono/index.ts';
 import { DurableObjectStore, type SessionDurableObject } from '../../../src/stores/durable-object.ts';
 import { KVStore } from '../../../src/stores/kv.ts';
-import { cartPage, confirmLogout, home, layout, loginForm, problemPage, setupProblemPage, type Theme } from './pages.ts';
+import {
+  cartPage,
+  confirmLogout,
+  home,
+  layout,
+  loginForm,
+  problemPage,
+  setupProblemPage,
+  type Theme,
+} from './pages.ts';
 
 export { SessionDurableObject } from '../../../src/stores/durable-object.ts';
 
@@ -51,9 +60,14 @@ function secretFor(c: Context<AppEnv>): string {
   }
   if (c.env.SESSION_SECRET) return c.env.SESSION_SECRET;
   if (!/^https?:\/\/(localhost|127\.0\.0\.1)(:\d+)?\//.test(c.req.url)) {
-    throw new SetupError(`SESSION_SECRET is not set. Make one with ${MAKE_SECRET} and set it with \`npx wrangler secret put SESSION_SECRET\`.`);
+    throw new SetupError(
+      `SESSION_SECRET is not set. Make one with ${MAKE_SECRET} and set it with \`npx wrangler secret put SESSION_SECRET\`.`,
+    );
   }
-  if (!warned) console.warn('SESSION_SECRET is not set: using a development-only secret (see .dev.vars.example to set your own)');
+  if (!warned)
+    console.warn(
+      'SESSION_SECRET is not set: using a development-only secret (see .dev.vars.example to set your own)',
+    );
   warned = true;
   return DEV_SECRET;
 }
@@ -62,7 +76,14 @@ function secretFor(c: Context<AppEnv>): string {
 let themeKeys: { secret: string; keyring: Keyring } | undefined;
 function themeCookie(secret: string) {
   if (themeKeys?.secret !== secret) themeKeys = { secret, keyring: createKeyring(secret) };
-  return createCookie<Theme>('theme', { secrets: themeKeys.keyring, mode: 'signed', path: '/', sameSite: 'Lax', httpOnly: true, maxAge: YEAR });
+  return createCookie<Theme>('theme', {
+    secrets: themeKeys.keyring,
+    mode: 'signed',
+    path: '/',
+    sameSite: 'Lax',
+    httpOnly: true,
+    maxAge: YEAR,
+  });
 }
 
 async function themeOf(c: Context<AppEnv>): Promise<Theme> {
@@ -77,7 +98,8 @@ app.use(originCheck());
 app.use(
   session<AppEnv>({
     secrets: (c) => secretFor(c),
-    store: (c) => (c.env.SESSION_STORE === 'kv' ? new KVStore(c.env.SESSIONS_KV) : new DurableObjectStore(c.env.SESSIONS)),
+    store: (c) =>
+      c.env.SESSION_STORE === 'kv' ? new KVStore(c.env.SESSIONS_KV) : new DurableObjectStore(c.env.SESSIONS),
     idleTimeout: 30 * 60,
     absoluteTimeout: 8 * 60 * 60,
   }),
@@ -98,7 +120,9 @@ app.get('/', async (c) => {
   const notice = await c.var.session.get('notice');
   const user = await c.var.session.get('user');
   // Only a logged-in visitor gets the logout form, and so a token: anonymous visits write no session.
-  return c.html(layout(await themeOf(c), 'Home', home(user, user ? await csrfToken(c) : ''), notice ? [notice] : []));
+  return c.html(
+    layout(await themeOf(c), 'Home', home(user, user ? await csrfToken(c) : ''), notice ? [notice] : []),
+  );
 });
 
 app.get('/login', async (c) => c.html(layout(await themeOf(c), 'Log in', loginForm(await csrfToken(c)))));
@@ -106,7 +130,12 @@ app.get('/login', async (c) => c.html(layout(await themeOf(c), 'Log in', loginFo
 app.post('/login', async (c) => {
   const field = (await c.req.parseBody()).username;
   const name = typeof field === 'string' ? field.trim() : '';
-  const problem = name === '' ? 'Please enter a username.' : name.length > MAX_NAME ? `A username has at most ${MAX_NAME} characters.` : undefined;
+  const problem =
+    name === ''
+      ? 'Please enter a username.'
+      : name.length > MAX_NAME
+        ? `A username has at most ${MAX_NAME} characters.`
+        : undefined;
   if (problem) return c.html(problemPage(await themeOf(c), problem), 400);
   await c.var.session.regenerate(); // a new session id at login: no fixation
   c.var.session.set('user', name);
@@ -128,7 +157,8 @@ app.post('/logout', async (c) => {
 
 app.get('/prefs', async (c) => {
   const theme = c.req.query('theme');
-  if (theme !== 'dark' && theme !== 'light') return c.html(problemPage(await themeOf(c), 'The theme must be "dark" or "light".'), 400);
+  if (theme !== 'dark' && theme !== 'light')
+    return c.html(problemPage(await themeOf(c), 'The theme must be "dark" or "light".'), 400);
   c.header('set-cookie', await themeCookie(secretFor(c)).serialize(theme), { append: true });
   return c.redirect('/', 302);
 });
@@ -141,10 +171,12 @@ app.get('/cart', async (c) => {
 app.post('/cart/add', async (c) => {
   const field = (await c.req.parseBody()).item;
   const item = typeof field === 'string' ? field.trim() : '';
-  if (item === '' || item.length > MAX_NAME) return c.html(problemPage(await themeOf(c), `An item has 1 to ${MAX_NAME} characters.`), 400);
+  if (item === '' || item.length > MAX_NAME)
+    return c.html(problemPage(await themeOf(c), `An item has 1 to ${MAX_NAME} characters.`), 400);
   const cart = (await c.var.session.get('cart')) ?? [];
   // A soft cap: two requests at once may both pass it; the push itself never loses an item.
-  if (cart.length >= MAX_CART) return c.html(problemPage(await themeOf(c), `The cart holds at most ${MAX_CART} items.`), 400);
+  if (cart.length >= MAX_CART)
+    return c.html(problemPage(await themeOf(c), `The cart holds at most ${MAX_CART} items.`), 400);
   // push, not set([...cart, item]): concurrent adds (several tabs, a double click) all land.
   c.var.session.push('cart', item);
   return c.redirect('/cart', 302);

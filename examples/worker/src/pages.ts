@@ -71,10 +71,18 @@ export function cartPage(items: string[], csrf: string): Html {
 }
 
 export function problemPage(theme: Theme, reason: string): Html {
-  return layout(theme, 'Bad request', html`<h1>Bad request</h1><p id="reason">${reason}</p><p><a href="/">Back</a></p>`);
+  return layout(
+    theme,
+    'Bad request',
+    html`<h1>Bad request</h1><p id="reason">${reason}</p><p><a href="/">Back</a></p>`,
+  );
 }
 
 /** A page for a server that is not set up right: says what to fix. Not for errors caused by the visitor. */
 export function setupProblemPage(problem: string): Html {
-  return layout('light', 'Server not set up', html`<h1>This server is not set up yet</h1><p id="reason">${problem}</p>`);
+  return layout(
+    'light',
+    'Server not set up',
+    html`<h1>This server is not set up yet</h1><p id="reason">${problem}</p>`,
+  );
 }
