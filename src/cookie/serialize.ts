@@ -62,24 +62,12 @@ const ATTRIBUTE_VALUE = /^[\u0020-\u003a\u003c-\u007e]*$/;
 // optional leading "." is ignored by user agents (§5.6.3).
 const HOST = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
-const SAME_SITE = new Map(
-  ['Strict', 'Lax', 'None'].flatMap(
-    (v) =>
-      [
-        [v, v],
-        [v.toLowerCase(), v],
-      ] as const,
-  ),
-);
-const PRIORITY = new Map(
-  ['Low', 'Medium', 'High'].flatMap(
-    (v) =>
-      [
-        [v, v],
-        [v.toLowerCase(), v],
-      ] as const,
-  ),
-);
+/** Canonical spellings of an enumerated attribute, looked up by themselves or in lower case. */
+function spellings(values: string[]): Map<string, string> {
+  return new Map(values.flatMap((value) => [[value, value] as const, [value.toLowerCase(), value] as const]));
+}
+const SAME_SITE = spellings(['Strict', 'Lax', 'None']);
+const PRIORITY = spellings(['Low', 'Medium', 'High']);
 
 /**
  * Strings that already passed a check. An app sets a handful of names,

@@ -217,12 +217,7 @@ export class DenoKVStore implements SessionStore {
       const op = this.#kv.atomic().check({ key: indexKey, versionstamp: entry.versionstamp });
       if ((await op.delete(this.#sessionKey(listed.key)).delete(indexKey).commit()).ok)
         return entry.value! > now;
-      if (attempt >= this.#attempts) {
-        throw new Error(
-          `DenoKVStore: deleteByUser gave up after ${this.#attempts} attempts: concurrent writes kept changing a session`,
-        );
-      }
-      await this.#backoff(attempt);
+      await this.#retryOrGiveUp(attempt, 'deleteByUser');
       entry = await this.#kv.get<number>(indexKey);
     }
   }
@@ -277,12 +272,7 @@ export class DenoKVStore implements SessionStore {
           op.set([...this.#userPrefix(next.user), key], next.expiresAt, { expireIn });
       }
       if ((await op.commit()).ok) return result;
-      if (attempt >= this.#attempts) {
-        throw new Error(
-          `DenoKVStore: write gave up after ${this.#attempts} attempts: concurrent writes kept changing the session`,
-        );
-      }
-      await this.#backoff(attempt);
+      await this.#retryOrGiveUp(attempt, 'write');
     }
   }
 
@@ -298,8 +288,16 @@ export class DenoKVStore implements SessionStore {
     }
   }
 
-  /** Exponential backoff with full jitter, so competing writers spread apart. */
-  #backoff(attempt: number): Promise<void> {
+  /**
+   * After a failed versionstamp check: waits (exponential backoff with full
+   * jitter, so competing writers spread apart), or throws once `attempts` ran out.
+   */
+  #retryOrGiveUp(attempt: number, what: string): Promise<void> {
+    if (attempt >= this.#attempts) {
+      throw new Error(
+        `DenoKVStore: ${what} gave up after ${this.#attempts} attempts: concurrent writes kept changing the session`,
+      );
+    }
     return backoff(attempt, 20, MAX_BACKOFF);
   }
 }
