@@ -95,8 +95,8 @@ export class MemoryStore implements SessionStore {
     );
   }
 
-  async deleteByUser(userId: string): Promise<number> {
-    const keys = [...(this.#byUser.get(userId) ?? [])];
+  async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
+    const keys = [...(this.#byUser.get(userId) ?? [])].filter((key) => key !== options.except);
     for (const key of keys) this.#remove(key);
     return keys.length;
   }

@@ -11,12 +11,20 @@ export function expiryOf(createdAt: number, lastSeenAt: number, timeouts: Sessio
   return Math.min(lastSeenAt + timeouts.idleMs, createdAt + timeouts.absoluteMs);
 }
 
-/** Whether `record` is still valid at `now` under these timeouts. */
+/** The timeouts a record lives under: its own (`persist()`), else `defaults` (the manager's). */
+export function timeoutsOf(
+  record: { idleMs?: number | undefined; absoluteMs?: number | undefined },
+  defaults: SessionTimeouts,
+): SessionTimeouts {
+  return { idleMs: record.idleMs ?? defaults.idleMs, absoluteMs: record.absoluteMs ?? defaults.absoluteMs };
+}
+
+/** Whether `record` is still valid at `now`, under its own timeouts or else these. */
 export function isLive(record: SessionRecord, now: number, timeouts: SessionTimeouts): boolean {
   return (
     typeof record.createdAt === 'number' &&
     typeof record.lastSeenAt === 'number' &&
-    now < expiryOf(record.createdAt, record.lastSeenAt, timeouts) &&
+    now < expiryOf(record.createdAt, record.lastSeenAt, timeoutsOf(record, timeouts)) &&
     now < record.expiresAt
   );
 }
@@ -88,18 +96,30 @@ export function applyPatch(
     }
   }
   if (patch.flash) for (const key of Object.keys(patch.flash)) define(flash, key, patch.flash[key]);
+  let { persistent, idleMs, absoluteMs } = record;
+  if (patch.persist === false) persistent = idleMs = absoluteMs = undefined;
+  else if (patch.persist !== undefined) {
+    persistent = true;
+    idleMs = patch.persist.idleMs;
+    absoluteMs = patch.persist.absoluteMs;
+  }
   const next: SessionRecord = {
     data,
     flash,
     createdAt: record.createdAt,
     lastSeenAt: patch.now,
-    expiresAt: expiryOf(record.createdAt, patch.now, patch),
+    expiresAt: expiryOf(record.createdAt, patch.now, timeoutsOf({ idleMs, absoluteMs }, patch)),
   };
+  // Optional fields in one fixed order (the D1 store rebuilds the record in SQL in this order).
   const userId = userIdOf(data, patch.userField);
   if (userId !== undefined) next.userId = userId;
   // A session that gains a user (a login without regenerate) authenticates now.
   const authenticatedAt =
     userId !== undefined && userId !== record.userId ? patch.now : record.authenticatedAt;
   if (authenticatedAt !== undefined) next.authenticatedAt = authenticatedAt;
+  if (persistent) next.persistent = true;
+  if (idleMs !== undefined) next.idleMs = idleMs;
+  if (absoluteMs !== undefined) next.absoluteMs = absoluteMs;
+  if (record.meta !== undefined) next.meta = record.meta;
   return next;
 }

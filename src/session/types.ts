@@ -27,6 +27,14 @@ export interface SessionRecord {
    * per-user revocation ("sign out everywhere") compares against.
    */
   authenticatedAt?: number;
+  /** The cookie outlives the browser session ("remember me"): `session.persist()`. */
+  persistent?: true;
+  /** This session's own idle timeout (ms), set by `persist({ idleTimeout })`; overrides the manager's. */
+  idleMs?: number;
+  /** This session's own absolute timeout (ms), set by `persist({ absoluteTimeout })`; overrides the manager's. */
+  absoluteMs?: number;
+  /** What the app recorded about the session when it was created (the manager's `metadata` option). */
+  meta?: Record<string, string | number | boolean | null>;
 }
 
 /**
@@ -56,6 +64,12 @@ export interface SessionPatch extends SessionTimeouts {
    * request survives.
    */
   consumed?: Record<string, unknown>;
+  /**
+   * `session.persist()`: make the session persistent, with its own timeouts
+   * (ms) where given (absent ones follow the manager's); `false` makes it a
+   * browser-session one again, back on the manager's timeouts.
+   */
+  persist?: { idleMs?: number; absoluteMs?: number } | false;
   /** The request time; becomes `lastSeenAt`. */
   now: number;
   /** The data field that names the user. */
@@ -89,8 +103,11 @@ export interface SessionStore {
   update?(key: string, patch: SessionPatch): Promise<boolean>;
   /** Keys of the live sessions of a user. Optional. */
   listByUser?(userId: string): Promise<string[]>;
-  /** Deletes every session of a user; resolves to how many. Optional. */
-  deleteByUser?(userId: string): Promise<number>;
+  /**
+   * Deletes every session of a user but `options.except` (a key: "sign out
+   * everywhere else"); resolves to how many. Optional.
+   */
+  deleteByUser?(userId: string, options?: { except?: string }): Promise<number>;
 }
 
 /** A map of keys to value types, as used for `Data` and `Flash`. */

@@ -35,8 +35,9 @@ export function jsonPath(field: 'data' | 'flash', key: string): string {
 }
 
 const NOW = `(?3 ->> '$.now')`;
-const IDLE = `(?3 ->> '$.idle')`;
-const ABSOLUTE = `(?3 ->> '$.absolute')`;
+/** The record's own timeouts (`persist()`), else the manager's. */
+const idle = (doc: string) => `coalesce(${doc} ->> '$.idleMs', ?3 ->> '$.idle')`;
+const absolute = (doc: string) => `coalesce(${doc} ->> '$.absoluteMs', ?3 ->> '$.absolute')`;
 const USER_PATH = `(?3 ->> '$.userPath')`;
 /** The number under the op's path; anything else counts as 0 (as in applyPatch). */
 const CURRENT = `(CASE WHEN json_type(step.doc, op.path) IN ('integer', 'real') THEN step.doc ->> op.path ELSE 0 END)`;
@@ -69,7 +70,7 @@ export function updateStatement(table: string): string {
       AND json_type(data, '$.createdAt') IN ('integer', 'real')
       AND json_type(data, '$.lastSeenAt') IN ('integer', 'real')
       AND json_type(data, '$.expiresAt') IN ('integer', 'real')
-      AND ${NOW} < min((data ->> '$.lastSeenAt') + ${IDLE}, (data ->> '$.createdAt') + ${ABSOLUTE})
+      AND ${NOW} < min((data ->> '$.lastSeenAt') + ${idle('data')}, (data ->> '$.createdAt') + ${absolute('data')})
       AND ${NOW} < (data ->> '$.expiresAt')
     UNION ALL
     SELECT step.n + 1, CASE op.kind
@@ -87,7 +88,7 @@ export function updateStatement(table: string): string {
   last(doc) AS (SELECT doc FROM step ORDER BY n DESC LIMIT 1),
   next(doc, expires, uid) AS (
     SELECT doc,
-      min(${NOW} + ${IDLE}, (doc ->> '$.createdAt') + ${ABSOLUTE}),
+      min(${NOW} + ${idle('doc')}, (doc ->> '$.createdAt') + ${absolute('doc')}),
       CASE json_type(doc, ${USER_PATH})
         WHEN 'text' THEN doc ->> ${USER_PATH}
         WHEN 'integer' THEN doc -> ${USER_PATH}
@@ -110,7 +111,11 @@ UPDATE "${table}" SET
       'authenticatedAt', CASE
         WHEN next.uid IS NOT NULL AND next.uid IS NOT (next.doc ->> '$.userId') THEN json(?3 -> '$.now')
         ELSE json(next.doc -> '$.authenticatedAt')
-      END
+      END,
+      'persistent', json(next.doc -> '$.persistent'),
+      'idleMs', json(next.doc -> '$.idleMs'),
+      'absoluteMs', json(next.doc -> '$.absoluteMs'),
+      'meta', json(next.doc -> '$.meta')
     )
   ),
   user_id = next.uid,

@@ -92,11 +92,11 @@ function checkTable(table: unknown): string {
  * The patch as ordered ops for the update statement, in `applyPatch`'s order,
  * or null when one statement cannot apply it exactly: a fraction in the
  * arithmetic (SQLite's float conversions are not correctly rounded), a
- * `pull` or a consumed flash (both compare JSON values), or a key holding
+ * `pull` or a consumed flash (both compare JSON values), `persist`, or a key holding
  * U+0000 (SQLite JSON paths end there). Those go through compare-and-swap.
  */
 function opsOf(patch: SessionPatch): [string, string, unknown][] | null {
-  if (patch.pull || patch.consumed) return null;
+  if (patch.pull || patch.consumed || patch.persist !== undefined) return null;
   const keys = [
     ...(patch.unset ?? []),
     ...Object.keys({ ...patch.set, ...patch.increment, ...patch.push, ...patch.flash }),
@@ -164,7 +164,7 @@ export class D1Store implements SessionStore {
       swap: `UPDATE ${t} SET data = ?3, user_id = ?4, expires_at = ?5 WHERE id = ?1 AND data = ?2`,
       delete: `DELETE FROM ${t} WHERE id = ?1`,
       list: `SELECT id FROM ${t} WHERE user_id = ?1 AND expires_at > ?2`,
-      deleteByUser: `DELETE FROM ${t} WHERE user_id = ?1 RETURNING expires_at`,
+      deleteByUser: `DELETE FROM ${t} WHERE user_id = ?1 AND id IS NOT ?2 RETURNING expires_at`,
       sweep: `DELETE FROM ${t} WHERE id IN (SELECT id FROM ${t} WHERE expires_at <= ?1 LIMIT ${SWEEP_CHUNK})`,
     };
   }
@@ -257,11 +257,11 @@ export class D1Store implements SessionStore {
     return results.map((row) => row.id);
   }
 
-  /** Deletes every row of the user (expired ones too); resolves to how many were live. */
-  async deleteByUser(userId: string): Promise<number> {
+  /** Deletes every row of the user (expired ones too) but `except`; resolves to how many were live. */
+  async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
     const { results } = await this.#db
       .prepare(this.#sql.deleteByUser)
-      .bind(userId)
+      .bind(userId, options.except ?? null)
       .all<{ expires_at: number }>();
     const now = this.#now();
     return results.filter((row) => row.expires_at > now).length;

@@ -184,11 +184,12 @@ export class DenoKVStore implements SessionStore {
    * deletion checks the index entry it listed, so a session that changed
    * hands meanwhile is left to its new user.
    */
-  async deleteByUser(userId: string): Promise<number> {
+  async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
     const prefix = this.#userPrefix(await hashUser(userId));
     const now = this.#now();
     const listed: { key: string; expiresAt: number; versionstamp: string }[] = [];
     for await (const entry of this.#kv.list<number>({ prefix })) {
+      if (entry.key[entry.key.length - 1] === options.except) continue;
       listed.push({
         key: entry.key[entry.key.length - 1] as string,
         expiresAt: entry.value,

@@ -144,10 +144,11 @@ export class SessionDurableObject extends DurableObject {
   }
 
   /** Empties the index; resolves to every key it held. */
-  async indexClear(): Promise<string[]> {
+  async indexClear(except?: string): Promise<string[]> {
     const keys = this.indexList();
     await this.ctx.storage.deleteAll();
-    return keys;
+    if (except !== undefined && keys.includes(except)) this.indexAdd(except);
+    return keys.filter((key) => key !== except);
   }
 }
 
@@ -239,8 +240,8 @@ export class DurableObjectStore implements SessionStore {
     return live;
   }
 
-  async deleteByUser(userId: string): Promise<number> {
-    const keys = await this.#user(userId).indexClear();
+  async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
+    const keys = await this.#user(userId).indexClear(options.except);
     await Promise.all(keys.map((key) => this.#session(key).deleteRecord()));
     return keys.length;
   }

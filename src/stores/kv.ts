@@ -22,7 +22,7 @@ import { utf8 } from '../crypto/bytes.ts';
 import { sha256Base64url } from '../crypto/digest.ts';
 import { applyPatch } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
-import { backoff } from '../util/backoff.ts';
+import { backoff, sleep } from '../util/backoff.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
 import { parseJson } from '../util/parse-json.ts';
 import { WriteQueue } from './kv-queue.ts';
@@ -230,11 +230,15 @@ export class KVStore implements SessionStore {
    * {@link KV_MAX_DELETIONS_PER_CALL} listed sessions are deleted outright.
    * Resolves to how many sessions the index listed.
    */
-  async deleteByUser(userId: string): Promise<number> {
+  async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
+    const revokedAt = this.#now();
+    if (options.except !== undefined) await this.#outliveRevocation(options.except, userId, revokedAt);
     const revokedKey = await this.#revokedKey(userId);
-    await this.#retry(() => this.#kv.put(revokedKey, JSON.stringify(this.#now())));
+    await this.#retry(() => this.#kv.put(revokedKey, JSON.stringify(revokedAt)));
     const prefix = await this.#indexPrefix(userId);
-    const keys = await this.#indexed(prefix, KV_MAX_DELETIONS_PER_CALL + 1);
+    const keys = (await this.#indexed(prefix, KV_MAX_DELETIONS_PER_CALL + 2)).filter(
+      (key) => key !== options.except,
+    );
     const chosen = keys.slice(0, KV_MAX_DELETIONS_PER_CALL);
     const records = await Promise.all(chosen.map((key) => this.#read(this.#prefix + key)));
     // A session that changed hands since it was indexed belongs to its new user now.
@@ -244,6 +248,15 @@ export class KVStore implements SessionStore {
       ...chosen.map((key) => this.#retry(() => this.#kv.delete(prefix + key))),
     ]);
     return keys.length;
+  }
+
+  /** The kept session of "sign out everywhere else" authenticates after the revocation time, so it survives it. */
+  async #outliveRevocation(key: string, userId: string, revokedAt: number): Promise<void> {
+    const record = await this.get(key);
+    if (record === null || record.userId !== userId) return;
+    const authenticatedAt = Math.max(record.authenticatedAt ?? record.createdAt, revokedAt) + 1;
+    await sleep(this.#spacing(this.#prefix + key)); // KV: one write per key per second
+    await this.#writeRecord(key, { ...record, authenticatedAt }, record.expiresAt);
   }
 
   /** The JSON under `fullKey`, read as text and parsed here (see `parseJson`), or null. */

@@ -434,6 +434,22 @@ export function storeConformance(
   });
 
   checkIf(
+    ['listByUser', 'deleteByUser'],
+    'deleteByUser (if implemented) with except keeps that one session ("sign out everywhere else")',
+    async (store) => {
+      const user = `user-${freshKey()}`;
+      const [kept, other, third] = [freshKey(), freshKey(), freshKey()];
+      for (const key of [kept, other, third])
+        await store.set(key, record({ userId: user }, user), now() + HOUR);
+      await store.deleteByUser(user, { except: kept });
+      same(await store.get(other), null, 'another session of the user');
+      same(await store.get(third), null, 'a third session of the user');
+      assert((await store.get(kept)) !== null, 'the kept session must survive');
+      same(await store.listByUser(user), [kept], 'listByUser after deleteByUser with except');
+    },
+  );
+
+  checkIf(
     ['update', 'listByUser'],
     'update and listByUser (if implemented): an update that changes the user field moves the session',
     async (store) => {
