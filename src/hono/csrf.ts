@@ -11,22 +11,19 @@
 import type { Context, Env, Input, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { BlankEnv } from 'hono/types';
-import { currentToken, ensureToken, tokensMatch, type CsrfSession } from './csrf-token.ts';
+import {
+  csrfNames,
+  currentToken,
+  ensureToken,
+  isFormBody,
+  isSafeMethod,
+  tokensMatch,
+  type CsrfOptions,
+  type CsrfSession,
+} from '../session/csrf.ts';
 import { getSession } from './middleware.ts';
 
-/** Options of {@link csrf}. */
-export interface CsrfOptions {
-  /** Request header carrying the token (fetch, htmx, JSON APIs). Default `x-csrf-token`. */
-  headerName?: string;
-  /** Form field carrying the token in urlencoded and multipart bodies. Default `_csrf`. */
-  fieldName?: string;
-}
-
-// RFC 9110 §9.2.1: safe methods do not change state, so they need no token.
-// TRACE is safe too but is checked anyway: nothing legitimate sends it.
-const EXEMPT = new Set(['GET', 'HEAD', 'OPTIONS']);
-const TOKEN_CHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+export type { CsrfOptions };
 
 function sessionOf<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>): CsrfSession {
   return getSession(c) as unknown as CsrfSession;
@@ -47,7 +44,7 @@ export function csrfToken<E extends Env, P extends string, I extends Input>(
   return ensureToken(sessionOf(c));
 }
 
-/** The token the request carries: the header, else the form field of a form body. */
+/** The token the request carries: the header, else the form field of a form body (parsed and cached by Hono). */
 async function submittedToken<E extends Env, P extends string, I extends Input>(
   c: Context<E, P, I>,
   headerName: string,
@@ -55,9 +52,8 @@ async function submittedToken<E extends Env, P extends string, I extends Input>(
 ): Promise<string | null> {
   const header = c.req.header(headerName);
   if (header !== undefined) return header;
-  const type = c.req.header('content-type')?.split(';', 1)[0]!.trim().toLowerCase();
   // Other bodies (JSON, text/plain, none) cannot carry the field: they need the header.
-  if (type === undefined || !FORM_TYPES.has(type)) return null;
+  if (!isFormBody(c.req.header('content-type'))) return null;
   try {
     // Hono caches the parsed body, so the handler can still read it.
     const field = (await c.req.parseBody())[fieldName];
@@ -76,16 +72,10 @@ async function submittedToken<E extends Env, P extends string, I extends Input>(
  * @throws TypeError at construction for a bad `headerName` or `fieldName`.
  */
 export function csrf<E extends Env = BlankEnv>(options: CsrfOptions = {}): MiddlewareHandler<E> {
-  const headerName = options.headerName ?? 'x-csrf-token';
-  const fieldName = options.fieldName ?? '_csrf';
-  if (typeof headerName !== 'string' || !TOKEN_CHARS.test(headerName)) {
-    throw new TypeError('csrf: option headerName must be an HTTP header name (RFC 9110 token)');
-  }
-  if (typeof fieldName !== 'string' || fieldName === '')
-    throw new TypeError('csrf: option fieldName must be a non-empty string');
+  const { headerName, fieldName } = csrfNames(options, 'csrf');
 
   return async function tesseraCsrf(c, next) {
-    if (EXEMPT.has(c.req.method)) return next();
+    if (isSafeMethod(c.req.method)) return next();
     // The session first: without one there is no token to match, and no body to parse.
     const expected = await currentToken(sessionOf(c));
     const submitted = expected === null ? null : await submittedToken(c, headerName, fieldName);

@@ -15,7 +15,7 @@
  */
 export { session, getSession } from './middleware.ts';
 export { csrf, csrfToken, type CsrfOptions } from './csrf.ts';
-export { CSRF_SESSION_KEY, type StoredCsrfToken } from './csrf-token.ts';
+export { CSRF_SESSION_KEY, type StoredCsrfToken } from '../session/csrf.ts';
 export type {
   SessionEnv,
   SessionEnvTypes,

@@ -11,7 +11,7 @@ import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
 /** A stored session the incoming cookie pointed to. */
 export interface LoadedSession {
   id: string;
-  /** Store key (SHA-256 of the id); empty for the cookie store. */
+  /** Store key (SHA-256 of the id), also the session's handle. */
   key: string;
   record: SessionRecord;
 }
@@ -56,8 +56,10 @@ export interface RequestContext {
   readonly keyring: Keyring;
   readonly keys: StoreKeys;
   readonly cookie: CookieSpec;
-  /** Attributes for a cookie carrying a session created at `createdAt` (Max-Age when persistent). */
-  cookieAttributes(createdAt: number): CookieOptions;
+  /** Attributes of the cookie carrying `record` (`Max-Age` when it persists). */
+  cookieAttributes(record: SessionRecord): CookieOptions;
+  /** When the cookie carrying `record` stops being valid: the end of its absolute lifetime. */
+  cookieExpires(record: SessionRecord): Date;
 }
 
 /** The write a commit makes, if any. */
@@ -78,10 +80,32 @@ export interface CommitPlan {
   /** Also delete the session the request's cookie names (destroyed before it was read). */
   removeCookieSession: boolean;
   write: SessionWrite | undefined;
+  /**
+   * With a `patch` write on a loaded session: send its cookie again, with the
+   * attributes of this record (persistence changed, or a persistent cookie
+   * slides with the session).
+   */
+  resend: SessionRecord | undefined;
   /** Expire the session cookie (when no new one replaces it). */
   clearCookie: boolean;
   /** Mark the response uncacheable (logout). */
   noStore: boolean;
+  /** What happened to the session, for the lifecycle hooks and `maxSessionsPerUser`. */
+  events: PlannedEvents;
+}
+
+/** Lifecycle events a commit will make happen, reported once it succeeds. */
+export interface PlannedEvents {
+  /** A new session is stored (not a regenerated one). */
+  created: boolean;
+  /** The session moves to a new id; the old one, when there was one. */
+  regenerated: { from: LoadedSession | null } | undefined;
+  /** The session was destroyed: the one loaded, or the one the cookie names. */
+  destroyed: { session: LoadedSession | undefined } | undefined;
+  /** Sessions found past their timeouts when read. */
+  expired: LoadedSession[];
+  /** The write gives the session a user, or a new one: the per-user cap applies. */
+  userAssigned: boolean;
 }
 
 /** What a backend did with a plan. */
@@ -96,6 +120,8 @@ export interface CommitResult {
   live: LoadedSession | null | undefined;
   /** A blind write found no live session behind the cookie and started a new one. */
   startedOver: boolean;
+  /** Store keys (handles) of the sessions the commit deleted. */
+  removed: string[];
 }
 
 /**
@@ -119,4 +145,8 @@ export interface SessionSource {
   readonly hasCookie: boolean;
   /** Verifies the cookie and reads the store; errors propagate. */
   load(): Promise<LoadResult>;
+  /** The store key (handle) of a session id. */
+  keyOf(id: string): Promise<string>;
+  /** Fields a new session starts with: persistence by default, the `metadata` the app records. */
+  newSessionFields(): Pick<SessionRecord, 'persistent' | 'meta'>;
 }

@@ -111,14 +111,18 @@ export class CookieBackend implements SessionBackend {
       now: this.#context.policy.now,
       maxLength: this.#capacity(),
     });
-    return isSealedSession(opened) ? { id: opened.id, key: '', record: opened.record } : null;
+    if (!isSealedSession(opened)) return null;
+    // The key is the session's handle (no store uses it here).
+    return { id: opened.id, key: await this.#context.keys.of(opened.id), record: opened.record };
   }
 
   /** Seals the session's new state into cookies, or clears them. */
   async commit(plan: CommitPlan): Promise<CommitResult> {
-    const result: CommitResult = { setCookies: [], live: undefined, startedOver: false };
+    const result: CommitResult = { setCookies: [], live: undefined, startedOver: false, removed: [] };
     const write = plan.write;
-    if (write?.kind === 'create') result.live = { id: write.id, key: '', record: write.record };
+    const keys = this.#context.keys;
+    if (write?.kind === 'create')
+      result.live = { id: write.id, key: await keys.of(write.id), record: write.record };
     else if (write?.kind === 'patch') {
       const target = write.target ?? (await this.#open());
       const record = target ? applyPatch(target.record, write.patch) : null;
@@ -126,9 +130,10 @@ export class CookieBackend implements SessionBackend {
       else {
         // No live session behind the cookie: the writes start a new one, with a new id.
         const policy = this.#context.policy;
+        const id = newSessionId();
         result.live = {
-          id: newSessionId(),
-          key: '',
+          id,
+          key: await keys.of(id),
           record: applyPatch(emptyRecord(policy.now, policy), write.patch)!,
         };
         result.startedOver = true;
@@ -151,7 +156,7 @@ export class CookieBackend implements SessionBackend {
     const context = this.#context;
     const { name } = context.cookie;
     const record = session.record;
-    const attributes = context.cookieAttributes(record.createdAt);
+    const attributes = context.cookieAttributes(record);
     const room = chunkRoom(name, attributes, this.#maxChunks);
     const limit = room * this.#maxChunks;
     const sealed = await seal(

@@ -24,9 +24,11 @@ export {
   type SessionHandler,
   type FetchHandler,
 } from './manager.ts';
-export type { SessionManagerOptions, SessionCookieOptions, StoreOption } from './options.ts';
+export type { SessionManagerOptions, SessionCookieOptions, StoreOption, SessionMetadata } from './options.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { CookieStore, type CookieStoreOptions } from './cookie-store.ts';
+export { csrfToken, verifyCsrf, CSRF_SESSION_KEY, type CsrfOptions, type StoredCsrfToken } from './csrf.ts';
+export type { SessionEvent, SessionEventType, SessionHook, SessionHooks } from './hooks.ts';
 export type {
   Session,
   SessionStore,
@@ -34,6 +36,8 @@ export type {
   SessionPatch,
   SessionTimeouts,
   SessionTypes,
+  SessionInfo,
+  SessionLifetime,
   FlashOf,
   EnvOf,
   SessionShape,

@@ -2,13 +2,25 @@
  * `createSessionManager`: loads a lazy session per request and commits it
  * onto the response. Works with any fetch-style handler.
  */
-import { appendSetCookie } from '../cookie/headers.ts';
 import { StoreKeys } from './id.ts';
+import { CookieStore } from './cookie-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
 import { cookieSpecFor, RequestState, type ManagerShared } from './request-state.ts';
+import { applyHeaders } from './response-headers.ts';
 import { SessionImpl } from './session.ts';
-import type { EnvOf, FlashOf, Session, SessionShape, SessionTypes } from './types.ts';
+import { infoOf, isHandle, listing, liveSessions } from './devices.ts';
+import { runHooks, type SessionEvent } from './hooks.ts';
+import { afterCommit } from './lifecycle.ts';
+import type {
+  EnvOf,
+  FlashOf,
+  Session,
+  SessionInfo,
+  SessionShape,
+  SessionStore,
+  SessionTypes,
+} from './types.ts';
 
 /** A fetch handler that also receives the request's session. */
 export type SessionHandler<Data extends SessionShape, Flash extends SessionShape, Env, Ctx> = (
@@ -27,6 +39,18 @@ export type FetchHandler<Env, Ctx> = (
   ...rest: unknown extends Env ? [env?: Env, ctx?: Ctx] : [env: Env, ctx: Ctx]
 ) => Promise<Response>;
 
+/**
+ * How a call outside a request finds its store: `env` for a store function of
+ * Worker bindings, `request` if the function reads the request; or the
+ * request's own session as `current`.
+ */
+export interface StoreCallOptions<Env> {
+  env?: Env;
+  request?: Request;
+  /** The session of the request making the call: its store is used, and in lists it is marked `current`. */
+  current?: Session<any, any>;
+}
+
 /** Made by {@link createSessionManager}. */
 export interface SessionManager<Data extends SessionShape = SessionShape, Types extends SessionTypes = {}> {
   /** The request's session. Lazy: nothing is verified or read until it is used. */
@@ -34,13 +58,37 @@ export interface SessionManager<Data extends SessionShape = SessionShape, Types 
   /**
    * Writes what the request did to the store and adds at most one session
    * Set-Cookie (none when nothing changed). Returns `target`, or a copy of
-   * a Response whose headers were immutable.
+   * a Response whose headers were immutable. `context` (a Workers
+   * `ExecutionContext`) keeps background hooks alive after the response.
    */
-  commit<T extends Response | Headers>(session: Session<Data, FlashOf<Data, Types>>, target: T): Promise<T>;
+  commit<T extends Response | Headers>(
+    session: Session<Data, FlashOf<Data, Types>>,
+    target: T,
+    context?: { waitUntil(promise: Promise<unknown>): void },
+  ): Promise<T>;
   /** Wraps a fetch handler: loads the session, runs the handler, commits. */
   handle<Ctx = unknown>(
     handler: SessionHandler<Data, FlashOf<Data, Types>, EnvOf<Types>, Ctx>,
   ): FetchHandler<EnvOf<Types>, Ctx>;
+  /** The user's live sessions, most recently used first ("your devices"). Needs a store that lists by user. */
+  listSessions(userId: string, options?: StoreCallOptions<EnvOf<Types>>): Promise<SessionInfo[]>;
+  /**
+   * Revokes one session by its handle; with `userId`, only if it belongs to
+   * that user (do pass it when the handle comes from a client). Resolves to
+   * whether a session was revoked; an unknown or malformed handle is false.
+   */
+  revokeSession(
+    handle: string,
+    options?: StoreCallOptions<EnvOf<Types>> & { userId?: string },
+  ): Promise<boolean>;
+  /**
+   * Revokes every session of a user — but `except` (a handle, usually the
+   * current session's: "sign out everywhere else"). Resolves to how many.
+   */
+  revokeUserSessions(
+    userId: string,
+    options?: StoreCallOptions<EnvOf<Types>> & { except?: string },
+  ): Promise<number>;
 }
 
 /**
@@ -69,16 +117,36 @@ export function createSessionManager<
     return new SessionImpl<Data, Flash>(new RequestState(shared, request, env as Env));
   }
 
-  async function commit<T extends Response | Headers>(session: Session<Data, Flash>, target: T): Promise<T> {
+  /** The request state behind a session of this manager, or a TypeError. */
+  function stateOf(session: Session<any, any>, caller: string): RequestState<Env> {
     const state = session instanceof SessionImpl ? session.source : undefined;
     if (!(state instanceof RequestState) || state.shared !== shared) {
-      throw new TypeError('commit: the session was not loaded by this manager');
+      throw new TypeError(`${caller}: the session was not loaded by this manager`);
     }
+    return state as RequestState<Env>;
+  }
+
+  async function commit<T extends Response | Headers>(
+    session: Session<Data, Flash>,
+    target: T,
+    context?: unknown,
+  ): Promise<T> {
+    const state = stateOf(session, 'commit');
     const impl = session as SessionImpl<Data, Flash>;
     if (!impl.touched) return target;
     const plan = await impl.plan();
     const result = await state.backend.commit(plan);
     impl.committed(plan, result);
+    await afterCommit({
+      plan,
+      result,
+      store: state.store,
+      request: state.request,
+      now: state.policy.now,
+      maxSessionsPerUser: resolved.maxSessionsPerUser,
+      hooks: resolved.hooks,
+      context,
+    });
     if (result.setCookies.length === 0 && !plan.noStore) return target;
     return applyHeaders(target, result.setCookies, plan.noStore);
   }
@@ -87,65 +155,86 @@ export function createSessionManager<
     const fetch = async (request: Request, env?: Env, ctx?: Ctx): Promise<Response> => {
       const session = load(request, env);
       const response = await handler(request, env as Env, ctx as Ctx, session);
-      return commit(session, response);
+      return commit(session, response, ctx);
     };
     return fetch as FetchHandler<Env, Ctx>;
   }
 
-  const manager: SessionManager<Data, Types> = { load, commit, handle };
-  return manager;
-}
-
-/** Adds Set-Cookie lines and the cache rule to a Response or Headers. */
-function applyHeaders<T extends Response | Headers>(target: T, lines: string[], noStore: boolean): T {
-  const write = (headers: Headers) => {
-    for (const line of lines) appendSetCookie(headers, line);
-    if (noStore)
-      headers.set('cache-control', 'no-store'); // logout: nothing of it is kept anywhere
-    else keepPrivate(headers);
-  };
-  if (target instanceof Response) {
-    try {
-      write(target.headers);
-      return target;
-    } catch {
-      // Immutable headers (a fetch() response): copy the response.
-      const copy = new Response(target.body, target);
-      write(copy.headers);
-      return copy as T;
+  /** The store for a call outside the commit path. */
+  function storeFor(options: StoreCallOptions<Env>, caller: string): SessionStore {
+    const store = options.current
+      ? stateOf(options.current, caller).store
+      : typeof resolved.store === 'function'
+        ? resolved.store(options.request ?? new Request('https://tesserajs.invalid/'), options.env as Env)
+        : resolved.store;
+    if (store instanceof CookieStore) {
+      throw new TypeError(
+        `${caller}: sessions kept in cookies cannot be listed or revoked (use a server-side store)`,
+      );
     }
+    return store;
   }
-  write(target as Headers);
-  return target;
-}
 
-/** Cache-Control directives that let a shared cache store the response (RFC 9111 §5.2.2). */
-const SHARED_CACHE_DIRECTIVES = new Set(['public', 's-maxage', 'proxy-revalidate']);
-/** Cache-Control fields aimed at CDNs alone (RFC 9213), which would override `private` there. */
-const CDN_CACHE_FIELDS = ['cdn-cache-control', 'cloudflare-cdn-cache-control', 'surrogate-control'];
-
-/**
- * A response that sets a session cookie must never be stored by a shared
- * cache, which would hand one user's session to everyone (OWASP Session
- * Management, "Web Content Caching"). Without a Cache-Control it becomes
- * `private, no-store`; the app's own directives are kept, minus those for
- * shared caches, plus `private`. CDN-targeted cache fields are removed.
- */
-function keepPrivate(headers: Headers): void {
-  for (const field of CDN_CACHE_FIELDS) headers.delete(field);
-  const current = headers.get('cache-control');
-  if (current === null || current.trim() === '') {
-    headers.set('cache-control', 'private, no-store');
-    return;
+  async function listSessions(userId: string, options: StoreCallOptions<Env> = {}): Promise<SessionInfo[]> {
+    const store = storeFor(options, 'listSessions');
+    const current = options.current?.handle;
+    const sessions = await liveSessions(store, userId, resolved.now(), 'listSessions');
+    return sessions.map(({ handle, record }) => {
+      const info = infoOf(handle, record);
+      if (current !== undefined) info.current = handle === current;
+      return info;
+    });
   }
-  const kept = current
-    .split(',')
-    .map((directive) => directive.trim())
-    .filter(
-      (directive) =>
-        directive !== '' && !SHARED_CACHE_DIRECTIVES.has(directive.split('=', 1)[0]!.trim().toLowerCase()),
-    );
-  if (!kept.some((directive) => /^(private|no-store)$/i.test(directive.split('=', 1)[0]!.trim())))
-    kept.unshift('private');
-  headers.set('cache-control', kept.join(', '));
+
+  async function revoked(
+    handles: string[],
+    userId: string | undefined,
+    request: Request | undefined,
+  ): Promise<void> {
+    const events = handles.map((handle): SessionEvent => {
+      const event: SessionEvent = { type: 'revoked', handle };
+      if (userId !== undefined) event.userId = userId;
+      if (request !== undefined) event.request = request;
+      return event;
+    });
+    await runHooks({ ...resolved.hooks, mode: 'await' }, events);
+  }
+
+  async function revokeSession(
+    handle: string,
+    options: StoreCallOptions<Env> & { userId?: string } = {},
+  ): Promise<boolean> {
+    if (!isHandle(handle)) return false; // a handle from a client is untrusted input
+    const store = storeFor(options, 'revokeSession');
+    const record = await store.get(handle);
+    if (record === null || (options.userId !== undefined && record.userId !== options.userId)) return false;
+    await store.delete(handle);
+    await revoked([handle], record.userId, options.request);
+    return true;
+  }
+
+  async function revokeUserSessions(
+    userId: string,
+    options: StoreCallOptions<Env> & { except?: string } = {},
+  ): Promise<number> {
+    const store = listing(storeFor(options, 'revokeUserSessions'), 'revokeUserSessions');
+    const except = isHandle(options.except) ? options.except : undefined;
+    // Listed first only to tell the hook which sessions went.
+    const handles = resolved.hooks.hooks.revoked
+      ? (await store.listByUser(userId)).filter((key) => key !== except)
+      : [];
+    const count = await store.deleteByUser(userId, except === undefined ? {} : { except });
+    await revoked(handles, userId, options.request);
+    return count;
+  }
+
+  const manager: SessionManager<Data, Types> = {
+    load,
+    commit,
+    handle,
+    listSessions,
+    revokeSession,
+    revokeUserSessions,
+  };
+  return manager;
 }

@@ -3,7 +3,14 @@ import { cookiePrefixOf } from '../cookie/prefix.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from '../crypto/keyring.ts';
 import type { CookieStore } from './cookie-store.ts';
-import type { SessionStore } from './types.ts';
+import type { HookRunner, SessionEvent, SessionHooks } from './hooks.ts';
+import type { SessionRecord, SessionStore } from './types.ts';
+
+/** Values the `metadata` option may record per session. */
+export type SessionMetadata = NonNullable<SessionRecord['meta']>;
+
+/** Longest `metadata` a session may carry, as JSON. */
+export const MAX_METADATA_LENGTH = 1024;
 
 /** A store, or a function that picks one per request (e.g. from Worker bindings). */
 export type StoreOption<Env> =
@@ -24,8 +31,9 @@ export interface SessionCookieOptions
   /** Default true: the session cookie is invisible to scripts. */
   httpOnly?: boolean;
   /**
-   * Keep the cookie across browser restarts (Max-Age up to the absolute
-   * timeout). Default false: a browser-session cookie.
+   * New sessions keep their cookie across browser restarts ("remember me" for
+   * everyone; `session.persist(false)` opts one out). Default false: a
+   * browser-session cookie, unless `session.persist()` is called.
    */
   persistent?: boolean;
 }
@@ -52,6 +60,28 @@ export interface SessionManagerOptions<Env = unknown> {
   userField?: string;
   /** The clock, in ms since the epoch. Default `Date.now`. */
   now?: () => number;
+  /**
+   * What to record about a session when it is created, for "your devices"
+   * lists: a flat object of strings, numbers, booleans or null, at most 1 KiB
+   * as JSON (more throws at commit). Opt-in; nothing, and never an IP
+   * address, by default.
+   */
+  metadata?: (request: Request, env: Env) => SessionMetadata | undefined;
+  /**
+   * Most live sessions one user may have (NIST SP 800-53 AC-10): when a
+   * session gains a user beyond it, that user's least recently used sessions
+   * are revoked. Needs a store that lists by user.
+   */
+  maxSessionsPerUser?: number;
+  /** Lifecycle hooks: created, regenerated, destroyed, expired, revoked. */
+  hooks?: SessionHooks;
+  /**
+   * `background` (default): hooks run after the response, kept alive with
+   * `ctx.waitUntil` where the runtime gives one. `await`: commit waits for them.
+   */
+  hookMode?: 'await' | 'background';
+  /** Called with a hook's error (hooks never fail a commit). Default: `console.error`. */
+  onHookError?: (error: unknown, event: SessionEvent) => void;
 }
 
 /** Normalized options; durations in ms. */
@@ -69,6 +99,9 @@ export interface ResolvedOptions<Env> {
   touchIntervalMs: number;
   userField: string;
   now: () => number;
+  metadata: ((request: Request, env: Env) => SessionMetadata | undefined) | undefined;
+  maxSessionsPerUser: number | undefined;
+  hooks: HookRunner;
 }
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
@@ -137,7 +170,60 @@ export function resolveOptions<Env>(
     touchIntervalMs: touchInterval * 1000,
     userField,
     now,
+    ...featureOptions(options),
   };
+}
+
+function featureOptions<Env>(
+  options: SessionManagerOptions<Env>,
+): Pick<ResolvedOptions<Env>, 'metadata' | 'maxSessionsPerUser' | 'hooks'> {
+  const { metadata, maxSessionsPerUser, hooks = {}, hookMode = 'background', onHookError } = options;
+  if (metadata !== undefined && typeof metadata !== 'function') {
+    throw new TypeError('createSessionManager: option metadata must be a function of (request, env)');
+  }
+  if (
+    maxSessionsPerUser !== undefined &&
+    !(Number.isInteger(maxSessionsPerUser) && maxSessionsPerUser >= 1)
+  ) {
+    throw new TypeError('createSessionManager: option maxSessionsPerUser must be a positive whole number');
+  }
+  if (
+    typeof hooks !== 'object' ||
+    hooks === null ||
+    Object.values(hooks).some((hook) => typeof hook !== 'function')
+  ) {
+    throw new TypeError('createSessionManager: option hooks must map event names to functions');
+  }
+  if (hookMode !== 'await' && hookMode !== 'background') {
+    throw new TypeError('createSessionManager: option hookMode must be "await" or "background"');
+  }
+  const onError =
+    onHookError ?? ((error, event) => console.error(`tesserajs: the ${event.type} hook failed`, error));
+  return { metadata, maxSessionsPerUser, hooks: { hooks, mode: hookMode, onError } };
+}
+
+/** Checks what the `metadata` option returned: flat JSON values, at most {@link MAX_METADATA_LENGTH} as JSON. */
+export function checkMetadata(value: unknown): SessionMetadata | undefined {
+  if (value === undefined) return undefined;
+  const fail = (why: string): never => {
+    throw new TypeError(`createSessionManager: option metadata returned ${why}`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('something other than an object');
+  const meta: SessionMetadata = {};
+  for (const [key, item] of Object.entries(value as object)) {
+    if (
+      item !== null &&
+      !['string', 'boolean'].includes(typeof item) &&
+      !(typeof item === 'number' && Number.isFinite(item))
+    ) {
+      fail(`a value for "${key}" that is not a string, finite number, boolean or null`);
+    }
+    Object.defineProperty(meta, key, { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  const length = JSON.stringify(meta).length;
+  if (length > MAX_METADATA_LENGTH) fail(`${length} characters of JSON, over ${MAX_METADATA_LENGTH}`);
+  return meta;
 }
 
 /** Same secrets: the same list (or value) with the same entries. */

@@ -34,9 +34,12 @@ export class PendingWrites {
   readonly flash = new Map<string, unknown>();
   /** Stored flash values this request read, by key. */
   readonly consumed = new Map<string, unknown>();
+  /** `persist()`: the session's new persistence, if it changed. */
+  persist: SessionPatch['persist'];
 
   get empty(): boolean {
     return (
+      this.persist === undefined &&
       this.set.size +
         this.unset.size +
         this.increment.size +
@@ -44,7 +47,7 @@ export class PendingWrites {
         this.push.size +
         this.flash.size +
         this.consumed.size ===
-      0
+        0
     );
   }
 
@@ -147,6 +150,7 @@ export class PendingWrites {
     if (this.push.size > 0) patch.push = toObject(this.push);
     if (this.flash.size > 0) patch.flash = toObject(this.flash);
     if (this.consumed.size > 0) patch.consumed = toObject(this.consumed);
+    if (this.persist !== undefined) patch.persist = this.persist;
     return patch;
   }
 }

@@ -18,7 +18,9 @@ import type {
 import { CookieBackend } from './cookie-backend.ts';
 import { CookieStore } from './cookie-store.ts';
 import type { StoreKeys } from './id.ts';
-import { cookieAttributesOf, type ResolvedOptions } from './options.ts';
+import type { SessionRecord, SessionStore } from './types.ts';
+import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options.ts';
+import { timeoutsOf } from './record.ts';
 import { StoreBackend } from './store-backend.ts';
 
 /** What every request of one manager shares. */
@@ -59,6 +61,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   #keyring: Keyring | undefined;
   #hasCookie: boolean | undefined;
   #backend: SessionBackend | undefined;
+  #store: SessionStore | CookieStore | undefined;
 
   constructor(shared: ManagerShared<Env>, request: Request, env: Env) {
     this.shared = shared;
@@ -99,11 +102,16 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.#hasCookie;
   }
 
-  /** Where this request's session is kept: picked once, from the store option. */
+  /** The store this request's session lives in: picked once, from the store option. */
+  get store(): SessionStore | CookieStore {
+    const option = this.shared.options.store;
+    return (this.#store ??= typeof option === 'function' ? option(this.request, this.env) : option);
+  }
+
+  /** Where this request's session is kept, seen from the engine. */
   get backend(): SessionBackend {
     if (this.#backend === undefined) {
-      const option = this.shared.options.store;
-      const store = typeof option === 'function' ? option(this.request, this.env) : option;
+      const store = this.store;
       this.#backend =
         store instanceof CookieStore ? new CookieBackend(this, store) : new StoreBackend(this, store);
     }
@@ -114,14 +122,34 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.backend.load();
   }
 
-  cookieAttributes(createdAt: number): CookieOptions {
-    const { attributes, persistent } = this.cookie;
-    if (!persistent) return attributes;
-    // A persistent cookie lives as long as the session may. Max-Age (relative)
-    // rather than Expires, so a client's wrong clock does not matter; browsers
-    // cap it at 400 days anyway (RFC 6265bis §5.6.2).
+  keyOf(id: string): Promise<string> {
+    return this.shared.keys.of(id);
+  }
+
+  newSessionFields(): Pick<SessionRecord, 'persistent' | 'meta'> {
+    const { cookie, metadata } = this.shared.options;
+    const fields: Pick<SessionRecord, 'persistent' | 'meta'> = {};
+    if (cookie.persistent) fields.persistent = true;
+    const meta = metadata === undefined ? undefined : checkMetadata(metadata(this.request, this.env));
+    if (meta !== undefined) fields.meta = meta;
+    return fields;
+  }
+
+  cookieAttributes(record: SessionRecord): CookieOptions {
+    const { attributes } = this.cookie;
+    if (!record.persistent) return attributes;
+    // A persistent cookie never outlives what the server allows: the rest of
+    // the absolute lifetime, or the idle timeout (the cookie is sent again
+    // as the session slides). Max-Age, not Expires, so a client's wrong clock
+    // does not matter; browsers cap it at 400 days (RFC 6265bis §5.6.2).
     const policy = this.policy;
-    const remaining = Math.ceil((createdAt + policy.absoluteMs - policy.now) / 1000);
-    return { ...attributes, maxAge: Math.min(MAX_COOKIE_AGE_SECONDS, Math.max(0, remaining)) };
+    const { idleMs, absoluteMs } = timeoutsOf(record, policy);
+    const remaining = Math.ceil((record.createdAt + absoluteMs - policy.now) / 1000);
+    const maxAge = Math.min(MAX_COOKIE_AGE_SECONDS, Math.ceil(idleMs / 1000), Math.max(0, remaining));
+    return { ...attributes, maxAge };
+  }
+
+  cookieExpires(record: SessionRecord): Date {
+    return new Date(record.createdAt + timeoutsOf(record, this.policy).absoluteMs);
   }
 }

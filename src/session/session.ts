@@ -10,15 +10,17 @@
 import type { CommitPlan, CommitResult, CookieVerdict, LoadedSession, SessionSource } from './contracts.ts';
 import { newSessionId } from './id.ts';
 import { checkKey, cloneJson, copyJson } from './json.ts';
-import { emptyPatch, PendingWrites } from './pending.ts';
-import { applyPatch, emptyRecord, isLive } from './record.ts';
+import { PendingWrites } from './pending.ts';
+import { planCommit, previewRecord, type PlanInput } from './plan.ts';
+import { isLive } from './record.ts';
 import type {
   ArrayKeys,
   DefaultFlash,
   ElementOf,
   NumericKeys,
   Session,
-  SessionPatch,
+  SessionInfo,
+  SessionLifetime,
   SessionRecord,
   SessionShape,
 } from './types.ts';
@@ -47,8 +49,10 @@ export class SessionImpl<
   #load: LoadState = UNREAD;
   /** What the request's cookie turned out to be, once loaded. */
   #verdict: CookieVerdict | undefined;
-  /** Stored sessions to delete at commit (found dead, destroyed, or regenerated away). */
-  #remove: LoadedSession[] = [];
+  /** Sessions found past their timeouts when read: deleted at commit. */
+  #expired: LoadedSession[] = [];
+  /** The loaded session `destroy()` ended: deleted at commit. */
+  #destroyedSession: LoadedSession | undefined;
   /** `destroy()` ran before the cookie's session was known: the backend finds and deletes it. */
   #removeCookieSession = false;
   /** `regenerate()` was called: commit moves the data to `#newId`. */
@@ -59,6 +63,8 @@ export class SessionImpl<
   #newId: string | undefined;
   /** Writes, allocated on the first one (untouched sessions cost nothing). */
   #writes: PendingWrites | undefined;
+  /** The store key of the session last attached (kept across an atomic commit, which does not read back). */
+  #handle: string | undefined;
 
   constructor(source: SessionSource) {
     this.source = source;
@@ -109,11 +115,12 @@ export class SessionImpl<
         if (this.#load !== loading) return; // destroyed meanwhile: nothing to attach to
         const policy = this.source.policy;
         if (session !== null && !isLive(session.record, policy.now, policy)) {
-          this.#remove.push(session);
+          this.#expired.push(session);
           session = null;
         }
         this.#verdict = session === null && verdict === 'valid' ? 'missing' : verdict;
         this.#load = { phase: 'ready', current: session };
+        if (session) this.#handle = session.key;
       },
       (error: unknown) => {
         if (this.#load === loading) this.#load = { phase: 'failed', error };
@@ -198,12 +205,61 @@ export class SessionImpl<
 
   destroy(): Promise<void> {
     const current = this.#current();
-    if (current !== null) this.#remove.push(current);
+    if (current !== null) this.#destroyedSession = current;
     else if (this.source.hasCookie && !this.#destroyed && this.#load.phase !== 'ready')
       this.#removeCookieSession = true;
     this.#destroyed = true;
+    this.#handle = undefined;
     this.#reset(DETACHED);
     return Promise.resolve();
+  }
+
+  persist(lifetime?: SessionLifetime | false): void {
+    if (lifetime === false) {
+      this.#pending().persist = false;
+      return;
+    }
+    const own: { idleMs?: number; absoluteMs?: number } = {};
+    for (const [option, field] of [
+      ['idleTimeout', 'idleMs'],
+      ['absoluteTimeout', 'absoluteMs'],
+    ] as const) {
+      const seconds = lifetime?.[option];
+      if (seconds === undefined) continue;
+      if (!Number.isInteger(seconds) || seconds <= 0) {
+        throw new TypeError(`session.persist: ${option} must be a positive whole number of seconds`);
+      }
+      own[field] = seconds * 1000;
+    }
+    this.#pending().persist = own;
+  }
+
+  get handle(): string | undefined {
+    return this.#handle;
+  }
+
+  async info(): Promise<SessionInfo> {
+    await this.#resolve();
+    const record = previewRecord(this.#planInput());
+    const handle = this.#handle ?? (await this.source.keyOf(this.id!));
+    const info: SessionInfo = {
+      handle,
+      createdAt: record.createdAt,
+      lastSeenAt: record.lastSeenAt,
+      expiresAt: record.expiresAt,
+      persistent: record.persistent === true,
+    };
+    if (record.authenticatedAt !== undefined) info.authenticatedAt = record.authenticatedAt;
+    if (record.meta !== undefined) info.meta = cloneJson(record.meta);
+    return info;
+  }
+
+  async isFresh(maxAge: number): Promise<boolean> {
+    if (!(maxAge >= 0)) throw new TypeError('session.isFresh: maxAge must be a number of seconds');
+    await this.#resolve();
+    const record = previewRecord(this.#planInput());
+    const authenticatedAt = record.authenticatedAt;
+    return authenticatedAt !== undefined && this.source.policy.now - authenticatedAt <= maxAge * 1000;
   }
 
   /** Forgets every write and intent since the last commit, in load state `load`. */
@@ -218,20 +274,30 @@ export class SessionImpl<
   get touched(): boolean {
     return (
       this.#load.phase !== 'unread' ||
-      this.#hasWrites() ||
+      (this.#writes !== undefined && !this.#writes.empty) ||
       this.#regenerate ||
       this.#destroyed ||
-      this.#remove.length > 0
+      this.#expired.length > 0
     );
   }
 
-  #hasWrites(): boolean {
-    return this.#writes !== undefined && !this.#writes.empty;
-  }
-
-  #patch(): SessionPatch {
-    const policy = this.source.policy;
-    return this.#writes ? this.#writes.toPatch(policy) : emptyPatch(policy);
+  #planInput(): PlanInput {
+    const load = this.#load;
+    return {
+      policy: this.source.policy,
+      hasCookie: this.source.hasCookie,
+      current: load.phase === 'ready' ? load.current : undefined,
+      failure: load.phase === 'failed' ? { error: load.error } : undefined,
+      verdict: this.#verdict,
+      expired: this.#expired,
+      destroyedSession: this.#destroyedSession,
+      removeCookieSession: this.#removeCookieSession,
+      regenerate: this.#regenerate,
+      destroyed: this.#destroyed,
+      writes: this.#writes,
+      newId: () => (this.#newId ??= newSessionId()),
+      newSessionFields: () => this.source.newSessionFields(),
+    };
   }
 
   /**
@@ -239,57 +305,12 @@ export class SessionImpl<
    * session could not be loaded and the request still tried to write.
    */
   async plan(): Promise<CommitPlan> {
-    // Regenerating needs the old data: finish (or start) reading it.
-    if (this.#regenerate && !this.#destroyed) await this.#resolve().catch(() => undefined);
-    const policy = this.source.policy;
-    const plan: CommitPlan = {
-      remove: [...this.#remove],
-      removeCookieSession: this.#removeCookieSession,
-      write: undefined,
-      clearCookie: false,
-      noStore: this.#destroyed,
-    };
-    const load = this.#load;
-    if (load.phase === 'failed') {
-      if (this.#hasWrites() || this.#regenerate) throw load.error;
-      return plan;
+    // Regenerating needs the old data, and a change of persistence the
+    // record's lifetime for the cookie: finish (or start) reading it.
+    if ((this.#regenerate || this.#writes?.persist !== undefined) && !this.#destroyed) {
+      await this.#resolve().catch(() => undefined);
     }
-    const writes = this.#hasWrites();
-    const current = this.#current();
-    if (this.#regenerate) {
-      // The same data under a new id, with a new lifetime; the old record goes
-      // once the new one is written.
-      if (current !== null) plan.remove.push(current);
-      const base = {
-        ...(current?.record ?? emptyRecord(policy.now, policy)),
-        createdAt: policy.now,
-        lastSeenAt: policy.now,
-        authenticatedAt: policy.now,
-      };
-      plan.write = { kind: 'create', id: this.#newId!, record: applyPatch(base, this.#patch())! };
-    } else if (current !== null) {
-      const touchOnly = !writes;
-      const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
-      if (writes || due) plan.write = { kind: 'patch', target: current, patch: this.#patch(), touchOnly };
-    } else if (writes && (load.phase === 'ready' || this.#startsFresh())) {
-      const id = (this.#newId ??= newSessionId());
-      plan.write = {
-        kind: 'create',
-        id,
-        record: applyPatch(emptyRecord(policy.now, policy), this.#patch())!,
-      };
-    } else if (writes) {
-      // Written without reading: the backend resolves the cookie (and may
-      // patch in place with an atomic update, without a read).
-      plan.write = { kind: 'patch', target: undefined, patch: this.#patch(), touchOnly: false };
-    }
-    // Expire the cookie only when this request ended the session or the
-    // cookie is not ours. A validly signed id whose record is gone is left
-    // alone: the browser may already hold a newer cookie (a login in another
-    // tab) that a deletion would wipe.
-    if (plan.write === undefined && this.source.hasCookie && (this.#destroyed || this.#verdict === 'invalid'))
-      plan.clearCookie = true;
-    return plan;
+    return planCommit(this.#planInput());
   }
 
   /**
@@ -300,6 +321,8 @@ export class SessionImpl<
   committed(plan: CommitPlan, result: CommitResult): void {
     if (result.startedOver) this.#verdict = 'missing';
     const live = result.live;
+    if (live) this.#handle = live.key;
+    else if (live === null) this.#handle = undefined;
     this.#reset(
       plan.write === undefined
         ? this.#load
@@ -309,7 +332,8 @@ export class SessionImpl<
             ? DETACHED
             : { phase: 'ready', current: live },
     );
-    this.#remove = [];
+    this.#expired = [];
+    this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;
   }

@@ -104,17 +104,24 @@ export class StoreBackend implements SessionBackend {
     const context = this.#context;
     const { name } = context.cookie;
     const setCookies: string[] = [];
-    if (outcome.newId && outcome.live) {
-      const { id, record } = outcome.live;
+    // The cookie carries the id of a new session, or again that of the
+    // loaded one when its persistence changed or its persistent cookie slides.
+    const carried =
+      outcome.newId && outcome.live
+        ? outcome.live
+        : plan.resend && write?.kind === 'patch' && write.target && outcome.live !== null
+          ? { id: write.target.id, record: plan.resend }
+          : undefined;
+    if (carried) {
       // The signed id expires with the session's absolute lifetime.
-      const value = await sign(context.keyring, name, id, {
-        expires: new Date(record.createdAt + context.policy.absoluteMs),
+      const value = await sign(context.keyring, name, carried.id, {
+        expires: context.cookieExpires(carried.record),
       });
-      setCookies.push(serializeCookie(name, value, context.cookieAttributes(record.createdAt)));
+      setCookies.push(serializeCookie(name, value, context.cookieAttributes(carried.record)));
     } else if (plan.clearCookie && getCookie(context.request, name) !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
-    return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true };
+    return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };
   }
 
   async #create(id: string, record: SessionRecord): Promise<Outcome> {

@@ -215,4 +215,51 @@ export interface Session<
    * await it; writes after it start a new session.
    */
   destroy(): Promise<void>;
+  /**
+   * "Remember me": the session's cookie becomes persistent (`Max-Age`, it
+   * survives a browser restart), optionally with this session's own timeouts
+   * in seconds; `persist(false)` makes it a browser-session cookie again, on
+   * the manager's timeouts. Recorded like `set`, kept in the record, carried
+   * over by `regenerate()`.
+   */
+  persist(lifetime?: SessionLifetime | false): void;
+  /**
+   * An opaque, non-secret identifier of this session, for "your devices"
+   * lists and `revokeSession(handle)`; never usable as a credential.
+   * Known after the session is read (or, for a new one, after commit).
+   */
+  readonly handle: string | undefined;
+  /** When the session was created, last seen, expires, last authenticated; whether it persists; its handle. */
+  info(): Promise<SessionInfo>;
+  /**
+   * Whether the session authenticated (gained its user, or was regenerated)
+   * within the last `maxAge` seconds: ask for the password again before a
+   * sensitive action when it did not (OWASP re-authentication).
+   */
+  isFresh(maxAge: number): Promise<boolean>;
+}
+
+/** A session's own lifetime for `persist()`, in seconds; an absent one follows the manager. */
+export interface SessionLifetime {
+  /** Inactivity after which this session is dead. */
+  idleTimeout?: number;
+  /** Lifetime after which this session is dead however active. */
+  absoluteTimeout?: number;
+}
+
+/** What `session.info()` and `manager.listSessions()` say about a session. Times are ms since the epoch. */
+export interface SessionInfo {
+  /** Opaque, non-secret id of the session (for listing and revoking, never a credential). */
+  handle: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  /** When the session last gained its user or was regenerated. */
+  authenticatedAt?: number;
+  /** Whether its cookie outlives the browser session. */
+  persistent: boolean;
+  /** What the manager's `metadata` option recorded when it was created. */
+  meta?: Record<string, string | number | boolean | null>;
+  /** In `listSessions(…, { current })`: this is the session the request holds. */
+  current?: boolean;
 }

@@ -96,18 +96,17 @@ describe('createSessionManager', () => {
     await expect(broken.commit(used, new Response())).rejects.toThrow(/option secrets.*32 bytes/);
   });
 
-  it('a persistent cookie expires with the absolute timeout', async () => {
+  it('a persistent cookie never outlives the server: min(idle timeout, rest of the absolute timeout)', async () => {
     const now = Date.UTC(2030, 0, 1);
-    const manager = createSessionManager({
-      secrets: SECRET,
-      now: () => now,
-      absoluteTimeout: 3600,
-      cookie: { persistent: true },
-    });
-    const session = manager.load(new Request('https://a.example/'));
-    session.set('x', 1);
-    const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();
-    expect(line).toContain('; Max-Age=3600; Path=/');
+    const maxAgeOf = async (timeouts: { idleTimeout: number; absoluteTimeout: number }) => {
+      const manager = createSessionManager({ secrets: SECRET, now: () => now, ...timeouts, cookie: { persistent: true } });
+      const session = manager.load(new Request('https://a.example/'));
+      session.set('x', 1);
+      const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();
+      return /Max-Age=(\d+); Path=\//.exec(line!)?.[1];
+    };
+    expect(await maxAgeOf({ idleTimeout: 1800, absoluteTimeout: 3600 })).toBe('1800');
+    expect(await maxAgeOf({ idleTimeout: 7200, absoluteTimeout: 3600 })).toBe('3600');
   });
 
   it('id and isNew: known at once for new sessions, after the first read for returning ones', async () => {

@@ -2,12 +2,14 @@
  * The session's CSRF token (OWASP CSRF Prevention Cheat Sheet, "Synchronizer
  * Token Pattern"): 256 random bits kept in the session data, bound to the
  * session id so a new id (`regenerate()` at login, `destroy()`) retires it,
- * and compared in constant time.
+ * and compared in constant time. `csrfToken(session)` gives pages the token,
+ * `verifyCsrf(session, request)` checks what an unsafe request sent back;
+ * the Hono middleware in `tesserajs/hono` is built on the same two.
  */
-import { encodeBase64url } from '../crypto/index.ts';
+import { encodeBase64url } from '../crypto/base64url.ts';
 import { utf8 } from '../crypto/bytes.ts';
 import { sha256Base64url } from '../crypto/digest.ts';
-import type { Session } from '../session/index.ts';
+import type { Session } from './types.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
 import { retryingOnce } from '../util/once.ts';
 
@@ -24,6 +26,44 @@ export interface StoredCsrfToken {
 
 /** The session as this module sees it: only the reserved key. */
 export type CsrfSession = Session<{ [CSRF_SESSION_KEY]?: StoredCsrfToken }, Record<never, never>>;
+
+/** Where `verifyCsrf` looks for the token a request sends back. */
+export interface CsrfOptions {
+  /** Request header carrying the token (fetch, htmx, JSON APIs). Default `x-csrf-token`. */
+  headerName?: string;
+  /** Form field carrying the token in urlencoded and multipart bodies. Default `_csrf`. */
+  fieldName?: string;
+}
+
+// RFC 9110 §9.2.1: safe methods do not change state, so they need no token.
+// TRACE is safe too but is checked anyway: nothing legitimate sends it.
+const EXEMPT = new Set(['GET', 'HEAD', 'OPTIONS']);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
+
+/** Whether the method needs no token (GET, HEAD, OPTIONS). */
+export function isSafeMethod(method: string): boolean {
+  return EXEMPT.has(method);
+}
+
+/** The checked header and field names of `options`; throws naming a bad option. */
+export function csrfNames(options: CsrfOptions, caller: string): { headerName: string; fieldName: string } {
+  const headerName = options.headerName ?? 'x-csrf-token';
+  const fieldName = options.fieldName ?? '_csrf';
+  if (typeof headerName !== 'string' || !HEADER_NAME.test(headerName)) {
+    throw new TypeError(`${caller}: option headerName must be an HTTP header name (RFC 9110 token)`);
+  }
+  if (typeof fieldName !== 'string' || fieldName === '') {
+    throw new TypeError(`${caller}: option fieldName must be a non-empty string`);
+  }
+  return { headerName, fieldName };
+}
+
+/** Whether the body can carry the form field: urlencoded or multipart. */
+export function isFormBody(contentType: string | null | undefined): boolean {
+  const type = contentType?.split(';', 1)[0]!.trim().toLowerCase();
+  return type !== undefined && FORM_TYPES.has(type);
+}
 
 const TOKEN_BYTES = 32;
 /** Longer submissions are refused before any crypto (a real token is 43 characters). */
@@ -90,4 +130,43 @@ export async function tokensMatch(expected: string, submitted: string): Promise<
   const key = await keyForComparing();
   const reference = await crypto.subtle.sign('HMAC', key, utf8(expected));
   return crypto.subtle.verify('HMAC', key, reference, utf8(submitted));
+}
+
+/**
+ * The session's CSRF token for a page to embed (a hidden `_csrf` field, or a
+ * `<meta>` that scripts copy into the `x-csrf-token` header). Created on first
+ * use — a session write — so sessions whose pages render no form are never
+ * written for it. Bound to the session id: after `regenerate()` (login) or
+ * `destroy()` the old one stops working and the next call issues a new one.
+ */
+export function csrfToken(session: Session<any, any>): Promise<string> {
+  return ensureToken(session as CsrfSession);
+}
+
+/**
+ * Whether `request` may proceed: true for GET, HEAD and OPTIONS; otherwise
+ * only when it sends the session's token back in the `x-csrf-token` header or
+ * the `_csrf` field of a form body (OWASP synchronizer token pattern). The
+ * body is read from a clone, so the handler can still read it. Never throws
+ * on what a client sends.
+ */
+export async function verifyCsrf(
+  session: Session<any, any>,
+  request: Request,
+  options: CsrfOptions = {},
+): Promise<boolean> {
+  const { headerName, fieldName } = csrfNames(options, 'verifyCsrf');
+  if (isSafeMethod(request.method)) return true;
+  const expected = await currentToken(session as CsrfSession);
+  if (expected === null) return false;
+  let submitted = request.headers.get(headerName);
+  if (submitted === null && isFormBody(request.headers.get('content-type'))) {
+    try {
+      const field = (await request.clone().formData()).get(fieldName);
+      submitted = typeof field === 'string' ? field : null;
+    } catch {
+      return false; // a malformed body is a missing token, not a 500
+    }
+  }
+  return submitted !== null && tokensMatch(expected, submitted);
 }

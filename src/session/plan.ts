@@ -1,0 +1,137 @@
+/**
+ * From what one request did to its session to what commit must do: the
+ * record to create or the patch to apply, what to delete, whether the cookie
+ * is sent again or expired, and which lifecycle events that makes. Pure: the
+ * session hands over its state, nothing here touches a store or a header.
+ */
+import type { CommitPlan, CookieVerdict, LoadedSession, SessionPolicy } from './contracts.ts';
+import { emptyPatch, type PendingWrites } from './pending.ts';
+import { applyPatch, emptyRecord, userIdOf } from './record.ts';
+import type { SessionPatch, SessionRecord } from './types.ts';
+
+/** The session's state at commit. */
+export interface PlanInput {
+  policy: SessionPolicy;
+  hasCookie: boolean;
+  /** The loaded session (null: none); `undefined` when not read. */
+  current: LoadedSession | null | undefined;
+  /** The read failed with this error. */
+  failure: { error: unknown } | undefined;
+  verdict: CookieVerdict | undefined;
+  /** Sessions found past their timeouts when read (to delete). */
+  expired: LoadedSession[];
+  /** The loaded session `destroy()` ended. */
+  destroyedSession: LoadedSession | undefined;
+  /** `destroy()` ran before the cookie's session was read: the backend finds and deletes it. */
+  removeCookieSession: boolean;
+  regenerate: boolean;
+  destroyed: boolean;
+  writes: PendingWrites | undefined;
+  /** The id a new session gets (reserved by the session). */
+  newId: () => string;
+  /** Fields a new session starts with. */
+  newSessionFields: () => Pick<SessionRecord, 'persistent' | 'meta'>;
+}
+
+function patchOf(input: PlanInput): SessionPatch {
+  return input.writes ? input.writes.toPatch(input.policy) : emptyPatch(input.policy);
+}
+
+const hasWrites = (input: PlanInput): boolean => input.writes !== undefined && !input.writes.empty;
+
+/** The record a new session starts from: empty, with the manager's defaults. */
+function freshRecord(input: PlanInput): SessionRecord {
+  const fields = input.newSessionFields();
+  const record = emptyRecord(input.policy.now, input.policy);
+  if (fields.persistent) record.persistent = true;
+  if (fields.meta !== undefined) record.meta = fields.meta;
+  return record;
+}
+
+/** The data moved to a new id by `regenerate()`: a new lifetime, authenticated now. */
+function regeneratedBase(input: PlanInput): SessionRecord {
+  const { now } = input.policy;
+  const old = input.current?.record;
+  return { ...freshRecord(input), ...old, createdAt: now, lastSeenAt: now, authenticatedAt: now };
+}
+
+/** Whether the patch names a user (sets or changes the user field): the per-user session cap applies. */
+function assignsUser(patch: SessionPatch): boolean {
+  const field = patch.userField;
+  return (
+    (patch.set !== undefined && userIdOf(patch.set, field) !== undefined) ||
+    patch.increment?.[field] !== undefined
+  );
+}
+
+/** The record as commit would leave it, for `info()`: the writes applied to what was loaded, or to a new session. */
+export function previewRecord(input: PlanInput): SessionRecord {
+  const patch = patchOf(input);
+  if (input.regenerate && !input.destroyed) return applyPatch(regeneratedBase(input), patch)!;
+  const current = input.destroyed ? null : input.current;
+  return (current ? applyPatch(current.record, patch) : null) ?? applyPatch(freshRecord(input), patch)!;
+}
+
+/** What commit must do. Throws the read's error when the request wrote without its session loading. */
+export function planCommit(input: PlanInput): CommitPlan {
+  const { policy } = input;
+  const writes = hasWrites(input);
+  const plan: CommitPlan = {
+    remove: input.destroyedSession ? [...input.expired, input.destroyedSession] : [...input.expired],
+    removeCookieSession: input.removeCookieSession,
+    write: undefined,
+    resend: undefined,
+    clearCookie: false,
+    noStore: input.destroyed,
+    events: {
+      created: false,
+      regenerated: undefined,
+      destroyed: input.destroyed ? { session: input.destroyedSession } : undefined,
+      expired: input.expired,
+      userAssigned: false,
+    },
+  };
+  if (input.failure) {
+    if (writes || input.regenerate) throw input.failure.error;
+    return plan;
+  }
+  const current = input.destroyed ? null : input.current;
+  const patch = patchOf(input);
+  if (input.regenerate) {
+    // The same data under a new id, with a new lifetime; the old record goes
+    // once the new one is written.
+    if (current) plan.remove.push(current);
+    const record = applyPatch(regeneratedBase(input), patch)!;
+    plan.write = { kind: 'create', id: input.newId(), record };
+    plan.events.regenerated = { from: current ?? null };
+    plan.events.userAssigned = record.userId !== undefined;
+  } else if (current) {
+    const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
+    if (writes || due) {
+      plan.write = { kind: 'patch', target: current, patch, touchOnly: !writes };
+      const next = applyPatch(current.record, patch);
+      // A persistent cookie slides with the session (at most once per
+      // touchInterval), and a change of persistence is sent at once.
+      if (next && (patch.persist !== undefined || (next.persistent && due))) plan.resend = next;
+      plan.events.userAssigned = assignsUser(patch);
+    }
+  } else if (writes && (current === null || !input.hasCookie || input.destroyed)) {
+    const record = applyPatch(freshRecord(input), patch)!;
+    plan.write = { kind: 'create', id: input.newId(), record };
+    plan.events.created = true;
+    plan.events.userAssigned = record.userId !== undefined;
+  } else if (writes) {
+    // Written without reading: the backend resolves the cookie (and may
+    // patch in place with an atomic update, without a read).
+    plan.write = { kind: 'patch', target: undefined, patch, touchOnly: false };
+    plan.events.userAssigned = assignsUser(patch);
+  }
+  // Expire the cookie only when this request ended the session or the
+  // cookie is not ours. A validly signed id whose record is gone is left
+  // alone: the browser may already hold a newer cookie (a login in another
+  // tab) that a deletion would wipe.
+  if (plan.write === undefined && input.hasCookie && (input.destroyed || input.verdict === 'invalid')) {
+    plan.clearCookie = true;
+  }
+  return plan;
+}
