@@ -21,7 +21,7 @@ import {
   type CsrfOptions,
   type CsrfSession,
 } from '../session/csrf.ts';
-import { getSession } from './middleware.ts';
+import { getSession } from './context.ts';
 
 export type { CsrfOptions };
 

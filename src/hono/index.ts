@@ -13,7 +13,15 @@
  * ```
  * @packageDocumentation
  */
-export { session, getSession } from './middleware.ts';
+export { session } from './middleware.ts';
+export { getSession } from './context.ts';
+export {
+  listSessions,
+  revokeSession,
+  revokeOtherSessions,
+  requireFresh,
+  type RequireFreshOptions,
+} from './devices.ts';
 export { csrf, csrfToken, type CsrfOptions } from './csrf.ts';
 export { CSRF_SESSION_KEY, type StoredCsrfToken } from '../session/csrf.ts';
 export type {

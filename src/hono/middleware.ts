@@ -2,7 +2,7 @@
  * `session()`: loads a lazy Tessera session per request into `c.var.session`
  * and commits it onto `c.res` after the handler.
  */
-import type { Context, Env, Input, MiddlewareHandler } from 'hono';
+import type { Context, Env, MiddlewareHandler } from 'hono';
 import {
   createSessionManager,
   type FlashOf,
@@ -11,7 +11,8 @@ import {
   type SessionTypes,
   type StoreOption,
 } from '../session/index.ts';
-import type { SessionAppEnv, SessionEnv, SessionOf, SessionOptions } from './types.ts';
+import { managers } from './context.ts';
+import type { SessionAppEnv, SessionEnv, SessionOptions } from './types.ts';
 
 function isManager(value: unknown): value is SessionManager {
   if (typeof value !== 'object' || value === null) return false;
@@ -70,13 +71,14 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
 
   return async function tesseraSession(c, next) {
     const current = manager.load(c.req.raw, ready ? c.env : c);
+    managers.set(current, manager);
     c.set('session', current);
     await next();
     // The handler threw and onError answered: commit nothing (its writes may
     // be half done), and keep onError's response untouched.
     if (c.error !== undefined) return;
     const response = c.res;
-    const committed = await manager.commit(current, response);
+    const committed = await manager.commit(current, response, executionContextOf(c));
     if (committed !== response) {
       // A copy (the handler's Response had immutable headers, e.g.
       // Response.redirect). Clear first: assigning over an existing c.res
@@ -88,19 +90,11 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
   };
 }
 
-/**
- * The request's session, typed from the app's env (`SessionEnv<Data>`). The
- * same object as `c.var.session`.
- *
- * @throws Error when no `session()` middleware ran for this request — a
- *   wiring mistake, not something a client can cause.
- */
-export function getSession<E extends Env, P extends string, I extends Input>(
-  c: Context<E, P, I>,
-): SessionOf<E> {
-  const value: unknown = (c.get as (key: string) => unknown)('session');
-  if (value === undefined) {
-    throw new Error('getSession: no session on this request; add app.use(session({ … })) before this route');
+/** The Workers `ExecutionContext` (keeps background hooks alive), where the runtime gives one. */
+function executionContextOf(c: Context): { waitUntil(promise: Promise<unknown>): void } | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined; // Hono throws when there is none (Node, Bun, app.request in tests)
   }
-  return value as SessionOf<E>;
 }

@@ -23,6 +23,7 @@ export function infoOf(handle: string, record: SessionRecord): SessionInfo {
     persistent: record.persistent === true,
   };
   if (record.authenticatedAt !== undefined) info.authenticatedAt = record.authenticatedAt;
+  if (record.userId !== undefined) info.userId = record.userId;
   if (record.meta !== undefined) info.meta = { ...record.meta };
   return info;
 }

@@ -9,6 +9,7 @@
  */
 import type { CommitPlan, CommitResult, CookieVerdict, LoadedSession, SessionSource } from './contracts.ts';
 import { newSessionId } from './id.ts';
+import { infoOf } from './devices.ts';
 import { checkKey, cloneJson, copyJson } from './json.ts';
 import { PendingWrites } from './pending.ts';
 import { planCommit, previewRecord, type PlanInput } from './plan.ts';
@@ -242,16 +243,7 @@ export class SessionImpl<
     await this.#resolve();
     const record = previewRecord(this.#planInput());
     const handle = this.#handle ?? (await this.source.keyOf(this.id!));
-    const info: SessionInfo = {
-      handle,
-      createdAt: record.createdAt,
-      lastSeenAt: record.lastSeenAt,
-      expiresAt: record.expiresAt,
-      persistent: record.persistent === true,
-    };
-    if (record.authenticatedAt !== undefined) info.authenticatedAt = record.authenticatedAt;
-    if (record.meta !== undefined) info.meta = cloneJson(record.meta);
-    return info;
+    return infoOf(handle, record);
   }
 
   async isFresh(maxAge: number): Promise<boolean> {

@@ -256,6 +256,8 @@ export interface SessionInfo {
   expiresAt: number;
   /** When the session last gained its user or was regenerated. */
   authenticatedAt?: number;
+  /** The session's user (the data field named by `userField`), when it has one. */
+  userId?: string;
   /** Whether its cookie outlives the browser session. */
   persistent: boolean;
   /** What the manager's `metadata` option recorded when it was created. */
