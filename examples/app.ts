@@ -12,16 +12,36 @@ export function demoSecret(fromEnv: string | undefined): string {
   return 'development-only-secret-change-me-0123456789';
 }
 
+const DAY = 24 * 60 * 60;
+
+/** The idle timeout from `SESSION_IDLE_TIMEOUT` (seconds), if set. */
+export function idleTimeoutFrom(value: string | undefined): number | undefined {
+  const seconds = Number(value);
+  return Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
+}
+
 /** The demo's fetch handler over the given store. */
-export function demoApp(secret: string, store: SessionStore): (request: Request) => Promise<Response> {
-  const sessions = createSessionManager<{ user?: string }>({ secrets: [secret], store });
+export function demoApp(
+  secret: string,
+  store: SessionStore,
+  options: { idleTimeout?: number | undefined } = {},
+): (request: Request) => Promise<Response> {
+  const sessions = createSessionManager<{ user?: string }>({
+    secrets: [secret],
+    store,
+    ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
+  });
   const handler = sessions.handle(async (request, _env, _ctx, session) => {
     const url = new URL(request.url);
     if (url.pathname === '/login' && request.method === 'POST') {
-      const user = String((await request.formData()).get('username') ?? '').trim();
+      const form = await request.formData();
+      const user = String(form.get('username') ?? '').trim();
       if (user === '' || user.length > 64)
         return new Response('username must be 1 to 64 characters', { status: 400 });
       await session.regenerate(); // a new id at login (no session fixation)
+      // "Remember me": the cookie survives a browser restart; the server keeps the session 30 days idle, 90 at most.
+      if (form.get('remember') === 'on')
+        session.persist({ idleTimeout: 30 * DAY, absoluteTimeout: 90 * DAY });
       session.set('user', user);
       return Response.redirect(new URL('/', url).href, 302);
     }
@@ -37,5 +57,5 @@ export function demoApp(secret: string, store: SessionStore): (request: Request)
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     });
   });
-  return (request) => handler(request, undefined, undefined);
+  return (request) => handler(request);
 }

@@ -5,11 +5,13 @@
  * `npx deno run --unstable-kv --allow-net --allow-env examples/deno.ts`.
  */
 import { DenoKVStore } from '../src/stores/deno-kv.ts';
-import { demoApp, demoSecret } from './app.ts';
+import { demoApp, demoSecret, idleTimeoutFrom } from './app.ts';
 
 // KV_PATH=":memory:" for a throwaway database; default: Deno's local one.
 const kv = await Deno.openKv(Deno.env.get('KV_PATH'));
-const fetch = demoApp(demoSecret(Deno.env.get('SESSION_SECRET')), new DenoKVStore(kv));
+const fetch = demoApp(demoSecret(Deno.env.get('SESSION_SECRET')), new DenoKVStore(kv), {
+  idleTimeout: idleTimeoutFrom(Deno.env.get('SESSION_IDLE_TIMEOUT')),
+});
 
 Deno.serve(
   {

@@ -12,8 +12,9 @@ import { chromium as playwright, type Browser, type BrowserContext, type Page } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../runtimes/server.ts';
 
-// Flags that would weaken what the test checks, or reach for the network.
-const DROPPED = new Set(['--disable-web-security', '--allow-running-insecure-content']);
+// Flags that would weaken what the test checks, or reach for the network; and
+// --single-process, under which a second browser context (a second "device") crashes.
+const DROPPED = new Set(['--disable-web-security', '--allow-running-insecure-content', '--single-process']);
 const EXTRA = [
   '--disable-background-networking',
   '--disable-component-update',
@@ -134,6 +135,52 @@ describe('the demo Worker in Chromium', () => {
     await page.goto(`${base}/cart`);
     const items = await page.$$eval('li', (nodes) => nodes.map((node) => node.textContent));
     for (let i = 0; i < 20; i++) expect(items).toContain(`parallel-${i}`);
+  }, 60_000);
+
+  it('remember me: a persistent cookie, as long as the server keeps the session', async () => {
+    await page.goto(`${base}/login`);
+    await page.fill('input[name="username"]', 'rita');
+    await page.check('input[name="remember"]');
+    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type="submit"]')]);
+    const cookie = (await sessionCookie())!;
+    const days = (cookie.expires - Date.now() / 1000) / 86_400;
+    expect(days).toBeGreaterThan(29);
+    expect(days).toBeLessThanOrEqual(30);
+  }, 60_000);
+
+  it('your devices: two browsers, sign out one, then everywhere else', async () => {
+    const second = await browser.newContext();
+    try {
+      const other = await second.newPage();
+      const logInAs = async (target: Page, name: string) => {
+        await target.goto(`${base}/login`);
+        await target.fill('input[name="username"]', name);
+        await Promise.all([target.waitForURL(`${base}/`), target.click('button[type="submit"]')]);
+      };
+      await logInAs(page, 'devi');
+      await logInAs(other, 'devi');
+      await page.goto(`${base}/devices`);
+      expect(await page.$$eval('#devices li', (items) => items.length)).toBe(2);
+      expect(await page.$$eval('#devices li[data-current="yes"]', (items) => items.length)).toBe(1);
+      await Promise.all([
+        page.waitForURL(`${base}/devices`),
+        page.click('#devices li[data-current="no"] button'),
+      ]);
+      expect(await page.textContent('.notice')).toBe('Signed out that device.');
+      await other.reload();
+      expect(await other.textContent('h1')).toBe('You are not logged in');
+      await logInAs(other, 'devi');
+      await page.goto(`${base}/devices`);
+      await Promise.all([page.waitForURL(`${base}/devices`), page.click('text=Sign out everywhere else')]);
+      expect(await page.textContent('.notice')).toBe('Signed out 1 other device.');
+      await other.reload();
+      expect(await other.textContent('h1')).toBe('You are not logged in');
+      await page.goto(`${base}/`);
+      expect(await page.textContent('h1')).toBe('Logged in as devi');
+      await Promise.all([page.waitForURL(`${base}/`), page.click('text=Log out')]);
+    } finally {
+      await second.close();
+    }
   }, 60_000);
 
   it('a cookie edited in the jar means not logged in', async () => {

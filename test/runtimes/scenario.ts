@@ -1,7 +1,10 @@
 /**
  * The conformance scenario every runtime must pass, over real HTTP or a
  * fetch function: anonymous visit → login → read → tamper → a GET to
- * /logout that must not log out → logout (POST) → replay of the old cookie. Web APIs only, so it also runs inside workerd.
+ * /logout that must not log out → logout (POST) → replay of the old cookie;
+ * then, against a server with a short idle timeout, a "remember me" login
+ * and an ordinary one, and the ordinary one expiring while the remembered
+ * one lives on. Web APIs only, so it also runs inside workerd.
  */
 import { expect } from 'vitest';
 
@@ -39,7 +42,7 @@ async function loginForm(
 export async function runScenario(
   base: string,
   fetch: Fetch = (r) => globalThis.fetch(r),
-  options: { form?: boolean } = {},
+  options: { form?: boolean; idleTimeout?: number } = {},
 ): Promise<void> {
   const get = (path: string, cookie?: string) =>
     fetch(new Request(new URL(path, base), { headers: cookie ? { cookie } : {}, redirect: 'manual' }));
@@ -52,16 +55,24 @@ export async function runScenario(
   expect(await body(anonymous)).toContain('You are not logged in');
   expect(sessionCookie(anonymous)).toBeUndefined();
 
-  const form = options.form ? await loginForm(base, fetch) : {};
-  const login = await fetch(
-    new Request(new URL('/login', base), {
-      method: 'POST',
-      body: new URLSearchParams({ username: 'ada', ...(form.token ? { _csrf: form.token } : {}) }),
-      headers: { origin: new URL(base).origin, ...(form.cookie ? { cookie: form.cookie } : {}) },
-      redirect: 'manual',
-    }),
-  );
-  expect(login.status).toBe(302);
+  const logIn = async (fields: Record<string, string> = {}) => {
+    const form = options.form ? await loginForm(base, fetch) : {};
+    const response = await fetch(
+      new Request(new URL('/login', base), {
+        method: 'POST',
+        body: new URLSearchParams({
+          username: 'ada',
+          ...fields,
+          ...(form.token ? { _csrf: form.token } : {}),
+        }),
+        headers: { origin: new URL(base).origin, ...(form.cookie ? { cookie: form.cookie } : {}) },
+        redirect: 'manual',
+      }),
+    );
+    expect(response.status).toBe(302);
+    return response;
+  };
+  const login = await logIn();
   const cookie = sessionCookie(login);
   expect(cookie).toMatch(/^(__Host-)?sid=[A-Za-z0-9_-]{43}\./);
   expect(login.headers.getSetCookie().find((l) => l.startsWith(cookie!.split('=')[0]!))).toMatch(/HttpOnly/);
@@ -93,4 +104,30 @@ export async function runScenario(
   await logout.arrayBuffer();
 
   expect(await body(await get('/', cookie))).toContain('You are not logged in');
+
+  if (options.idleTimeout !== undefined) await rememberAndExpire(options.idleTimeout, logIn, get, body);
+}
+
+/**
+ * "Remember me" gives a persistent cookie (Max-Age) with its own, longer
+ * lifetime on the server; an ordinary login gives a browser-session cookie
+ * that the server ends after the idle timeout.
+ */
+async function rememberAndExpire(
+  idleTimeout: number,
+  logIn: (fields?: Record<string, string>) => Promise<Response>,
+  get: (path: string, cookie?: string) => Promise<Response>,
+  body: (response: Response) => Promise<string>,
+): Promise<void> {
+  const remembered = await logIn({ remember: 'on' });
+  const rememberedLine = remembered.headers.getSetCookie().find((l) => /^(__Host-)?sid=/.test(l))!;
+  expect(Number(/Max-Age=(\d+)/.exec(rememberedLine)?.[1])).toBeGreaterThan(idleTimeout);
+  const ordinary = await logIn();
+  const ordinaryLine = ordinary.headers.getSetCookie().find((l) => /^(__Host-)?sid=/.test(l))!;
+  expect(ordinaryLine).not.toMatch(/Max-Age/);
+  const [rememberedCookie, ordinaryCookie] = [rememberedLine.split(';')[0], ordinaryLine.split(';')[0]];
+  expect(await body(await get('/', ordinaryCookie))).toContain('Logged in as ada');
+  await new Promise((resolve) => setTimeout(resolve, idleTimeout * 1000 + 1200));
+  expect(await body(await get('/', ordinaryCookie))).toContain('You are not logged in');
+  expect(await body(await get('/', rememberedCookie))).toContain('Logged in as ada');
 }

@@ -69,6 +69,9 @@ export async function startServer(
   return { url, output: () => output, stop };
 }
 
+/** A short idle timeout, so the scenario can watch a session expire. */
+const IDLE_TIMEOUT = 2;
+
 /**
  * Registers, in the enclosing `describe`, a server started from `command`
  * before its tests and stopped after them, and the session scenario run
@@ -79,9 +82,14 @@ export function scenarioOverHttp(command: string, args: string[], env: Record<st
   beforeAll(async () => {
     server = await startServer(command, args, {
       SESSION_SECRET: 'runtime-test-secret-0123456789-abcdefghij',
+      SESSION_IDLE_TIMEOUT: String(IDLE_TIMEOUT),
       ...env,
     });
   }, 60_000);
   afterAll(() => server?.stop());
-  it('passes the session scenario over HTTP', () => runScenario(server!.url), 30_000);
+  it(
+    'passes the session scenario over HTTP, remember me and expiry included',
+    () => runScenario(server!.url, undefined, { idleTimeout: IDLE_TIMEOUT }),
+    30_000,
+  );
 }

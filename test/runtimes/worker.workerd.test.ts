@@ -19,8 +19,16 @@ function bindings(store: 'durable-object' | 'kv', secret: string | undefined = S
 
 describe('the demo Worker inside workerd', () => {
   for (const store of ['durable-object', 'kv'] as const) {
-    it(`passes the session scenario with the ${store} store`, () =>
-      runScenario(BASE, async (request) => app.fetch(request, bindings(store)), { form: true }));
+    it(
+      `passes the session scenario with the ${store} store, remember me and expiry included`,
+      () =>
+        runScenario(
+          BASE,
+          async (request) => app.fetch(request, { ...bindings(store), SESSION_IDLE_TIMEOUT: '2' }),
+          { form: true, idleTimeout: 2 },
+        ),
+      20_000,
+    );
   }
 
   /** A browser-like client: cookie jar, Origin on posts, the login form's CSRF token. */

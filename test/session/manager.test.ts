@@ -99,7 +99,12 @@ describe('createSessionManager', () => {
   it('a persistent cookie never outlives the server: min(idle timeout, rest of the absolute timeout)', async () => {
     const now = Date.UTC(2030, 0, 1);
     const maxAgeOf = async (timeouts: { idleTimeout: number; absoluteTimeout: number }) => {
-      const manager = createSessionManager({ secrets: SECRET, now: () => now, ...timeouts, cookie: { persistent: true } });
+      const manager = createSessionManager({
+        secrets: SECRET,
+        now: () => now,
+        ...timeouts,
+        cookie: { persistent: true },
+      });
       const session = manager.load(new Request('https://a.example/'));
       session.set('x', 1);
       const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();

@@ -5,16 +5,26 @@
  * the session, and session-bound CSRF tokens on every form.
  * (In your app, import from 'tesserajs/…' instead of '../../../src/…'.)
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { csrf as originCheck } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { createCookie, createKeyring, type Keyring } from '../../../src/index.ts';
-import { csrf, csrfToken, session, type SessionEnv } from '../../../src/hono/index.ts';
+import {
+  csrf,
+  csrfToken,
+  listSessions,
+  requireFresh,
+  revokeOtherSessions,
+  revokeSession,
+  session,
+  type SessionEnv,
+} from '../../../src/hono/index.ts';
 import { DurableObjectStore, type SessionDurableObject } from '../../../src/stores/durable-object.ts';
 import { KVStore } from '../../../src/stores/kv.ts';
 import {
   cartPage,
   confirmLogout,
+  devicesPage,
   home,
   layout,
   loginForm,
@@ -32,6 +42,8 @@ export interface Bindings {
   SESSION_STORE?: string;
   /** Set with `wrangler secret put SESSION_SECRET`, or in .dev.vars locally. */
   SESSION_SECRET?: string;
+  /** Seconds of inactivity before a session that is not remembered ends (default 1800). */
+  SESSION_IDLE_TIMEOUT?: string;
 }
 
 type Data = { user?: string; cart?: string[] };
@@ -44,7 +56,10 @@ const PLACEHOLDER_SECRET = 'replace-me-with-at-least-32-random-bytes-base64url';
 const MAKE_SECRET = `node -e "console.log(crypto.randomBytes(32).toString('base64url'))"`;
 const MAX_NAME = 64;
 const MAX_CART = 50;
-const YEAR = 365 * 24 * 60 * 60;
+const DAY = 24 * 60 * 60;
+const YEAR = 365 * DAY;
+/** "Remember me": the session and its cookie last 30 days of inactivity, 90 days at most. */
+const REMEMBERED = { idleTimeout: 30 * DAY, absoluteTimeout: 90 * DAY };
 
 /** The Worker's configuration is wrong: answered with a page that says what to fix. */
 class SetupError extends Error {}
@@ -95,16 +110,56 @@ const app = new Hono<AppEnv>();
 // Origin / Sec-Fetch-Site check for form posts (hono/csrf) plus tokens bound
 // to the session (Tessera's csrf) for every unsafe request.
 app.use(originCheck());
-app.use(
-  session<AppEnv>({
-    secrets: (c) => secretFor(c),
-    store: (c) =>
-      c.env.SESSION_STORE === 'kv' ? new KVStore(c.env.SESSIONS_KV) : new DurableObjectStore(c.env.SESSIONS),
-    idleTimeout: 30 * 60,
-    absoluteTimeout: 8 * 60 * 60,
-  }),
-);
+// One manager per idle timeout (the binding is fixed per deployment; tests set a short one).
+const middlewares = new Map<number, MiddlewareHandler<AppEnv>>();
+app.use((c, next) => {
+  const idleTimeout = Number(c.env.SESSION_IDLE_TIMEOUT) || 30 * 60;
+  let middleware = middlewares.get(idleTimeout);
+  if (middleware === undefined) {
+    middleware = session<AppEnv>({
+      secrets: (c) => secretFor(c),
+      store: (c) =>
+        c.env.SESSION_STORE === 'kv'
+          ? new KVStore(c.env.SESSIONS_KV)
+          : new DurableObjectStore(c.env.SESSIONS),
+      idleTimeout,
+      absoluteTimeout: Math.max(8 * 60 * 60, idleTimeout * 2),
+      // For "your devices": what browser a session was started from. Never the IP address.
+      metadata: (request) => ({ browser: browserOf(request.headers.get('user-agent') ?? undefined) }),
+      userField: 'user', // the data field that names the user: sessions are listed and revoked by it
+      maxSessionsPerUser: 10,
+    });
+    middlewares.set(idleTimeout, middleware);
+  }
+  return middleware(c, next);
+});
 app.use(csrf());
+
+/** A short, coarse name for a user agent: enough to tell devices apart, nothing fingerprinting. */
+function browserOf(userAgent: string | undefined): string {
+  const ua = userAgent ?? '';
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Chrome\//.test(ua)
+      ? 'Chrome'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : 'a browser';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Mac OS X/.test(ua)
+        ? 'macOS'
+        : /Windows/.test(ua)
+          ? 'Windows'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
+  return os ? `${browser} on ${os}` : browser;
+}
 
 app.onError((error, c) => {
   if (error instanceof HTTPException) return error.getResponse(); // csrf()'s 403
@@ -125,10 +180,24 @@ app.get('/', async (c) => {
   );
 });
 
-app.get('/login', async (c) => c.html(layout(await themeOf(c), 'Log in', loginForm(await csrfToken(c)))));
+/** Where to go after login: a path on this site only (never `//evil.example`, an open redirect). */
+function localPath(value: unknown): string {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+}
+
+app.get('/login', async (c) =>
+  c.html(
+    layout(
+      await themeOf(c),
+      'Log in',
+      loginForm(await csrfToken(c), undefined, localPath(c.req.query('next'))),
+    ),
+  ),
+);
 
 app.post('/login', async (c) => {
-  const field = (await c.req.parseBody()).username;
+  const body = await c.req.parseBody();
+  const field = body.username;
   const name = typeof field === 'string' ? field.trim() : '';
   const problem =
     name === ''
@@ -138,9 +207,11 @@ app.post('/login', async (c) => {
         : undefined;
   if (problem) return c.html(problemPage(await themeOf(c), problem), 400);
   await c.var.session.regenerate(); // a new session id at login: no fixation
+  // "Remember me": a cookie that survives a browser restart, for as long as the server keeps the session.
+  if (body.remember === 'on') c.var.session.persist(REMEMBERED);
   c.var.session.set('user', name);
   c.var.session.flash('notice', `Welcome, ${name}`);
-  return c.redirect('/', 302);
+  return c.redirect(localPath(body.next), 302);
 });
 
 // GET only asks: a cross-site link or image cannot log anyone out.
@@ -153,6 +224,29 @@ app.get('/logout', async (c) => {
 app.post('/logout', async (c) => {
   await c.var.session.destroy();
   return c.redirect('/', 302);
+});
+
+// Your devices: every session of this user, with "sign out" for one or for all others.
+// Sensitive, so the list needs a recent login (OWASP re-authentication): older ones log in again.
+app.get('/devices', requireFresh(8 * 60 * 60, { redirect: '/login' }), async (c) => {
+  const user = await c.var.session.get('user');
+  if (!user) return c.redirect('/login', 302);
+  const notice = await c.var.session.get('notice');
+  const page = devicesPage(await listSessions(c), await csrfToken(c));
+  return c.html(layout(await themeOf(c), 'Your devices', page, notice ? [notice] : []));
+});
+
+app.post('/devices/revoke', async (c) => {
+  const handle = (await c.req.parseBody()).handle;
+  if (typeof handle === 'string' && (await revokeSession(c, handle)))
+    c.var.session.flash('notice', 'Signed out that device.');
+  return c.redirect('/devices', 302);
+});
+
+app.post('/devices/revoke-others', async (c) => {
+  const count = await revokeOtherSessions(c);
+  c.var.session.flash('notice', `Signed out ${count} other ${count === 1 ? 'device' : 'devices'}.`);
+  return c.redirect('/devices', 302);
 });
 
 app.get('/prefs', async (c) => {

@@ -1,6 +1,7 @@
 /** HTML for the demo Worker. Every interpolation goes through Hono's `html`, which escapes it. */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
+import type { SessionInfo } from '../../../src/index.ts';
 
 export type Theme = 'light' | 'dark';
 
@@ -22,7 +23,7 @@ export function layout(theme: Theme, title: string, body: Html, notices: string[
     </style>
   </head>
   <body>
-    <nav><a href="/">Home</a><a href="/cart">Cart</a><a href="/prefs?theme=light">Light</a><a href="/prefs?theme=dark">Dark</a></nav>
+    <nav><a href="/">Home</a><a href="/cart">Cart</a><a href="/devices">Devices</a><a href="/prefs?theme=light">Light</a><a href="/prefs?theme=dark">Dark</a></nav>
     ${notices.map((notice) => html`<p class="notice" role="status">${notice}</p>`)}
     <main>${body}</main>
     <footer><p>Theme: <span id="theme">${theme}</span></p></footer>
@@ -50,12 +51,14 @@ export function confirmLogout(user: string, csrf: string): Html {
   return html`<h1>Log out <span id="user">${user}</span>?</h1>${logoutForm(csrf)}<p><a href="/">Stay logged in</a></p>`;
 }
 
-export function loginForm(csrf: string, problem?: string): Html {
+export function loginForm(csrf: string, problem?: string, next = '/'): Html {
   return html`<h1>Log in</h1>
     ${problem ? html`<p class="error" role="alert">${problem}</p>` : ''}
     <form method="post" action="/login">
       <input type="hidden" name="_csrf" value="${csrf}" />
+      <input type="hidden" name="next" value="${next}" />
       <label>Username <input name="username" autocomplete="username" required maxlength="64" /></label>
+      <label><input type="checkbox" name="remember" /> Remember me</label>
       <button type="submit">Log in</button>
     </form>`;
 }
@@ -85,4 +88,30 @@ export function setupProblemPage(problem: string): Html {
     'Server not set up',
     html`<h1>This server is not set up yet</h1><p id="reason">${problem}</p>`,
   );
+}
+
+/** "Your devices": each session of the user, this one marked, with a sign-out button for the others. */
+export function devicesPage(sessions: SessionInfo[], csrf: string): Html {
+  const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return html`<h1>Your devices</h1>
+    <ul id="devices">
+      ${sessions.map(
+        (s) => html`<li data-current="${s.current ? 'yes' : 'no'}">
+          ${String(s.meta?.browser ?? 'a browser')}, last seen ${when(s.lastSeenAt)} UTC${s.persistent ? ', remembered' : ''}
+          ${
+            s.current
+              ? html`<strong>(this device)</strong>`
+              : html`<form method="post" action="/devices/revoke" style="display:inline">
+                  <input type="hidden" name="_csrf" value="${csrf}" />
+                  <input type="hidden" name="handle" value="${s.handle}" />
+                  <button type="submit">Sign out</button>
+                </form>`
+          }
+        </li>`,
+      )}
+    </ul>
+    <form method="post" action="/devices/revoke-others">
+      <input type="hidden" name="_csrf" value="${csrf}" />
+      <button type="submit">Sign out everywhere else</button>
+    </form>`;
 }
