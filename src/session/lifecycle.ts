@@ -44,8 +44,9 @@ function eventsOf({ plan, result, request }: Committed): SessionEvent[] {
     add('destroyed', destroyed?.key ?? result.removed.at(-1), destroyed?.record.userId);
   }
   const live = result.live ?? undefined;
-  if (planned.regenerated) add('regenerated', live?.key, live?.record.userId, planned.regenerated.from?.key);
-  else if (planned.created || result.startedOver) add('created', live?.key, live?.record.userId);
+  // A regenerate() with no session before it (a login on a first visit) creates one.
+  if (planned.regenerated?.from) add('regenerated', live?.key, live?.record.userId, planned.regenerated.from.key);
+  else if (planned.created || planned.regenerated || result.startedOver) add('created', live?.key, live?.record.userId);
   return events;
 }
 

@@ -12,6 +12,7 @@ import {
   type DenoKvKey,
   type DenoKvLike,
 } from '../../src/stores/deno-kv.ts';
+import { devicesScenario } from '../session/devices-scenario.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 
 const kv = await Deno.openKv(':memory:');
@@ -418,4 +419,8 @@ Deno.test('behind the session engine: values returned by get are copies', async 
   second.increment('n');
   await sessions.commit(second, new Response());
   equal(await sessions.load(request()).get('profile'), { tags: ['a'] }, 'profile after mutating a read copy');
+});
+
+Deno.test('your devices: list, revoke one, cap, sign out everywhere else, hooks', async () => {
+  await devicesScenario(new DenoKVStore(kv, { prefix: prefix() }));
 });
