@@ -52,6 +52,13 @@ export interface CookieSpec {
 /** Everything a backend needs from its request. */
 export interface RequestContext {
   readonly request: Request;
+  /** The request's `Cookie` header, read once. */
+  readonly cookieHeader: string | null;
+  /**
+   * The session cookie's value exactly as sent (no decoding: a credential has
+   * one spelling), read once; undefined when absent.
+   */
+  readonly sessionCookie: string | undefined;
   readonly policy: SessionPolicy;
   readonly keyring: Keyring;
   readonly keys: StoreKeys;

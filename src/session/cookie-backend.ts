@@ -93,7 +93,7 @@ export class CookieBackend implements SessionBackend {
 
   #incoming(): Cookies {
     // As sent: the sealed text has one spelling (base64url), any other is refused.
-    return (this.#cookies ??= parseCookies(this.#context.request.headers.get('cookie'), { decode: false }));
+    return (this.#cookies ??= parseCookies(this.#context.cookieHeader, { decode: false }));
   }
 
   /** Unseals the session from the request's cookies. */

@@ -106,6 +106,9 @@ export function createSessionManager<
   type Env = EnvOf<Types>;
   type Flash = FlashOf<Data, Types>;
   const resolved = resolveOptions(options, () => new MemoryStore());
+  // Most apps use neither: their commits skip the lifecycle step entirely.
+  const hasLifecycleWork =
+    resolved.maxSessionsPerUser !== undefined || Object.keys(resolved.hooks.hooks).length > 0;
   const shared: ManagerShared<Env> = {
     options: resolved,
     keys: new StoreKeys(),
@@ -134,19 +137,22 @@ export function createSessionManager<
     const state = stateOf(session, 'commit');
     const impl = session as SessionImpl<Data, Flash>;
     if (!impl.touched) return target;
-    const plan = await impl.plan();
+    const planned = impl.plan();
+    const plan = planned instanceof Promise ? await planned : planned;
     const result = await state.backend.commit(plan);
     impl.committed(plan, result);
-    await afterCommit({
-      plan,
-      result,
-      store: state.store,
-      request: state.request,
-      now: state.policy.now,
-      maxSessionsPerUser: resolved.maxSessionsPerUser,
-      hooks: resolved.hooks,
-      context,
-    });
+    if (hasLifecycleWork) {
+      await afterCommit({
+        plan,
+        result,
+        store: state.store,
+        request: state.request,
+        now: state.policy.now,
+        maxSessionsPerUser: resolved.maxSessionsPerUser,
+        hooks: resolved.hooks,
+        context,
+      });
+    }
     if (result.setCookies.length === 0 && !plan.noStore) return target;
     return applyHeaders(target, result.setCookies, plan.noStore);
   }

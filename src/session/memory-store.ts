@@ -8,9 +8,10 @@
  * each group the least recently used first — so a flood of anonymous
  * requests cannot push logged-in users out.
  */
+import { cloneJson } from './json.ts';
 import { applyPatch } from './record.ts';
+import { peekRecord } from './store-internals.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
-import { parseJson } from '../util/parse-json.ts';
 
 /** Options for {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -23,8 +24,12 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  /** The record as JSON: callers never share objects with the store. */
-  json: string;
+  /**
+   * The record. Never handed out: readers get copies, and the engine (through
+   * `peekRecord`) only reads it. Patches produce a new record, so a record
+   * object never changes once stored.
+   */
+  record: SessionRecord;
   expiresAt: number;
   userId: string | undefined;
 }
@@ -65,11 +70,17 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(key: string): Promise<SessionRecord | null> {
-    return this.#read(key);
+    const record = this.#read(key);
+    return record === null ? null : cloneJson(record);
+  }
+
+  /** @internal The stored record itself, for the engine, which never mutates it: a read without a copy. */
+  [peekRecord](key: string): Promise<SessionRecord | null> {
+    return Promise.resolve(this.#read(key));
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
-    this.#write(key, record, expiresAt);
+    this.#write(key, cloneJson(record), expiresAt);
   }
 
   async delete(key: string): Promise<void> {
@@ -82,7 +93,9 @@ export class MemoryStore implements SessionStore {
   }
 
   async update(key: string, patch: SessionPatch): Promise<boolean> {
-    const next = applyPatch(this.#read(key), patch);
+    // The patch's values are copied (the caller keeps its objects); untouched
+    // parts of the record are shared with the previous one, which no one mutates.
+    const next = applyPatch(this.#read(key), cloneJson(patch));
     if (next === null) return false;
     this.#write(key, next, next.expiresAt);
     return true;
@@ -123,7 +136,7 @@ export class MemoryStore implements SessionStore {
       return null;
     }
     this.#used(key, entry);
-    return parseJson(entry.json) as SessionRecord;
+    return entry.record;
   }
 
   #write(key: string, record: SessionRecord, expiresAt: number): void {
@@ -133,7 +146,7 @@ export class MemoryStore implements SessionStore {
     if (expiresAt <= now) return;
     while (this.#entries.size >= this.#maxEntries) this.#evictOne();
     const userId = record.userId;
-    const entry = { json: JSON.stringify(record), expiresAt, userId };
+    const entry = { record, expiresAt, userId };
     this.#entries.set(key, entry);
     this.#used(key, entry);
     if (userId !== undefined) {

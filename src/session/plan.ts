@@ -109,10 +109,11 @@ export function planCommit(input: PlanInput): CommitPlan {
     const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
     if (writes || due) {
       plan.write = { kind: 'patch', target: current, patch, touchOnly: !writes };
-      const next = applyPatch(current.record, patch);
       // A persistent cookie slides with the session (at most once per
       // touchInterval), and a change of persistence is sent at once.
-      if (next && (patch.persist !== undefined || (next.persistent && due))) plan.resend = next;
+      if (patch.persist !== undefined || (current.record.persistent && due)) {
+        plan.resend = applyPatch(current.record, patch) ?? undefined;
+      }
       plan.events.userAssigned = assignsUser(patch);
     }
   } else if (writes && (current === null || !input.hasCookie || input.destroyed)) {

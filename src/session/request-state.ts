@@ -23,6 +23,9 @@ import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './optio
 import { timeoutsOf } from './record.ts';
 import { StoreBackend } from './store-backend.ts';
 
+const NOT_READ = Symbol('not read');
+const RAW = { decode: false } as const;
+
 /** What every request of one manager shares. */
 export interface ManagerShared<Env> {
   readonly options: ResolvedOptions<Env>;
@@ -60,6 +63,8 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   #policy: SessionPolicy | undefined;
   #keyring: Keyring | undefined;
   #hasCookie: boolean | undefined;
+  #header: string | null | undefined;
+  #sessionCookie: string | undefined | typeof NOT_READ = NOT_READ;
   #backend: SessionBackend | undefined;
   #store: SessionStore | CookieStore | undefined;
 
@@ -92,12 +97,24 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.shared.keys;
   }
 
+  get cookieHeader(): string | null {
+    if (this.#header === undefined) this.#header = cookieHeaderOf(this.request);
+    return this.#header;
+  }
+
+  get sessionCookie(): string | undefined {
+    if (this.#sessionCookie === NOT_READ) {
+      const header = this.cookieHeader;
+      this.#sessionCookie = header === null ? undefined : getCookie(header, this.cookie.name, RAW);
+    }
+    return this.#sessionCookie;
+  }
+
   get hasCookie(): boolean {
     if (this.#hasCookie === undefined) {
-      const header = cookieHeaderOf(this.request);
-      const { name, firstChunk } = this.cookie;
+      const header = this.cookieHeader;
       this.#hasCookie =
-        header !== null && (getCookie(header, name) !== undefined || header.includes(firstChunk));
+        header !== null && (this.sessionCookie !== undefined || header.includes(this.cookie.firstChunk));
     }
     return this.#hasCookie;
   }

@@ -189,7 +189,7 @@ export class SessionImpl<
 
   flash(key: string, value: unknown): void {
     checkKey('flash', key);
-    this.#pending().flash.set(key, copyJson(value, `session.flash: value for "${key}"`));
+    this.#pending().setFlash(key, copyJson(value, `session.flash: value for "${key}"`));
   }
 
   regenerate(): Promise<void> {
@@ -293,14 +293,22 @@ export class SessionImpl<
   }
 
   /**
-   * @internal What commit must do. Rejects with the store error if the
-   * session could not be loaded and the request still tried to write.
+   * @internal What commit must do: a plan, or a promise of one when the old
+   * session must be read first. Throws (or rejects) with the store error if
+   * the session could not be loaded and the request still tried to write.
    */
-  async plan(): Promise<CommitPlan> {
+  plan(): CommitPlan | Promise<CommitPlan> {
     // Regenerating needs the old data, and a change of persistence the
     // record's lifetime for the cookie: finish (or start) reading it.
-    if ((this.#regenerate || this.#writes?.persist !== undefined) && !this.#destroyed) {
-      await this.#resolve().catch(() => undefined);
+    if (
+      (this.#regenerate || this.#writes?.persist !== undefined) &&
+      !this.#destroyed &&
+      this.#load.phase !== 'ready'
+    ) {
+      return this.#resolve().then(
+        () => planCommit(this.#planInput()),
+        () => planCommit(this.#planInput()),
+      );
     }
     return planCommit(this.#planInput());
   }

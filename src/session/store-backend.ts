@@ -5,7 +5,6 @@
  * Set-Cookie.
  */
 import { serializeDeletion } from '../cookie/headers.ts';
-import { getCookie } from '../cookie/parse.ts';
 import { serializeCookie } from '../cookie/serialize.ts';
 import { sign, verify, verifyRemembered } from '../crypto/sign.ts';
 import type {
@@ -17,6 +16,7 @@ import type {
   SessionBackend,
 } from './contracts.ts';
 import { isSessionId, newSessionId } from './id.ts';
+import { isPeekable, peekRecord } from './store-internals.ts';
 import { applyPatch, emptyRecord } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 
@@ -34,17 +34,18 @@ export class StoreBackend implements SessionBackend {
   readonly #context: RequestContext;
   readonly #store: SessionStore;
 
+  /** Reads a record the engine will only read: without a copy where the store allows it. */
+  readonly #read: (key: string) => Promise<SessionRecord | null>;
+
   constructor(context: RequestContext, store: SessionStore) {
     this.#context = context;
     this.#store = store;
+    this.#read = isPeekable(store) ? (key) => store[peekRecord](key) : (key) => store.get(key);
   }
 
-  /**
-   * The request's session cookie exactly as sent (a percent-encoded copy is
-   * another, invalid credential), if it is short enough to be one of ours.
-   */
+  /** The request's session cookie as sent, if it is short enough to be one of ours. */
   #cookieValue(): string | undefined {
-    const raw = getCookie(this.#context.request, this.#context.cookie.name, { decode: false });
+    const raw = this.#context.sessionCookie;
     return raw !== undefined && raw.length <= MAX_COOKIE_LENGTH ? raw : undefined;
   }
 
@@ -69,7 +70,7 @@ export class StoreBackend implements SessionBackend {
     const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
     const key =
       remembered !== undefined && isSessionId(remembered) ? context.keys.cached(remembered) : undefined;
-    if (key !== undefined) return this.#store.get(key).then((record) => found(remembered!, key, record));
+    if (key !== undefined) return this.#read(key).then((record) => found(remembered!, key, record));
     return this.#loadVerifying();
   }
 
@@ -77,7 +78,7 @@ export class StoreBackend implements SessionBackend {
     const id = await this.#verifiedId();
     if (id === null) return INVALID;
     const key = await this.#context.keys.of(id);
-    return found(id, key, await this.#store.get(key));
+    return found(id, key, await this.#read(key));
   }
 
   /**
@@ -118,7 +119,7 @@ export class StoreBackend implements SessionBackend {
         expires: context.cookieExpires(carried.record),
       });
       setCookies.push(serializeCookie(name, value, context.cookieAttributes(carried.record)));
-    } else if (plan.clearCookie && getCookie(context.request, name) !== undefined) {
+    } else if (plan.clearCookie && context.sessionCookie !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
     return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };
