@@ -26,10 +26,32 @@ export function demoApp(
   store: SessionStore,
   options: { idleTimeout?: number | undefined } = {},
 ): (request: Request) => Promise<Response> {
-  const sessions = createSessionManager<{ user?: string }>({
+  const common = {
     secrets: [secret],
     store,
     ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
+  };
+  const sessions = createSessionManager<{ user?: string }>(common);
+  // API clients (/api/…) carry the session in `Authorization: Bearer`; this
+  // manager sets no cookies, so a cross-site form cannot log a browser in through it.
+  const api = createSessionManager<{ user?: string }>({
+    ...common,
+    sessionToken: { header: 'authorization', cookie: false },
+  });
+  const apiHandler = api.handle(async (request, _env, _ctx, session) => {
+    const url = new URL(request.url);
+    if (url.pathname === '/api/login' && request.method === 'POST') {
+      const body: unknown = await request.json().catch(() => null);
+      const user =
+        typeof body === 'object' && body !== null && 'username' in body ? String(body.username).trim() : '';
+      if (user === '' || user.length > 64)
+        return Response.json({ error: 'username must be 1 to 64 characters' }, { status: 400 });
+      await session.regenerate();
+      session.set('user', user);
+      return Response.json({ token: await session.token() });
+    }
+    if (url.pathname === '/api/me') return Response.json({ user: (await session.get('user')) ?? null });
+    return Response.json({ error: 'not found' }, { status: 404 });
   });
   const handler = sessions.handle(async (request, _env, _ctx, session) => {
     const url = new URL(request.url);
@@ -57,5 +79,6 @@ export function demoApp(
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     });
   });
-  return (request) => handler(request);
+  return (request) =>
+    new URL(request.url).pathname.startsWith('/api/') ? apiHandler(request) : handler(request);
 }

@@ -75,7 +75,8 @@ export function csrf<E extends Env = BlankEnv>(options: CsrfOptions = {}): Middl
   const { headerName, fieldName } = csrfNames(options, 'csrf');
 
   return async function tesseraCsrf(c, next) {
-    if (isSafeMethod(c.req.method)) return next();
+    // Header-borne sessions need no token: no browser sends that header cross-site.
+    if (isSafeMethod(c.req.method) || sessionOf(c).transport === 'header') return next();
     // The session first: without one there is no token to match, and no body to parse.
     const expected = await currentToken(sessionOf(c));
     const submitted = expected === null ? null : await submittedToken(c, headerName, fieldName);

@@ -58,15 +58,17 @@ export interface RequestContext {
    * The session cookie's value exactly as sent (no decoding: a credential has
    * one spelling), read once; undefined when absent.
    */
-  readonly sessionCookie: string | undefined;
+  readonly sessionToken: string | undefined;
+  /** How the session travels: `header` sends no cookie (the app hands out `session.token()`). */
+  readonly transport: 'cookie' | 'header';
   readonly policy: SessionPolicy;
   readonly keyring: Keyring;
   readonly keys: StoreKeys;
   readonly cookie: CookieSpec;
   /** Attributes of the cookie carrying `record` (`Max-Age` when it persists). */
   cookieAttributes(record: SessionRecord): CookieOptions;
-  /** When the cookie carrying `record` stops being valid: the end of its absolute lifetime. */
-  cookieExpires(record: SessionRecord): Date;
+  /** The signed token (cookie value) for session `id`, valid until the end of `record`'s absolute lifetime. */
+  sign(id: string, record: SessionRecord): Promise<string>;
 }
 
 /** The write a commit makes, if any. */
@@ -149,11 +151,15 @@ export interface SessionBackend {
 export interface SessionSource {
   readonly policy: SessionPolicy;
   /** The request carries this manager's session cookie. */
-  readonly hasCookie: boolean;
+  readonly hasCredential: boolean;
   /** Verifies the cookie and reads the store; errors propagate. */
   load(): Promise<LoadResult>;
   /** The store key (handle) of a session id. */
   keyOf(id: string): Promise<string>;
   /** Fields a new session starts with: persistence by default, the `metadata` the app records. */
   newSessionFields(): Pick<SessionRecord, 'persistent' | 'meta'>;
+  /** How the session travels for this request. */
+  readonly transport: 'cookie' | 'header';
+  /** The signed token (cookie value) for session `id` with `record`'s lifetime. */
+  sign(id: string, record: SessionRecord): Promise<string>;
 }

@@ -82,6 +82,23 @@ export interface SessionManagerOptions<Env = unknown> {
   hookMode?: 'await' | 'background';
   /** Called with a hook's error (hooks never fail a commit). Default: `console.error`. */
   onHookError?: (error: unknown, event: SessionEvent) => void;
+  /**
+   * Also accept the session from a request header, for clients that hold no
+   * cookies (mobile apps, CLIs, other origins): `{ header: 'authorization' }`
+   * reads `Authorization: Bearer <token>` (RFC 6750), any other header name
+   * takes the token as its whole value. `cookie: false` turns cookies off.
+   * The token is what `await session.token()` gives: the same signed id as
+   * the cookie, with the same hashing, timeouts and revocation.
+   */
+  sessionToken?: SessionTokenOptions;
+}
+
+/** Options of `sessionToken`: where a session token may come from. */
+export interface SessionTokenOptions {
+  /** The request header carrying the token. `authorization` means the Bearer scheme. */
+  header: string;
+  /** Keep accepting (and setting) the session cookie too. Default true. */
+  cookie?: boolean;
 }
 
 /** Normalized options; durations in ms. */
@@ -102,6 +119,8 @@ export interface ResolvedOptions<Env> {
   metadata: ((request: Request, env: Env) => SessionMetadata | undefined) | undefined;
   maxSessionsPerUser: number | undefined;
   hooks: HookRunner;
+  /** Where a session may come from: a header (lower case, Bearer scheme or whole value), cookies. */
+  transport: { header: string | undefined; bearer: boolean; cookie: boolean };
 }
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
@@ -176,7 +195,7 @@ export function resolveOptions<Env>(
 
 function featureOptions<Env>(
   options: SessionManagerOptions<Env>,
-): Pick<ResolvedOptions<Env>, 'metadata' | 'maxSessionsPerUser' | 'hooks'> {
+): Pick<ResolvedOptions<Env>, 'metadata' | 'maxSessionsPerUser' | 'hooks' | 'transport'> {
   const { metadata, maxSessionsPerUser, hooks = {}, hookMode = 'background', onHookError } = options;
   if (metadata !== undefined && typeof metadata !== 'function') {
     throw new TypeError('createSessionManager: option metadata must be a function of (request, env)');
@@ -199,7 +218,35 @@ function featureOptions<Env>(
   }
   const onError =
     onHookError ?? ((error, event) => console.error(`tesserajs: the ${event.type} hook failed`, error));
-  return { metadata, maxSessionsPerUser, hooks: { hooks, mode: hookMode, onError } };
+  return {
+    metadata,
+    maxSessionsPerUser,
+    hooks: { hooks, mode: hookMode, onError },
+    transport: transportOf(options.sessionToken),
+  };
+}
+
+// RFC 9110 §5.1: field names are tokens.
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function transportOf(option: SessionTokenOptions | undefined): ResolvedOptions<unknown>['transport'] {
+  if (option === undefined) return { header: undefined, bearer: false, cookie: true };
+  if (
+    typeof option !== 'object' ||
+    option === null ||
+    typeof option.header !== 'string' ||
+    !FIELD_NAME.test(option.header)
+  ) {
+    throw new TypeError('createSessionManager: option sessionToken.header must be an HTTP header name');
+  }
+  const header = option.header.toLowerCase();
+  if (header === 'cookie' || header === 'set-cookie') {
+    throw new TypeError('createSessionManager: option sessionToken.header must not be a cookie header');
+  }
+  if (option.cookie !== undefined && typeof option.cookie !== 'boolean') {
+    throw new TypeError('createSessionManager: option sessionToken.cookie must be a boolean');
+  }
+  return { header, bearer: header === 'authorization', cookie: option.cookie !== false };
 }
 
 /** Checks what the `metadata` option returned: flat JSON values, at most {@link MAX_METADATA_LENGTH} as JSON. */

@@ -12,7 +12,7 @@ import type { SessionPatch, SessionRecord } from './types.ts';
 /** The session's state at commit. */
 export interface PlanInput {
   policy: SessionPolicy;
-  hasCookie: boolean;
+  hasCredential: boolean;
   /** The loaded session (null: none); `undefined` when not read. */
   current: LoadedSession | null | undefined;
   /** The read failed with this error. */
@@ -116,7 +116,7 @@ export function planCommit(input: PlanInput): CommitPlan {
       }
       plan.events.userAssigned = assignsUser(patch);
     }
-  } else if (writes && (current === null || !input.hasCookie || input.destroyed)) {
+  } else if (writes && (current === null || !input.hasCredential || input.destroyed)) {
     const record = applyPatch(freshRecord(input), patch)!;
     plan.write = { kind: 'create', id: input.newId(), record };
     plan.events.created = true;
@@ -131,7 +131,7 @@ export function planCommit(input: PlanInput): CommitPlan {
   // cookie is not ours. A validly signed id whose record is gone is left
   // alone: the browser may already hold a newer cookie (a login in another
   // tab) that a deletion would wipe.
-  if (plan.write === undefined && input.hasCookie && (input.destroyed || input.verdict === 'invalid')) {
+  if (plan.write === undefined && input.hasCredential && (input.destroyed || input.verdict === 'invalid')) {
     plan.clearCookie = true;
   }
   return plan;

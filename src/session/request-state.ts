@@ -7,6 +7,7 @@
 import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
 import { MAX_COOKIE_AGE_SECONDS, type CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
+import { sign } from '../crypto/sign.ts';
 import type {
   CookieSpec,
   LoadResult,
@@ -25,6 +26,8 @@ import { StoreBackend } from './store-backend.ts';
 
 const NOT_READ = Symbol('not read');
 const RAW = { decode: false } as const;
+// credentials = "Bearer" 1*SP b64token (RFC 6750 §2.1), the scheme matched case-insensitively.
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** What every request of one manager shares. */
 export interface ManagerShared<Env> {
@@ -62,9 +65,10 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   #cookie: CookieSpec | undefined;
   #policy: SessionPolicy | undefined;
   #keyring: Keyring | undefined;
-  #hasCookie: boolean | undefined;
+  #hasCredential: boolean | undefined;
   #header: string | null | undefined;
-  #sessionCookie: string | undefined | typeof NOT_READ = NOT_READ;
+  #sessionToken: string | undefined | typeof NOT_READ = NOT_READ;
+  #transport: 'header' | undefined;
   #backend: SessionBackend | undefined;
   #store: SessionStore | CookieStore | undefined;
 
@@ -102,21 +106,49 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.#header;
   }
 
-  get sessionCookie(): string | undefined {
-    if (this.#sessionCookie === NOT_READ) {
-      const header = this.cookieHeader;
-      this.#sessionCookie = header === null ? undefined : getCookie(header, this.cookie.name, RAW);
+  get sessionToken(): string | undefined {
+    if (this.#sessionToken === NOT_READ) {
+      const fromHeader = this.#headerToken();
+      if (fromHeader !== undefined) {
+        this.#transport = 'header';
+        this.#sessionToken = fromHeader;
+      } else {
+        const header = this.shared.options.transport.cookie ? this.cookieHeader : null;
+        this.#sessionToken = header === null ? undefined : getCookie(header, this.cookie.name, RAW);
+      }
     }
-    return this.#sessionCookie;
+    return this.#sessionToken;
   }
 
-  get hasCookie(): boolean {
-    if (this.#hasCookie === undefined) {
-      const header = this.cookieHeader;
-      this.#hasCookie =
-        header !== null && (this.sessionCookie !== undefined || header.includes(this.cookie.firstChunk));
+  /** How this request's session travels: the token header when it came in one (or cookies are off), else the cookie. */
+  get transport(): 'cookie' | 'header' {
+    void this.sessionToken;
+    return this.#transport ?? (this.shared.options.transport.cookie ? 'cookie' : 'header');
+  }
+
+  /** The token in the configured header (RFC 6750 §2.1 for `Authorization: Bearer`), if any. */
+  #headerToken(): string | undefined {
+    const { header, bearer } = this.shared.options.transport;
+    if (header === undefined) return undefined;
+    const value = this.request.headers.get(header);
+    if (value === null) return undefined;
+    if (!bearer) return value.trim() || undefined;
+    return BEARER.exec(value)?.[1];
+  }
+
+  get hasCredential(): boolean {
+    if (this.#hasCredential === undefined) {
+      if (this.sessionToken !== undefined) this.#hasCredential = true;
+      else {
+        const header = this.shared.options.transport.cookie ? this.cookieHeader : null;
+        this.#hasCredential = header !== null && header.includes(this.cookie.firstChunk);
+      }
     }
-    return this.#hasCookie;
+    return this.#hasCredential;
+  }
+
+  sign(id: string, record: SessionRecord): Promise<string> {
+    return sign(this.keyring, this.cookie.name, id, { expires: this.cookieExpires(record) });
   }
 
   /** The store this request's session lives in: picked once, from the store option. */
@@ -129,6 +161,11 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   get backend(): SessionBackend {
     if (this.#backend === undefined) {
       const store = this.store;
+      if (store instanceof CookieStore && this.shared.options.transport.header !== undefined) {
+        throw new TypeError(
+          'createSessionManager: option sessionToken needs a server-side store, not CookieStore',
+        );
+      }
       this.#backend =
         store instanceof CookieStore ? new CookieBackend(this, store) : new StoreBackend(this, store);
     }
@@ -166,6 +203,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return { ...attributes, maxAge };
   }
 
+  /** When the cookie carrying `record` stops being valid: the end of its absolute lifetime. */
   cookieExpires(record: SessionRecord): Date {
     return new Date(record.createdAt + timeoutsOf(record, this.policy).absoluteMs);
   }

@@ -83,7 +83,7 @@ export class SessionImpl<
   }
 
   get isNew(): boolean {
-    return !this.source.hasCookie || (this.#verdict !== undefined && this.#verdict !== 'valid');
+    return !this.source.hasCredential || (this.#verdict !== undefined && this.#verdict !== 'valid');
   }
 
   /** The stored session this request is attached to, if loaded. */
@@ -93,7 +93,7 @@ export class SessionImpl<
 
   /** No cookie came in, or the session was destroyed: nothing to look up. */
   #startsFresh(): boolean {
-    return !this.source.hasCookie || this.#destroyed;
+    return !this.source.hasCredential || this.#destroyed;
   }
 
   /** Loads the stored record once; a store error rejects every read, and the commit. */
@@ -207,7 +207,7 @@ export class SessionImpl<
   destroy(): Promise<void> {
     const current = this.#current();
     if (current !== null) this.#destroyedSession = current;
-    else if (this.source.hasCookie && !this.#destroyed && this.#load.phase !== 'ready')
+    else if (this.source.hasCredential && !this.#destroyed && this.#load.phase !== 'ready')
       this.#removeCookieSession = true;
     this.#destroyed = true;
     this.#handle = undefined;
@@ -237,6 +237,15 @@ export class SessionImpl<
 
   get handle(): string | undefined {
     return this.#handle;
+  }
+
+  get transport(): 'cookie' | 'header' {
+    return this.source.transport;
+  }
+
+  async token(): Promise<string> {
+    await this.#resolve();
+    return this.source.sign(this.id!, previewRecord(this.#planInput()));
   }
 
   async info(): Promise<SessionInfo> {
@@ -277,7 +286,7 @@ export class SessionImpl<
     const load = this.#load;
     return {
       policy: this.source.policy,
-      hasCookie: this.source.hasCookie,
+      hasCredential: this.source.hasCredential,
       current: load.phase === 'ready' ? load.current : undefined,
       failure: load.phase === 'failed' ? { error: load.error } : undefined,
       verdict: this.#verdict,

@@ -6,7 +6,7 @@
  */
 import { serializeDeletion } from '../cookie/headers.ts';
 import { serializeCookie } from '../cookie/serialize.ts';
-import { sign, verify, verifyRemembered } from '../crypto/sign.ts';
+import { verify, verifyRemembered } from '../crypto/sign.ts';
 import type {
   CommitPlan,
   CommitResult,
@@ -45,7 +45,7 @@ export class StoreBackend implements SessionBackend {
 
   /** The request's session cookie as sent, if it is short enough to be one of ours. */
   #cookieValue(): string | undefined {
-    const raw = this.#context.sessionCookie;
+    const raw = this.#context.sessionToken;
     return raw !== undefined && raw.length <= MAX_COOKIE_LENGTH ? raw : undefined;
   }
 
@@ -105,21 +105,22 @@ export class StoreBackend implements SessionBackend {
     const context = this.#context;
     const { name } = context.cookie;
     const setCookies: string[] = [];
+    // A session that travels in a header sets no cookie: the app hands the token out (`session.token()`).
+    const carryCookie = context.transport === 'cookie';
     // The cookie carries the id of a new session, or again that of the
     // loaded one when its persistence changed or its persistent cookie slides.
-    const carried =
-      outcome.newId && outcome.live
+    const carried = !carryCookie
+      ? undefined
+      : outcome.newId && outcome.live
         ? outcome.live
         : plan.resend && write?.kind === 'patch' && write.target && outcome.live !== null
           ? { id: write.target.id, record: plan.resend }
           : undefined;
     if (carried) {
       // The signed id expires with the session's absolute lifetime.
-      const value = await sign(context.keyring, name, carried.id, {
-        expires: context.cookieExpires(carried.record),
-      });
+      const value = await context.sign(carried.id, carried.record);
       setCookies.push(serializeCookie(name, value, context.cookieAttributes(carried.record)));
-    } else if (plan.clearCookie && context.sessionCookie !== undefined) {
+    } else if (plan.clearCookie && carryCookie && context.sessionToken !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
     return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };

@@ -237,6 +237,15 @@ export interface Session<
    * sensitive action when it did not (OWASP re-authentication).
    */
   isFresh(maxAge: number): Promise<boolean>;
+  /**
+   * The session's token for clients that send it in a header (the manager's
+   * `sessionToken` option): the signed id, valid until the session's
+   * absolute timeout. After `regenerate()` it is the new session's; hand it
+   * out in the response (a header-borne session gets no cookie).
+   */
+  token(): Promise<string>;
+  /** How this request's session travels: in the cookie, or in the token header. */
+  readonly transport: 'cookie' | 'header';
 }
 
 /** A session's own lifetime for `persist()`, in seconds; an absent one follows the manager. */

@@ -105,7 +105,30 @@ export async function runScenario(
 
   expect(await body(await get('/', cookie))).toContain('You are not logged in');
 
+  await apiToken(base, fetch);
+
   if (options.idleTimeout !== undefined) await rememberAndExpire(options.idleTimeout, logIn, get, body);
+}
+
+/** An API client: logs in with JSON, gets a token, sends it as `Authorization: Bearer`; no cookie either way. */
+async function apiToken(base: string, fetch: Fetch): Promise<void> {
+  const login = await fetch(
+    new Request(new URL('/api/login', base), {
+      method: 'POST',
+      body: JSON.stringify({ username: 'api-ada' }),
+      headers: { 'content-type': 'application/json' },
+    }),
+  );
+  expect(login.status).toBe(200);
+  expect(login.headers.getSetCookie()).toEqual([]);
+  const { token } = (await login.json()) as { token: string };
+  const me = (authorization?: string) =>
+    fetch(new Request(new URL('/api/me', base), { headers: authorization ? { authorization } : {} }));
+  const authorized = await me(`Bearer ${token}`);
+  expect(authorized.headers.getSetCookie()).toEqual([]);
+  expect(await authorized.json()).toEqual({ user: 'api-ada' });
+  expect(await (await me()).json()).toEqual({ user: null });
+  expect(await (await me(`Bearer ${token.slice(0, -3)}AAA`)).json()).toEqual({ user: null });
 }
 
 /**

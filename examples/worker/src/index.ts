@@ -110,11 +110,17 @@ const app = new Hono<AppEnv>();
 // Origin / Sec-Fetch-Site check for form posts (hono/csrf) plus tokens bound
 // to the session (Tessera's csrf) for every unsafe request.
 app.use(originCheck());
-// One manager per idle timeout (the binding is fixed per deployment; tests set a short one).
-const middlewares = new Map<number, MiddlewareHandler<AppEnv>>();
+// Browsers get the session in a cookie; API clients (/api/…) in an
+// `Authorization: Bearer` header from a manager that never sets cookies —
+// so a cross-site form cannot log a browser in through the API. Both use the
+// same store and secrets. One pair of managers per idle timeout (the binding
+// is fixed per deployment; tests set a short one).
+const middlewares = new Map<string, MiddlewareHandler<AppEnv>>();
 app.use((c, next) => {
   const idleTimeout = Number(c.env.SESSION_IDLE_TIMEOUT) || 30 * 60;
-  let middleware = middlewares.get(idleTimeout);
+  const forApi = c.req.path.startsWith('/api/');
+  const id = `${idleTimeout}:${forApi}`;
+  let middleware = middlewares.get(id);
   if (middleware === undefined) {
     middleware = session<AppEnv>({
       secrets: (c) => secretFor(c),
@@ -128,11 +134,13 @@ app.use((c, next) => {
       metadata: (request) => ({ browser: browserOf(request.headers.get('user-agent') ?? undefined) }),
       userField: 'user', // the data field that names the user: sessions are listed and revoked by it
       maxSessionsPerUser: 10,
+      ...(forApi ? { sessionToken: { header: 'authorization', cookie: false } } : {}),
     });
-    middlewares.set(idleTimeout, middleware);
+    middlewares.set(id, middleware);
   }
   return middleware(c, next);
 });
+// API sessions travel in a header, which no browser sends cross-site: csrf() lets them through.
 app.use(csrf());
 
 /** A short, coarse name for a user agent: enough to tell devices apart, nothing fingerprinting. */
@@ -275,5 +283,19 @@ app.post('/cart/add', async (c) => {
   c.var.session.push('cart', item);
   return c.redirect('/cart', 302);
 });
+
+// The same login for API clients: the token comes back in the body, no cookie is set.
+app.post('/api/login', async (c) => {
+  const body: unknown = await c.req.json().catch(() => null);
+  const name =
+    typeof body === 'object' && body !== null && 'username' in body ? String(body.username).trim() : '';
+  if (name === '' || name.length > MAX_NAME)
+    return c.json({ error: `A username has 1 to ${MAX_NAME} characters.` }, 400);
+  await c.var.session.regenerate();
+  c.var.session.set('user', name);
+  return c.json({ token: await c.var.session.token() });
+});
+
+app.get('/api/me', async (c) => c.json({ user: (await c.var.session.get('user')) ?? null }));
 
 export default app;
