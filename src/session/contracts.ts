@@ -8,12 +8,22 @@ import type { Keyring } from '../crypto/keyring.ts';
 import type { StoreKeys } from './id.ts';
 import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
 
+/** The read cache's settings, resolved (see `read-cache.ts`). */
+export interface ReadCache {
+  /** How long a copy may be used, in ms. */
+  maxAgeMs: number;
+  /** Ask the store for the user's revocation time on every cached read. */
+  checkRevocation: boolean;
+}
+
 /** A stored session the incoming cookie pointed to. */
 export interface LoadedSession {
   id: string;
   /** Store key (SHA-256 of the id), also the session's handle. */
   key: string;
   record: SessionRecord;
+  /** Read from the read cache rather than the store. */
+  cached?: true;
 }
 
 /** The rules one request runs under: its time, the timeouts (ms) and the user field. */
@@ -69,6 +79,8 @@ export interface RequestContext {
   cookieAttributes(record: SessionRecord): CookieOptions;
   /** The signed token (cookie value) for session `id`, valid until the end of `record`'s absolute lifetime. */
   sign(id: string, record: SessionRecord): Promise<string>;
+  /** The read cache's settings, when it is on. */
+  readonly readCache: ReadCache | undefined;
 }
 
 /** The write a commit makes, if any. */
@@ -101,6 +113,8 @@ export interface CommitPlan {
   noStore: boolean;
   /** What happened to the session, for the lifecycle hooks and `maxSessionsPerUser`. */
   events: PlannedEvents;
+  /** The session the request is attached to at commit, if it was read (the read cache refreshes from it). */
+  attached: LoadedSession | null | undefined;
 }
 
 /** Lifecycle events a commit will make happen, reported once it succeeds. */

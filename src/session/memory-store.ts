@@ -8,6 +8,7 @@
  * each group the least recently used first — so a flood of anonymous
  * requests cannot push logged-in users out.
  */
+import { BoundedMap } from '../util/bounded-map.ts';
 import { cloneJson } from './json.ts';
 import { applyPatch } from './record.ts';
 import { peekRecord } from './store-internals.ts';
@@ -46,6 +47,8 @@ export class MemoryStore implements SessionStore {
   /** Keys of sessions with a user, least recently used first. */
   readonly #withUser = new Set<string>();
   readonly #byUser = new Map<string, Set<string>>();
+  /** When each user was last revoked (`deleteByUser`), bounded like the sessions. */
+  readonly #revoked: BoundedMap<string, number>;
   readonly #maxEntries: number;
   readonly #sweepInterval: number;
   readonly #now: () => number;
@@ -59,6 +62,7 @@ export class MemoryStore implements SessionStore {
     if (!(sweepInterval >= 0))
       throw new TypeError('MemoryStore: option sweepInterval must be a non-negative number of ms');
     this.#maxEntries = maxEntries;
+    this.#revoked = new BoundedMap(maxEntries);
     this.#sweepInterval = sweepInterval;
     this.#now = options.now ?? Date.now;
     this.#lastSweep = this.#now();
@@ -111,7 +115,18 @@ export class MemoryStore implements SessionStore {
   async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
     const keys = [...(this.#byUser.get(userId) ?? [])].filter((key) => key !== options.except);
     for (const key of keys) this.#remove(key);
+    const now = this.#now();
+    this.#revoked.set(userId, now);
+    // The kept session authenticates after the revocation, so revokedAt() does not end it too.
+    const kept = options.except === undefined ? undefined : this.#entries.get(options.except);
+    if (kept !== undefined && kept.userId === userId) {
+      kept.record = { ...kept.record, authenticatedAt: Math.max(kept.record.authenticatedAt ?? 0, now) + 1 };
+    }
     return keys.length;
+  }
+
+  async revokedAt(userId: string): Promise<number | null> {
+    return this.#revoked.get(userId) ?? null;
   }
 
   /** Removes every expired record now. */

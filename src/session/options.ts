@@ -4,6 +4,7 @@ import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from '../crypto/keyring.ts';
 import type { CookieStore } from './cookie-store.ts';
 import type { HookRunner, SessionEvent, SessionHooks } from './hooks.ts';
+import type { ReadCache } from './contracts.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
 
 /** Values the `metadata` option may record per session. */
@@ -91,6 +92,25 @@ export interface SessionManagerOptions<Env = unknown> {
    * the cookie, with the same hashing, timeouts and revocation.
    */
   sessionToken?: SessionTokenOptions;
+  /**
+   * The read cache: commit also writes a short-lived sealed copy of the
+   * record in a second cookie, and requests that carry a fresh copy answer
+   * reads without the store. Writes still go to the store. A revocation from
+   * elsewhere then takes effect within `maxAge` at most (README: "Read cache").
+   */
+  readCache?: ReadCacheOptions;
+}
+
+/** Options of `readCache`. */
+export interface ReadCacheOptions {
+  /** How long a copy is used, in seconds (1 to 300). Default 30. */
+  maxAge?: number;
+  /**
+   * On each cached read, ask the store when the user was last revoked
+   * (`store.revokedAt`, one small read: KV and Memory stores have it), so a
+   * "sign out everywhere" takes effect at once. Default false.
+   */
+  checkRevocation?: boolean;
 }
 
 /** Options of `sessionToken`: where a session token may come from. */
@@ -121,6 +141,7 @@ export interface ResolvedOptions<Env> {
   hooks: HookRunner;
   /** Where a session may come from: a header (lower case, Bearer scheme or whole value), cookies. */
   transport: { header: string | undefined; bearer: boolean; cookie: boolean };
+  readCache: ReadCache | undefined;
 }
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
@@ -195,7 +216,7 @@ export function resolveOptions<Env>(
 
 function featureOptions<Env>(
   options: SessionManagerOptions<Env>,
-): Pick<ResolvedOptions<Env>, 'metadata' | 'maxSessionsPerUser' | 'hooks' | 'transport'> {
+): Pick<ResolvedOptions<Env>, 'metadata' | 'maxSessionsPerUser' | 'hooks' | 'transport' | 'readCache'> {
   const { metadata, maxSessionsPerUser, hooks = {}, hookMode = 'background', onHookError } = options;
   if (metadata !== undefined && typeof metadata !== 'function') {
     throw new TypeError('createSessionManager: option metadata must be a function of (request, env)');
@@ -223,7 +244,19 @@ function featureOptions<Env>(
     maxSessionsPerUser,
     hooks: { hooks, mode: hookMode, onError },
     transport: transportOf(options.sessionToken),
+    readCache: readCacheOf(options.readCache),
   };
+}
+
+function readCacheOf(option: ReadCacheOptions | undefined): ReadCache | undefined {
+  if (option === undefined) return undefined;
+  const maxAge = option.maxAge ?? 30;
+  if (!Number.isInteger(maxAge) || maxAge < 1 || maxAge > 300) {
+    throw new TypeError(
+      'createSessionManager: option readCache.maxAge must be a whole number of seconds from 1 to 300',
+    );
+  }
+  return { maxAgeMs: maxAge * 1000, checkRevocation: option.checkRevocation === true };
 }
 
 // RFC 9110 §5.1: field names are tokens.

@@ -90,6 +90,7 @@ export function planCommit(input: PlanInput): CommitPlan {
       expired: input.expired,
       userAssigned: false,
     },
+    attached: input.destroyed ? null : input.current,
   };
   if (input.failure) {
     if (writes || input.regenerate) throw input.failure.error;

@@ -19,6 +19,7 @@ import type {
 import { CookieBackend } from './cookie-backend.ts';
 import { CookieStore } from './cookie-store.ts';
 import type { StoreKeys } from './id.ts';
+import type { ReadCache } from './contracts.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
 import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options.ts';
 import { timeoutsOf } from './record.ts';
@@ -95,6 +96,10 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   /** Resolved on first use: a route that never touches its session never calls a `secrets` function. */
   get keyring(): Keyring {
     return (this.#keyring ??= this.shared.options.keyring(this.env));
+  }
+
+  get readCache(): ReadCache | undefined {
+    return this.shared.options.readCache;
   }
 
   get keys(): StoreKeys {

@@ -16,6 +16,7 @@ import type {
   SessionBackend,
 } from './contracts.ts';
 import { isSessionId, newSessionId } from './id.ts';
+import { cacheCookieName, cacheLine, cachedCookie, readCached } from './read-cache.ts';
 import { isPeekable, peekRecord } from './store-internals.ts';
 import { applyPatch, emptyRecord } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
@@ -70,7 +71,11 @@ export class StoreBackend implements SessionBackend {
     const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
     const key =
       remembered !== undefined && isSessionId(remembered) ? context.keys.cached(remembered) : undefined;
-    if (key !== undefined) return this.#read(key).then((record) => found(remembered!, key, record));
+    if (key !== undefined) {
+      return context.readCache
+        ? this.#loadCached(remembered!, key)
+        : this.#read(key).then((record) => found(remembered!, key, record));
+    }
     return this.#loadVerifying();
   }
 
@@ -78,6 +83,24 @@ export class StoreBackend implements SessionBackend {
     const id = await this.#verifiedId();
     if (id === null) return INVALID;
     const key = await this.#context.keys.of(id);
+    if (this.#context.readCache) return this.#loadCached(id, key);
+    return found(id, key, await this.#read(key));
+  }
+
+  /** From the read cache when the request carries a fresh copy (and the user is not revoked since), else the store. */
+  async #loadCached(id: string, key: string): Promise<LoadResult> {
+    const context = this.#context;
+    const record = await readCached(context, key);
+    if (record !== null) {
+      const userId = record.userId;
+      const revoked =
+        context.readCache!.checkRevocation && userId !== undefined && this.#store.revokedAt
+          ? await this.#store.revokedAt(userId)
+          : null;
+      if (revoked === null || (record.authenticatedAt ?? record.createdAt) > revoked) {
+        return { verdict: 'valid', session: { id, key, record, cached: true } };
+      }
+    }
     return found(id, key, await this.#read(key));
   }
 
@@ -123,7 +146,34 @@ export class StoreBackend implements SessionBackend {
     } else if (plan.clearCookie && carryCookie && context.sessionToken !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
+    if (context.readCache && carryCookie) await this.#refreshCache(plan, outcome, setCookies);
     return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };
+  }
+
+  /**
+   * Rewrites the read cache with the record as this commit left it, fills it
+   * after a store read, or drops it (after an atomic update) — so no request
+   * reads its own stale write; a record too large for one cookie drops it
+   * (never truncated).
+   */
+  async #refreshCache(plan: CommitPlan, outcome: Outcome, setCookies: string[]): Promise<void> {
+    const context = this.#context;
+    const write = plan.write;
+    let next: { key: string; record: SessionRecord } | null | undefined;
+    if (plan.clearCookie || plan.noStore) next = null;
+    else if (outcome.newId && outcome.live) next = outcome.live;
+    else if (write?.kind === 'patch') {
+      // The record the write left is known only when this request wrote it
+      // whole; after an atomic update other requests' changes may be in it
+      // too, so the copy is dropped and the next read fills it from the store.
+      next = outcome.live ?? null;
+    } else if (plan.attached && !plan.attached.cached) next = plan.attached; // read from the store: fill the cache
+    if (next === undefined) return;
+    const line = next && (await cacheLine(context, context.readCache!, next.key, next.record));
+    if (line) setCookies.push(line);
+    else if (cachedCookie(context) !== undefined) {
+      setCookies.push(serializeDeletion(cacheCookieName(context.cookie.name), context.cookie.attributes));
+    }
   }
 
   async #create(id: string, record: SessionRecord): Promise<Outcome> {

@@ -108,6 +108,13 @@ export interface SessionStore {
    * everywhere else"); resolves to how many. Optional.
    */
   deleteByUser?(userId: string, options?: { except?: string }): Promise<number>;
+  /**
+   * When the user's sessions were last revoked together (`deleteByUser`), in
+   * ms, or null; sessions that authenticated before it are dead. Optional: the
+   * read cache's `checkRevocation` uses it to see a revocation without
+   * reading the session.
+   */
+  revokedAt?(userId: string): Promise<number | null>;
 }
 
 /** A map of keys to value types, as used for `Data` and `Flash`. */

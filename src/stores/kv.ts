@@ -259,6 +259,12 @@ export class KVStore implements SessionStore {
     await this.#writeRecord(key, { ...record, authenticatedAt }, record.expiresAt);
   }
 
+  /** When the user was last revoked ("sign out everywhere"), or null: one small, edge-cacheable read. */
+  async revokedAt(userId: string): Promise<number | null> {
+    const at = await this.#revokedAt(userId);
+    return at === -Infinity ? null : at;
+  }
+
   /** The JSON under `fullKey`, read as text and parsed here (see `parseJson`), or null. */
   async #json(fullKey: string): Promise<unknown> {
     const options =

@@ -23,6 +23,10 @@ const EXTRA = [
   '--disable-quic',
 ];
 
+/** The read cache's copy lifetime in this test: a revocation elsewhere shows within it. */
+const CACHE_SECONDS = 2;
+const waitForCopies = () => new Promise((resolve) => setTimeout(resolve, CACHE_SECONDS * 1000 + 500));
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -47,7 +51,12 @@ describe('the demo Worker in Chromium', () => {
     // --ip given explicitly: start.mjs then leaves its own default out (wrangler refuses --ip twice).
     worker = await startServer(
       'node',
-      ['examples/worker/start.mjs', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', state],
+      // The read cache on (as deployed), with a 2-second copy so revocations can be watched taking effect.
+      [
+        'examples/worker/start.mjs',
+        ...['--ip', '127.0.0.1', '--port', String(port), '--persist-to', state],
+        ...['--var', `SESSION_CACHE_MAX_AGE:${CACHE_SECONDS}`],
+      ],
       {},
       90_000,
     );
@@ -83,6 +92,11 @@ describe('the demo Worker in Chromium', () => {
     await logIn('ada');
     expect(await page.textContent('h1')).toBe('Logged in as ada');
     expect(await page.textContent('.notice')).toBe('Welcome, ada');
+    // The read cache's sealed copy rides along (HttpOnly, Secure, short-lived). The first page wrote
+    // the session (its CSRF token), which drops the copy; the next read fills it from the store.
+    await page.reload();
+    const copy = (await context.cookies(base)).find((cookie) => cookie.name === '__Host-sid.cache');
+    expect(copy).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
   }, 60_000);
 
   it('keeps the session cookie __Host-prefixed, HttpOnly, Secure, SameSite=Lax, Path=/, host-only', async () => {
@@ -167,12 +181,14 @@ describe('the demo Worker in Chromium', () => {
         page.click('#devices li[data-current="no"] button'),
       ]);
       expect(await page.textContent('.notice')).toBe('Signed out that device.');
+      await waitForCopies(); // the other browser's cached copy ends within its lifetime
       await other.reload();
       expect(await other.textContent('h1')).toBe('You are not logged in');
       await logInAs(other, 'devi');
       await page.goto(`${base}/devices`);
       await Promise.all([page.waitForURL(`${base}/devices`), page.click('text=Sign out everywhere else')]);
       expect(await page.textContent('.notice')).toBe('Signed out 1 other device.');
+      await waitForCopies();
       await other.reload();
       expect(await other.textContent('h1')).toBe('You are not logged in');
       await page.goto(`${base}/`);

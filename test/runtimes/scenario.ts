@@ -85,7 +85,8 @@ export async function runScenario(
   // Logging out takes a POST (with the page's CSRF token where the app has forms): a GET does not.
   const getLogout = await get('/logout', cookie);
   expect(getLogout.status).not.toBe(302);
-  expect(getLogout.headers.getSetCookie()).toEqual([]);
+  // (A read may refresh the read cache's copy, `sid.cache`, where the app has one: the session cookie stays.)
+  expect(sessionCookie(getLogout)).toBeUndefined();
   await getLogout.arrayBuffer();
   expect(await body(await get('/', cookie))).toContain('Logged in as ada');
 

@@ -21,8 +21,21 @@ export class SpyStore implements SessionStore {
   update?: (key: string, patch: SessionPatch) => Promise<boolean>;
   touch?: (key: string, record: SessionRecord, expiresAt: number) => Promise<void>;
 
-  constructor(options: { atomic?: boolean; now?: () => number } = {}) {
+  listByUser?: (userId: string) => Promise<string[]>;
+  deleteByUser?: (userId: string, options?: { except?: string }) => Promise<number>;
+  revokedAt?: (userId: string) => Promise<number | null>;
+
+  /** `indexed: true` also exposes the user index (listByUser, deleteByUser, revokedAt). */
+  constructor(options: { atomic?: boolean; now?: () => number; indexed?: boolean } = {}) {
     this.inner = new MemoryStore(options.now ? { now: options.now } : {});
+    if (options.indexed) {
+      this.listByUser = (userId) => this.inner.listByUser(userId);
+      this.deleteByUser = (userId, deleteOptions) => this.inner.deleteByUser(userId, deleteOptions);
+      this.revokedAt = async (userId) => {
+        this.calls.push({ method: 'revokedAt' });
+        return this.inner.revokedAt(userId);
+      };
+    }
     if (options.atomic !== false) {
       this.update = async (key, patch) => {
         this.calls.push({ method: 'update', key, value: JSON.stringify(patch) });

@@ -1,0 +1,87 @@
+/**
+ * The read cache: a short-lived sealed copy of the session record in a second
+ * cookie (`<name>.cache`), so that most requests answer `get`/`has`/`info`
+ * without waiting for the store — a Durable Object on another continent, or a
+ * cold KV key. Writes still go to the store; the copy is rewritten or dropped
+ * on every commit, so a request never reads its own stale write. What it
+ * costs: a revocation from elsewhere (another device's "sign out", a
+ * `revokeUserSessions`) takes effect within the copy's lifetime at most,
+ * unless the store can answer a per-user revocation time (`checkRevocation`).
+ */
+import { getCookie } from '../cookie/parse.ts';
+import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
+import { seal, unseal } from '../crypto/seal.ts';
+import type { ReadCache, RequestContext } from './contracts.ts';
+import type { SessionRecord } from './types.ts';
+
+/** Longest Set-Cookie line a browser keeps (RFC 6265bis §5.7). */
+const MAX_LINE = 4096;
+const RAW = { decode: false } as const;
+
+/** The cache cookie's name for a session cookie name. */
+export const cacheCookieName = (name: string): string => `${name}.cache`;
+
+/** What the cache cookie seals: the session's store key (binding it to this session) and the record. */
+interface Sealed {
+  k: string;
+  r: SessionRecord;
+}
+
+function isSealed(value: unknown): value is Sealed {
+  if (typeof value !== 'object' || value === null) return false;
+  const { k, r } = value as Partial<Sealed>;
+  return (
+    typeof k === 'string' &&
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.data === 'object' &&
+    r.data !== null &&
+    typeof r.flash === 'object' &&
+    r.flash !== null &&
+    typeof r.createdAt === 'number' &&
+    typeof r.lastSeenAt === 'number' &&
+    typeof r.expiresAt === 'number'
+  );
+}
+
+/** The raw cache cookie of the request, if any. */
+export function cachedCookie(context: RequestContext): string | undefined {
+  const header = context.cookieHeader;
+  return header === null ? undefined : getCookie(header, cacheCookieName(context.cookie.name), RAW);
+}
+
+/** The cached record for the session stored under `key`, if the request carries a fresh copy of it. */
+export async function readCached(context: RequestContext, key: string): Promise<SessionRecord | null> {
+  const raw = cachedCookie(context);
+  if (raw === undefined) return null;
+  const name = cacheCookieName(context.cookie.name);
+  const opened = await unseal(context.keyring, name, raw, { now: context.policy.now, maxLength: MAX_LINE });
+  return isSealed(opened) && opened.k === key ? opened.r : null;
+}
+
+/**
+ * The Set-Cookie line carrying a copy of `record`, or null when it would not
+ * fit in one cookie (the cache is then skipped, never truncated).
+ */
+export async function cacheLine(
+  context: RequestContext,
+  cache: ReadCache,
+  key: string,
+  record: SessionRecord,
+): Promise<string | null> {
+  const name = cacheCookieName(context.cookie.name);
+  const now = context.policy.now;
+  const expiresAt = Math.min(now + cache.maxAgeMs, record.expiresAt);
+  const payload: Sealed = { k: key, r: record };
+  const sealed = await seal(context.keyring, name, payload, {
+    expires: new Date(expiresAt),
+    maxLength: Infinity,
+  });
+  if (name.length + 1 + sealed.length > MAX_LINE) return null;
+  const attributes: CookieOptions = {
+    ...context.cookie.attributes,
+    maxAge: Math.max(0, Math.floor((expiresAt - now) / 1000)),
+  };
+  const line = serializeCookie(name, sealed, attributes);
+  return line.length <= MAX_LINE ? line : null;
+}
