@@ -18,20 +18,50 @@ export interface TestEnv {
 
 const memory = new MemoryStore();
 
+/** Store reads per store kind, for the read-cache bench (`/reads?store=…` answers and resets it). */
+const reads = new Map<string, number>();
+
+/** The store a request names, its reads counted. */
+function storeFor(request: Request, env: TestEnv): SessionStore {
+  const kind = new URL(request.url).searchParams.get('store') ?? 'memory';
+  const store: SessionStore =
+    kind === 'kv'
+      ? new KVStore(env.SESSIONS_KV)
+      : kind === 'do'
+        ? new DurableObjectStore(env.SESSIONS_DO)
+        : kind === 'd1'
+          ? new D1Store(env.DB)
+          : memory;
+  const counted = Object.assign(Object.create(null) as object, {
+    get: (key: string) => {
+      reads.set(kind, (reads.get(kind) ?? 0) + 1);
+      return store.get(key);
+    },
+  });
+  return new Proxy(store, {
+    get: (target, property) =>
+      property === 'get'
+        ? (counted as { get: SessionStore['get'] }).get
+        : typeof Reflect.get(target, property) === 'function'
+          ? (Reflect.get(target, property) as (...args: unknown[]) => unknown).bind(target)
+          : Reflect.get(target, property),
+  });
+}
+
+type Data = { userId?: string; n?: number };
+const secrets = 'workerd-test-secret-0123456789-abcdefghij';
+
 /** `?store=kv|do|d1|memory` picks the store; `/login?user=` logs in; `/logout`; `/` reads. */
-const sessions = createSessionManager<{ userId?: string; n?: number }, { env: TestEnv }>({
-  secrets: 'workerd-test-secret-0123456789-abcdefghij',
-  store: (request, env): SessionStore => {
-    const kind = new URL(request.url).searchParams.get('store');
-    if (kind === 'kv') return new KVStore(env.SESSIONS_KV);
-    if (kind === 'do') return new DurableObjectStore(env.SESSIONS_DO);
-    if (kind === 'd1') return new D1Store(env.DB);
-    return memory;
-  },
+const sessions = createSessionManager<Data, { env: TestEnv }>({ secrets, store: storeFor });
+/** The same with the read cache on (`?cache=1`). */
+const cachedSessions = createSessionManager<Data, { env: TestEnv }>({
+  secrets,
+  store: storeFor,
+  readCache: { maxAge: 30 },
 });
 
-export default {
-  fetch: sessions.handle<ExecutionContext>(async (request, _env, _ctx, session) => {
+const handler = (manager: typeof sessions) =>
+  manager.handle<ExecutionContext>(async (request, _env, _ctx, session) => {
     const url = new URL(request.url);
     switch (url.pathname) {
       case '/login':
@@ -55,5 +85,20 @@ export default {
           n: (await session.get('n')) ?? 0,
         });
     }
-  }),
+  });
+
+const plain = handler(sessions);
+const cached = handler(cachedSessions);
+
+export default {
+  fetch: (request, env, ctx) => {
+    const url = new URL(request.url);
+    if (url.pathname === '/reads') {
+      const kind = url.searchParams.get('store') ?? 'memory';
+      const count = reads.get(kind) ?? 0;
+      reads.set(kind, 0);
+      return Response.json(count);
+    }
+    return (url.searchParams.has('cache') ? cached : plain)(request, env, ctx);
+  },
 } satisfies ExportedHandler<TestEnv>;
