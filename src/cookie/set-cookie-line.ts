@@ -54,7 +54,7 @@ export function readSetCookie(line: string): SetCookieLine {
  * zero or less, or — without a valid `Max-Age`, which takes precedence
  * (§5.6.2) — an `Expires` in the past.
  */
-export function isDeletion(line: SetCookieLine, now = Date.now()): boolean {
+export function isDeletion(line: SetCookieLine, now: number = Date.now()): boolean {
   if (line.maxAge !== undefined && /^-?\d+$/.test(line.maxAge)) return Number(line.maxAge) <= 0;
   if (line.expires === undefined) return false;
   const expires = Date.parse(line.expires);
