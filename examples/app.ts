@@ -1,9 +1,18 @@
 /**
  * The demo every runtime example serves: a plain fetch handler wrapped by
- * `sessions.handle` — log in (POST /login), see who you are, log out (POST /logout).
+ * `sessions.handle` — log in (POST /login), see who you are, log out (POST /logout) —
+ * and by `consent.handle`, which keeps the home page's marketing test cookie
+ * off responses until the visitor accepts (POST /consent), and with Sec-GPC: 1.
  * (In your app, import from 'tesserajs' instead of '../src/index.ts'.)
  */
-import { createSessionManager, type SessionStore } from '../src/index.ts';
+import {
+  CONSENT_PURPOSES,
+  createConsent,
+  createSessionManager,
+  getCookie,
+  setCookie,
+  type SessionStore,
+} from '../src/index.ts';
 
 /** Secrets from the environment, or a development secret with a warning. */
 export function demoSecret(fromEnv: string | undefined): string {
@@ -53,8 +62,22 @@ export function demoApp(
     if (url.pathname === '/api/me') return Response.json({ user: (await session.get('user')) ?? null });
     return Response.json({ error: 'not found' }, { status: 404 });
   });
-  const handler = sessions.handle(async (request, _env, _ctx, session) => {
+  const consent = createConsent({
+    secrets: [secret],
+    policyVersion: '1',
+    cookies: [{ name: 'campaign', purpose: 'marketing', path: '/', description: 'A marketing test cookie.' }],
+  });
+  const app = sessions.handle(async (request, _env, _ctx, session) => {
     const url = new URL(request.url);
+    if (url.pathname === '/consent') {
+      // A form post from this site only: nobody else may record a choice for the visitor.
+      if (request.method !== 'POST' || request.headers.get('origin') !== url.origin)
+        return new Response('Choose with a POST from this site', { status: 403 });
+      const choice = (await request.formData()).get('choice');
+      const response = new Response(null, { status: 302, headers: { location: '/' } });
+      await consent.set(response, choice === 'all' ? CONSENT_PURPOSES : []);
+      return response;
+    }
     if (url.pathname === '/login' && request.method === 'POST') {
       const form = await request.formData();
       const user = String(form.get('username') ?? '').trim();
@@ -75,10 +98,15 @@ export function demoApp(
       return Response.redirect(new URL('/', url).href, 302);
     }
     const user = await session.get('user');
-    return new Response(user ? `Logged in as ${user}` : 'You are not logged in', {
+    const response = new Response(user ? `Logged in as ${user}` : 'You are not logged in', {
       headers: { 'content-type': 'text/plain; charset=utf-8' },
     });
+    // Set regardless: consent.handle drops it without consent, and with Sec-GPC: 1.
+    if (getCookie(request, 'campaign') === undefined)
+      setCookie(response, 'campaign', 'spring-demo', { purpose: 'marketing', path: '/' });
+    return response;
   });
+  const handler = consent.handle(app);
   return (request) =>
     new URL(request.url).pathname.startsWith('/api/') ? apiHandler(request) : handler(request);
 }

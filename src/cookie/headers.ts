@@ -1,6 +1,8 @@
 /** Writing `Set-Cookie` headers onto `Headers` or a `Response` (RFC 6265bis, draft-ietf-httpbis-rfc6265bis-22). */
 import { cookiePrefixOf, prefixDefaults, prefixedName } from './prefix.ts';
+import { declareCookiePurpose, type CookiePurpose } from './purpose.ts';
 import { serializeCookie, type CookieOptions } from './serialize.ts';
+import { readSetCookie } from './set-cookie-line.ts';
 
 /** Where `Set-Cookie` headers go. */
 export type SetCookieTarget = Headers | { readonly headers: Headers };
@@ -14,27 +16,8 @@ function headersOf(target: SetCookieTarget): Headers {
  * §5.7 step 22 — so two Set-Cookie lines with the same triple fight each other.
  */
 function identityOf(setCookie: string): string {
-  const semi = setCookie.indexOf(';');
-  const pair = semi === -1 ? setCookie : setCookie.slice(0, semi);
-  const eq = pair.indexOf('=');
-  let identity = (eq === -1 ? pair : pair.slice(0, eq)).trim();
-  let domain = '';
-  let path = '';
-  if (semi !== -1) {
-    for (const attribute of setCookie.slice(semi + 1).split(';')) {
-      const at = attribute.indexOf('=');
-      if (at === -1) continue;
-      const key = attribute.slice(0, at).trim().toLowerCase();
-      if (key === 'domain')
-        domain = attribute
-          .slice(at + 1)
-          .trim()
-          .toLowerCase();
-      else if (key === 'path') path = attribute.slice(at + 1).trim();
-    }
-  }
-  identity += `\u0000${domain.startsWith('.') ? domain.slice(1) : domain}\u0000${path}`;
-  return identity;
+  const { name, domain, path } = readSetCookie(setCookie);
+  return `${name}\u0000${domain}\u0000${path}`;
 }
 
 /**
@@ -56,17 +39,38 @@ export function appendSetCookie(target: SetCookieTarget, setCookie: string): voi
   headers.append('set-cookie', setCookie);
 }
 
+/** Options of {@link setCookie}: the attributes, plus the cookie's purpose. */
+export interface SetCookieOptions extends CookieOptions {
+  /**
+   * Why the cookie exists (default `necessary`). Declares the purpose for the
+   * cookie's name, for the whole process, so `createConsent`'s check at the
+   * response's exit drops the line unless the visitor granted that purpose.
+   */
+  purpose?: CookiePurpose;
+}
+
 /**
  * Serializes a cookie and appends it to `target` (see {@link serializeCookie}
  * for the rules). Returns the header value written.
+ *
+ * @throws TypeError for a bad attribute, or a `purpose` that is not one or
+ *   differs from the purpose the name was declared with before.
  */
 export function setCookie(
   target: SetCookieTarget,
   name: string,
   value: string,
-  options?: CookieOptions,
+  options?: SetCookieOptions,
 ): string {
-  const line = serializeCookie(name, value, options);
+  if (options === undefined || !('purpose' in options)) {
+    const line = serializeCookie(name, value, options);
+    appendSetCookie(target, line);
+    return line;
+  }
+  const { purpose, ...attributes } = options;
+  const line = serializeCookie(name, value, attributes);
+  if (purpose !== undefined)
+    declareCookiePurpose(prefixedName(name, attributes.prefix), purpose, 'setCookie');
   appendSetCookie(target, line);
   return line;
 }

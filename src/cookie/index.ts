@@ -22,5 +22,16 @@ export {
   appendSetCookie,
   serializeDeletion,
   type SetCookieTarget,
+  type SetCookieOptions,
   type DeleteCookieOptions,
 } from './headers.ts';
+export {
+  COOKIE_PURPOSES,
+  CONSENT_PURPOSES,
+  isCookiePurpose,
+  declaredPurpose,
+  type CookiePurpose,
+  type ConsentPurpose,
+} from './purpose.ts';
+export { globalPrivacyControl } from './gpc.ts';
+export { readSetCookie, isDeletion, type SetCookieLine } from './set-cookie-line.ts';

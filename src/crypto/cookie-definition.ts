@@ -7,6 +7,7 @@ import { getCookie, type CookieSource } from '../cookie/parse.ts';
 import { parseJson } from '../util/parse-json.ts';
 import { serializeDeletion } from '../cookie/headers.ts';
 import { cookiePrefixOf, prefixDefaults, prefixedName } from '../cookie/prefix.ts';
+import { declareCookiePurpose, type CookiePurpose } from '../cookie/purpose.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from './keyring.ts';
 import { seal, unseal } from './seal.ts';
@@ -24,6 +25,14 @@ export interface CookieDefinitionOptions extends CookieOptions {
    * `sealed`: encrypted JSON. Default: `signed` with secrets, else `plain`.
    */
   mode?: CookieMode;
+  /**
+   * Why the cookie exists (default `necessary`). A non-necessary cookie leaves
+   * through `createConsent`'s check only when the visitor granted its purpose.
+   * Declares the purpose for this name, for the whole process.
+   */
+  purpose?: CookiePurpose;
+  /** What the cookie does, in words for visitors: the cookie policy table shows it. */
+  description?: string;
 }
 
 /** A cookie definition made by {@link createCookie}. */
@@ -31,6 +40,12 @@ export interface CookieDefinition<T> {
   /** The cookie name as sent, prefix included. */
   readonly name: string;
   readonly mode: CookieMode;
+  /** Why the cookie exists; `necessary` unless declared otherwise. */
+  readonly purpose: CookiePurpose;
+  /** What the cookie does, for the cookie policy table. */
+  readonly description: string | undefined;
+  /** The attributes every `serialize` starts from (prefix rules applied). */
+  readonly attributes: Readonly<CookieOptions>;
   /** Reads the cookie; `null` when absent, tampered or expired. Never throws on input. */
   get(source: CookieSource): Promise<T | null>;
   /** A `Set-Cookie` value carrying `value`; signed/sealed values expire with the cookie. */
@@ -50,13 +65,14 @@ function expiryFromAttributes(options: CookieOptions, now: number): Date | undef
  * `mode: 'sealed'`); the MAC binds the cookie name and expiry.
  *
  * @throws TypeError at definition time for bad attributes, a missing or short
- *   secret, or an unknown mode.
+ *   secret, an unknown mode or purpose, or a purpose other than the one the
+ *   name was declared with before.
  */
 export function createCookie<T = string>(
   name: string,
   options: CookieDefinitionOptions = {},
 ): CookieDefinition<T> {
-  const { secrets, mode: requestedMode, ...attributes } = options;
+  const { secrets, mode: requestedMode, purpose, description, ...attributes } = options;
   const mode: CookieMode = requestedMode ?? (secrets === undefined ? 'plain' : 'signed');
   if (mode !== 'plain' && mode !== 'signed' && mode !== 'sealed') {
     throw new TypeError(`createCookie: option mode must be "plain", "signed" or "sealed"`);
@@ -69,6 +85,9 @@ export function createCookie<T = string>(
   const fullName = prefixedName(name, attributes.prefix);
   const { prefix: _prefix, ...base } = attributes;
   const baseAttributes: CookieOptions = { ...prefixDefaults(cookiePrefixOf(fullName)), ...base };
+  if (purpose !== undefined) declareCookiePurpose(fullName, purpose, 'createCookie');
+  if (description !== undefined && typeof description !== 'string')
+    throw new TypeError('createCookie: option description must be a string');
 
   async function encode(value: T, expires: Date | undefined): Promise<string> {
     if (mode === 'plain') {
@@ -86,6 +105,9 @@ export function createCookie<T = string>(
   return {
     name: fullName,
     mode,
+    purpose: purpose ?? 'necessary',
+    description,
+    attributes: Object.freeze({ ...baseAttributes }),
     async get(source) {
       if (mode === 'plain') return (getCookie(source, fullName) ?? null) as T | null;
       // A signed or sealed value is checked as spelled by serializeCookie, never another spelling of it.

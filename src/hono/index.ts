@@ -1,6 +1,7 @@
 /**
- * `tesserajs/hono`: Tessera sessions as Hono middleware, and session-bound CSRF
- * tokens. The only module of Tessera that imports `hono` (an optional peer).
+ * `tesserajs/hono`: Tessera sessions as Hono middleware, session-bound CSRF
+ * tokens, and the cookie consent check. The only module of Tessera that
+ * imports `hono` (an optional peer).
  *
  * ```ts
  * import { Hono } from 'hono';
@@ -23,6 +24,7 @@ export {
   type RequireFreshOptions,
 } from './devices.ts';
 export { csrf, csrfToken, type CsrfOptions } from './csrf.ts';
+export { cookieConsent } from './consent.ts';
 export { CSRF_SESSION_KEY, type StoredCsrfToken } from '../session/csrf.ts';
 export type {
   SessionEnv,

@@ -113,12 +113,82 @@ describe('the demo Worker in Chromium', () => {
     expect(await page.evaluate<string>('document.cookie')).not.toContain('__Host-sid');
   });
 
-  it('applies the theme and keeps it after a reload', async () => {
+  /** Every Set-Cookie line a page receives, as the network delivers it. */
+  function setCookiesOf(target: Page): { lines: () => Promise<string[]> } {
+    const pending: Promise<string[]>[] = [];
+    target.on('response', (response) =>
+      pending.push(
+        response
+          .headersArray()
+          .then((headers) =>
+            headers.filter((h) => h.name.toLowerCase() === 'set-cookie').map((h) => h.value),
+          ),
+      ),
+    );
+    return { lines: async () => (await Promise.all(pending)).flat() };
+  }
+
+  /** Chooses on the cookies page, from the banner's link. */
+  async function chooseCookies(target: Page, choice: 'all' | 'none'): Promise<void> {
+    await target.goto(`${base}/`);
+    await target.click('#choose-cookies');
+    await Promise.all([target.waitForURL(`${base}/`), target.click(`button[value="${choice}"]`)]);
+  }
+
+  const cookieNames = async (of: BrowserContext) => (await of.cookies(base)).map((cookie) => cookie.name);
+
+  it('shows the consent banner; a visitor who declines never receives the theme cookie', async () => {
+    const declining = await browser.newContext();
+    try {
+      const tab = await declining.newPage();
+      const received = setCookiesOf(tab);
+      await tab.goto(`${base}/`);
+      expect(await tab.isVisible('#consent-banner')).toBe(true);
+      await chooseCookies(tab, 'none');
+      expect(await tab.isVisible('#consent-banner')).toBe(false);
+      await tab.goto(`${base}/prefs?theme=dark`);
+      expect(tab.url()).toBe(`${base}/consent?for=theme`);
+      expect(await tab.textContent('#consent-choice')).toBe('declined');
+      await tab.goto(`${base}/`);
+      expect(await tab.getAttribute('html', 'data-theme')).toBe('light');
+      expect(await cookieNames(declining)).not.toContain('theme');
+      expect(await cookieNames(declining)).not.toContain('campaign');
+      const lines = await received.lines();
+      expect(lines.some((line) => line.startsWith('consent='))).toBe(true);
+      expect(lines.filter((line) => /^(theme|campaign)=[^;]/.test(line))).toEqual([]);
+    } finally {
+      await declining.close();
+    }
+  }, 60_000);
+
+  it('after accepting, applies the theme and keeps it after a reload; the marketing cookie is set', async () => {
+    await chooseCookies(page, 'all');
+    expect(await page.isVisible('#consent-banner')).toBe(false);
     await page.goto(`${base}/prefs?theme=dark`);
     expect(await page.getAttribute('html', 'data-theme')).toBe('dark');
     await page.reload();
     expect(await page.textContent('#theme')).toBe('dark');
-  });
+    expect(await cookieNames(context)).toEqual(expect.arrayContaining(['consent', 'theme', 'campaign']));
+  }, 60_000);
+
+  it('a browser sending Sec-GPC: 1 never receives the marketing cookie, even after accepting all', async () => {
+    const gpc = await browser.newContext({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
+    try {
+      const tab = await gpc.newPage();
+      const received = setCookiesOf(tab);
+      await tab.goto(`${base}/`);
+      expect(await tab.textContent('#consent-banner')).toContain('Global Privacy Control');
+      await chooseCookies(tab, 'all');
+      await tab.reload();
+      await tab.goto(`${base}/prefs?theme=dark`);
+      expect(await tab.getAttribute('html', 'data-theme')).toBe('dark'); // GPC withdraws marketing only
+      expect(await cookieNames(gpc)).toEqual(expect.arrayContaining(['consent', 'theme']));
+      expect(await cookieNames(gpc)).not.toContain('campaign');
+      expect((await received.lines()).filter((line) => line.startsWith('campaign='))).toEqual([]);
+    } finally {
+      await gpc.close();
+    }
+  }, 60_000);
 
   it('a visit to /logout only asks; the button logs out and the session cookie is gone', async () => {
     await page.goto(`${base}/logout`);

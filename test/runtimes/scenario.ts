@@ -4,7 +4,9 @@
  * /logout that must not log out → logout (POST) → replay of the old cookie;
  * then, against a server with a short idle timeout, a "remember me" login
  * and an ordinary one, and the ordinary one expiring while the remembered
- * one lives on. Web APIs only, so it also runs inside workerd.
+ * one lives on; and cookie consent: the home page's marketing test cookie
+ * leaves only after "accept all", never with Sec-GPC: 1 or a tampered consent
+ * cookie, and "decline" deletes it. Web APIs only, so it also runs inside workerd.
  */
 import { expect } from 'vitest';
 
@@ -22,12 +24,13 @@ function tamper(pair: string): string {
   return pair.slice(0, at) + (pair[at] === 'A' ? 'B' : 'A') + pair.slice(at + 1);
 }
 
-/** The login form's session cookie and CSRF token, for apps that protect their forms. */
+/** A form page's session cookie and CSRF token, for apps that protect their forms. */
 async function loginForm(
   base: string,
   fetch: Fetch,
+  path = '/login',
 ): Promise<{ cookie?: string | undefined; token?: string | undefined }> {
-  const page = await fetch(new Request(new URL('/login', base)));
+  const page = await fetch(new Request(new URL(path, base)));
   expect(page.status).toBe(200);
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
   expect(token).toBeDefined();
@@ -107,7 +110,7 @@ export async function runScenario(
   expect(await body(await get('/', cookie))).toContain('You are not logged in');
 
   await apiToken(base, fetch);
-
+  await consentSteps(base, fetch, options.form === true);
   if (options.idleTimeout !== undefined) await rememberAndExpire(options.idleTimeout, logIn, get, body);
 }
 
@@ -130,6 +133,43 @@ async function apiToken(base: string, fetch: Fetch): Promise<void> {
   expect(await authorized.json()).toEqual({ user: 'api-ada' });
   expect(await (await me()).json()).toEqual({ user: null });
   expect(await (await me(`Bearer ${token.slice(0, -3)}AAA`)).json()).toEqual({ user: null });
+}
+
+/** The home page's marketing cookie leaves only with consent, never with GPC; declining deletes it. */
+async function consentSteps(base: string, fetch: Fetch, form: boolean): Promise<void> {
+  const pairs = async (response: Response) => {
+    await response.arrayBuffer();
+    return response.headers.getSetCookie().map((line) => line.split(';')[0]!);
+  };
+  const campaign = async (cookie?: string, gpc?: string) => {
+    const headers: Record<string, string> = {
+      ...(cookie ? { cookie } : {}),
+      ...(gpc ? { 'sec-gpc': gpc } : {}),
+    };
+    const sent = await pairs(await fetch(new Request(new URL('/', base), { headers })));
+    return sent.find((pair) => pair.startsWith('campaign='));
+  };
+  const choose = async (choice: 'all' | 'none') => {
+    const page = form ? await loginForm(base, fetch, '/consent') : {};
+    const response = await fetch(
+      new Request(new URL('/consent', base), {
+        method: 'POST',
+        body: new URLSearchParams({ choice, ...(page.token ? { _csrf: page.token } : {}) }),
+        headers: { origin: new URL(base).origin, ...(page.cookie ? { cookie: page.cookie } : {}) },
+        redirect: 'manual',
+      }),
+    );
+    expect(response.status).toBe(302);
+    return pairs(response);
+  };
+  expect(await campaign()).toBeUndefined();
+  const accepted = (await choose('all')).find((pair) => pair.startsWith('consent='))!;
+  expect(await campaign(accepted)).toBe('campaign=spring-demo');
+  expect(await campaign(accepted, '1')).toBeUndefined();
+  expect(await campaign(tamper(accepted))).toBeUndefined();
+  const declined = await choose('none');
+  expect(declined).toContain('campaign='); // the deletion
+  expect(await campaign(declined.find((pair) => pair.startsWith('consent='))!)).toBeUndefined();
 }
 
 /**

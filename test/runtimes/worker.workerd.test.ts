@@ -2,6 +2,8 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import devVarsExample from '../../.dev.vars.example?raw';
 import app, { type Bindings } from '../../examples/worker/src/index.ts';
+import { POLICY_VERSION } from '../../examples/worker/src/cookies.ts';
+import { CONSENT_PURPOSES, createConsent } from '../../src/index.ts';
 import { CookieJar } from '../session/helpers.ts';
 import { runScenario } from './scenario.ts';
 
@@ -32,10 +34,16 @@ describe('the demo Worker inside workerd', () => {
   }
 
   /** A browser-like client: cookie jar, Origin on posts, the login form's CSRF token. */
-  function client(store: 'durable-object' | 'kv' = 'durable-object', base = BASE, secret?: string) {
+  function client(
+    store: 'durable-object' | 'kv' = 'durable-object',
+    base = BASE,
+    secret?: string,
+    extraHeaders: Record<string, string> = {},
+  ) {
     const jar = new CookieJar();
     const send = async (path: string, init: RequestInit = {}) => {
       const headers = new Headers(init.headers);
+      for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value);
       if (jar.cookies.size > 0) headers.set('cookie', jar.header());
       if (init.method === 'POST') headers.set('origin', base);
       const response = await app.fetch(
@@ -84,8 +92,9 @@ describe('the demo Worker inside workerd', () => {
     expect(crossSite.status).toBe(403);
   });
 
-  it('remembers the theme in a signed one-year cookie and refuses other themes', async () => {
-    const { jar, send } = client();
+  it('remembers the theme in a signed one-year cookie once preferences are allowed, and refuses other themes', async () => {
+    const { jar, send, post } = client();
+    expect((await post('/consent', { choice: 'all' }, '/consent')).status).toBe(302);
     const set = await send('/prefs?theme=dark');
     expect(set.status).toBe(302);
     expect(set.headers.getSetCookie().find((l) => l.startsWith('theme='))).toMatch(
@@ -97,6 +106,95 @@ describe('the demo Worker inside workerd', () => {
     const bad = await send('/prefs?theme=neon');
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('must be &quot;dark&quot; or &quot;light&quot;');
+  });
+
+  describe('consent and Global Privacy Control', () => {
+    const themeLine = (response: Response) =>
+      response.headers.getSetCookie().find((l) => l.startsWith('theme='));
+    const report = (response: Response) => response.headers.get('x-cookie-purposes') ?? '';
+
+    it('shows a banner until the visitor chooses; a declined visitor never receives theme nor campaign', async () => {
+      const { jar, send, post } = client();
+      const first = await send('/');
+      expect(await first.text()).toContain('id="consent-banner"');
+      expect(report(first)).toBe('campaign=marketing;blocked=not-granted');
+      expect(first.headers.getSetCookie()).toEqual([]); // an anonymous visit: no session, no campaign
+      const declined = await post('/consent', { choice: 'none' }, '/consent');
+      expect(declined.status).toBe(302);
+      expect(jar.cookies.has('consent')).toBe(true);
+      const prefs = await send('/prefs?theme=dark');
+      expect(prefs.headers.get('location')).toBe('/consent?for=theme');
+      expect(themeLine(prefs)).toBeUndefined();
+      expect(report(prefs)).toContain('theme=preferences;blocked=not-granted');
+      const home = await send('/');
+      const page = await home.text();
+      expect(page).not.toContain('id="consent-banner"');
+      expect(page).toContain('data-theme="light"');
+      expect([...jar.cookies.keys()].sort()).toEqual(['__Host-sid', 'consent']);
+      expect(await (await send('/consent?for=theme')).text()).toContain(
+        'To remember your theme, allow preferences',
+      );
+    });
+
+    it('accepting sets theme and campaign; declining afterwards deletes them', async () => {
+      const { jar, send, post } = client();
+      await post('/consent', { choice: 'all' }, '/consent');
+      await send('/prefs?theme=dark');
+      expect(await (await send('/')).text()).toContain('data-theme="dark"');
+      expect(jar.cookies.get('campaign')).toBe('spring-demo');
+      expect(await (await send('/consent')).text()).toContain(
+        '<span id="consent-choice">accepted (preferences, analytics, marketing)</span>',
+      );
+      await post('/consent', { choice: 'none' }, '/consent');
+      expect(jar.cookies.has('theme')).toBe(false);
+      expect(jar.cookies.has('campaign')).toBe(false);
+      expect(await (await send('/')).text()).toContain('data-theme="light"');
+    });
+
+    it('with Sec-GPC: 1 the campaign cookie never leaves, even after accepting all; one already held is deleted', async () => {
+      const gpc = client('durable-object', BASE, undefined, { 'Sec-GPC': '1' });
+      expect(await (await gpc.send('/')).text()).toContain('Your browser sends Global Privacy Control');
+      await gpc.post('/consent', { choice: 'all' }, '/consent');
+      const home = await gpc.send('/');
+      expect(report(home)).toContain('campaign=marketing;blocked=gpc');
+      expect(gpc.jar.cookies.has('campaign')).toBe(false);
+      await gpc.send('/prefs?theme=dark');
+      expect(gpc.jar.cookies.has('theme')).toBe(true); // GPC withdraws marketing only
+
+      const plain = client();
+      await plain.post('/consent', { choice: 'all' }, '/consent');
+      await plain.send('/');
+      expect(plain.jar.cookies.has('campaign')).toBe(true);
+      const held = await app.fetch(
+        new Request(`${BASE}/cart`, { headers: { cookie: plain.jar.header(), 'sec-gpc': '1' } }),
+        bindings('durable-object'),
+      );
+      expect(held.headers.getSetCookie()).toContain('campaign=; Max-Age=0; Path=/; SameSite=Lax');
+    });
+
+    it('a tampered consent cookie, or one given under another policy version, is no choice', async () => {
+      const { jar, send, post } = client();
+      await post('/consent', { choice: 'all' }, '/consent');
+      const value = jar.cookies.get('consent')!;
+      jar.cookies.set('consent', value.replace('marketing', 'marketinG'));
+      expect(await (await send('/')).text()).toContain('id="consent-banner"');
+      expect(jar.cookies.has('campaign')).toBe(false);
+      const old = createConsent({ secrets: SECRET, policyVersion: `${POLICY_VERSION}-old` });
+      const headers = new Headers();
+      await old.set(headers, CONSENT_PURPOSES);
+      jar.absorb(headers);
+      expect(await (await send('/')).text()).toContain('id="consent-banner"');
+      expect(jar.cookies.has('campaign')).toBe(false);
+    });
+
+    it('lists the cookies of the site in a policy table, and refuses an unknown choice', async () => {
+      const { send, post } = client();
+      const page = await (await send('/consent')).text();
+      expect(page).toMatch(/<td><code>consent<\/code><\/td><td>Strictly necessary<\/td>.*<td>180 days<\/td>/);
+      expect(page).toMatch(/<td><code>theme<\/code><\/td><td>Preferences<\/td>.*<td>1 year<\/td>/);
+      expect(page).toMatch(/<td><code>campaign<\/code><\/td><td>Marketing<\/td>.*<td>30 days<\/td>/);
+      expect((await post('/consent', { choice: 'everything' }, '/consent')).status).toBe(400);
+    });
   });
 
   it('20 concurrent adds to one cart on the Durable Object store keep all 20', async () => {

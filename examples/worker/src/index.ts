@@ -1,15 +1,17 @@
 /**
  * The classic "sessions and cookies" demo as a Cloudflare Worker: Hono plus
  * Tessera, sessions in Durable Objects (or Workers KV with
- * SESSION_STORE = "kv"), a signed "remember my theme" cookie, a cart kept in
- * the session, and session-bound CSRF tokens on every form.
+ * SESSION_STORE = "kv"), a signed "remember my theme" cookie behind a consent
+ * banner, a marketing test cookie that Global Privacy Control keeps off, a
+ * cart kept in the session, and session-bound CSRF tokens on every form.
  * (In your app, import from 'tesserajs/…' instead of '../../../src/…'.)
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { csrf as originCheck } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
-import { createCookie, createKeyring, type Keyring } from '../../../src/index.ts';
+import { CONSENT_PURPOSES, cookiePolicyTable, getCookie, globalPrivacyControl } from '../../../src/index.ts';
 import {
+  cookieConsent,
   csrf,
   csrfToken,
   listSessions,
@@ -21,16 +23,19 @@ import {
 } from '../../../src/hono/index.ts';
 import { DurableObjectStore, type SessionDurableObject } from '../../../src/stores/durable-object.ts';
 import { KVStore } from '../../../src/stores/kv.ts';
+import { browserOf } from './browser.ts';
+import { CAMPAIGN, campaignCookie, demoCookies } from './cookies.ts';
 import {
   cartPage,
   confirmLogout,
+  consentPage,
   devicesPage,
   home,
   layout,
   loginForm,
   problemPage,
   setupProblemPage,
-  type Theme,
+  type Look,
 } from './pages.ts';
 
 export { SessionDurableObject } from '../../../src/stores/durable-object.ts';
@@ -89,26 +94,24 @@ function secretFor(c: Context<AppEnv>): string {
   return DEV_SECRET;
 }
 
-// The theme cookie outlives sessions: signed, one year, derived once per secret.
-let themeKeys: { secret: string; keyring: Keyring } | undefined;
-function themeCookie(secret: string) {
-  if (themeKeys?.secret !== secret) themeKeys = { secret, keyring: createKeyring(secret) };
-  return createCookie<Theme>('theme', {
-    secrets: themeKeys.keyring,
-    mode: 'signed',
-    path: '/',
-    sameSite: 'Lax',
-    httpOnly: true,
-    maxAge: YEAR,
-  });
-}
+/** The theme cookie and the consent configuration, for this request's secret. */
+const cookiesOf = (c: Context<AppEnv>) => demoCookies(secretFor(c));
 
-async function themeOf(c: Context<AppEnv>): Promise<Theme> {
-  return (await themeCookie(secretFor(c)).get(c.req.raw)) === 'dark' ? 'dark' : 'light';
+/** What every page shows: the theme, and the consent banner until the visitor has chosen. */
+async function lookOf(c: Context<AppEnv>): Promise<Look> {
+  const { theme, consent } = cookiesOf(c);
+  return {
+    theme: (await theme.get(c.req.raw)) === 'dark' ? 'dark' : 'light',
+    banner: (await consent.read(c.req.raw)) === null,
+    gpc: globalPrivacyControl(c.req.raw),
+  };
 }
 
 const app = new Hono<AppEnv>();
 
+// First, so it sees every Set-Cookie of every response: cookies whose purpose
+// the visitor has not granted, or that Sec-GPC: 1 withdraws, never leave.
+app.use(cookieConsent<AppEnv>((c) => cookiesOf(c).consent));
 // Origin / Sec-Fetch-Site check for form posts (hono/csrf) plus tokens bound
 // to the session (Tessera's csrf) for every unsafe request.
 app.use(originCheck());
@@ -149,32 +152,6 @@ app.use((c, next) => {
 // API sessions travel in a header, which no browser sends cross-site: csrf() lets them through.
 app.use(csrf());
 
-/** A short, coarse name for a user agent: enough to tell devices apart, nothing fingerprinting. */
-function browserOf(userAgent: string | undefined): string {
-  const ua = userAgent ?? '';
-  const browser = /Edg\//.test(ua)
-    ? 'Edge'
-    : /Chrome\//.test(ua)
-      ? 'Chrome'
-      : /Firefox\//.test(ua)
-        ? 'Firefox'
-        : /Safari\//.test(ua)
-          ? 'Safari'
-          : 'a browser';
-  const os = /Android/.test(ua)
-    ? 'Android'
-    : /iPhone|iPad/.test(ua)
-      ? 'iOS'
-      : /Mac OS X/.test(ua)
-        ? 'macOS'
-        : /Windows/.test(ua)
-          ? 'Windows'
-          : /Linux/.test(ua)
-            ? 'Linux'
-            : '';
-  return os ? `${browser} on ${os}` : browser;
-}
-
 app.onError((error, c) => {
   if (error instanceof HTTPException) return error.getResponse(); // csrf()'s 403
   if (error instanceof SetupError) {
@@ -188,9 +165,12 @@ app.onError((error, c) => {
 app.get('/', async (c) => {
   const notice = await c.var.session.get('notice');
   const user = await c.var.session.get('user');
+  // The marketing test cookie, set regardless: cookieConsent() drops it without consent or with GPC.
+  if (getCookie(c.req.raw, CAMPAIGN.name) === undefined)
+    c.header('set-cookie', campaignCookie('spring-demo'), { append: true });
   // Only a logged-in visitor gets the logout form, and so a token: anonymous visits write no session.
   return c.html(
-    layout(await themeOf(c), 'Home', home(user, user ? await csrfToken(c) : ''), notice ? [notice] : []),
+    layout(await lookOf(c), 'Home', home(user, user ? await csrfToken(c) : ''), notice ? [notice] : []),
   );
 });
 
@@ -202,7 +182,7 @@ function localPath(value: unknown): string {
 app.get('/login', async (c) =>
   c.html(
     layout(
-      await themeOf(c),
+      await lookOf(c),
       'Log in',
       loginForm(await csrfToken(c), undefined, localPath(c.req.query('next'))),
     ),
@@ -219,7 +199,7 @@ app.post('/login', async (c) => {
       : name.length > MAX_NAME
         ? `A username has at most ${MAX_NAME} characters.`
         : undefined;
-  if (problem) return c.html(problemPage(await themeOf(c), problem), 400);
+  if (problem) return c.html(problemPage(await lookOf(c), problem), 400);
   await c.var.session.regenerate(); // a new session id at login: no fixation
   // "Remember me": a cookie that survives a browser restart, for as long as the server keeps the session.
   if (body.remember === 'on') c.var.session.persist(REMEMBERED);
@@ -232,7 +212,7 @@ app.post('/login', async (c) => {
 app.get('/logout', async (c) => {
   const user = await c.var.session.get('user');
   if (!user) return c.redirect('/', 302);
-  return c.html(layout(await themeOf(c), 'Log out', confirmLogout(user, await csrfToken(c))));
+  return c.html(layout(await lookOf(c), 'Log out', confirmLogout(user, await csrfToken(c))));
 });
 
 app.post('/logout', async (c) => {
@@ -247,7 +227,7 @@ app.get('/devices', requireFresh(8 * 60 * 60, { redirect: '/login' }), async (c)
   if (!user) return c.redirect('/login', 302);
   const notice = await c.var.session.get('notice');
   const page = devicesPage(await listSessions(c), await csrfToken(c));
-  return c.html(layout(await themeOf(c), 'Your devices', page, notice ? [notice] : []));
+  return c.html(layout(await lookOf(c), 'Your devices', page, notice ? [notice] : []));
 });
 
 app.post('/devices/revoke', async (c) => {
@@ -266,25 +246,52 @@ app.post('/devices/revoke-others', async (c) => {
 app.get('/prefs', async (c) => {
   const theme = c.req.query('theme');
   if (theme !== 'dark' && theme !== 'light')
-    return c.html(problemPage(await themeOf(c), 'The theme must be "dark" or "light".'), 400);
-  c.header('set-cookie', await themeCookie(secretFor(c)).serialize(theme), { append: true });
-  return c.redirect('/', 302);
+    return c.html(problemPage(await lookOf(c), 'The theme must be "dark" or "light".'), 400);
+  const { theme: cookie, consent } = cookiesOf(c);
+  // Set whatever the consent: cookieConsent() drops it unless preferences are allowed.
+  c.header('set-cookie', await cookie.serialize(theme), { append: true });
+  const remembered = (await consent.allowed(c.req.raw)).has('preferences');
+  return c.redirect(remembered ? '/' : '/consent?for=theme', 302);
+});
+
+// The visitor's cookie choice: the policy table, and "accept all" or "decline" (a form, with the CSRF token).
+app.get('/consent', async (c) => {
+  const { consent } = cookiesOf(c);
+  const look = await lookOf(c);
+  const page = consentPage({
+    purposes: (await consent.read(c.req.raw))?.purposes ?? null,
+    gpc: look.gpc,
+    table: cookiePolicyTable(consent),
+    csrf: await csrfToken(c),
+    forTheme: c.req.query('for') === 'theme',
+  });
+  return c.html(layout({ ...look, banner: false }, 'Cookies', page));
+});
+
+app.post('/consent', async (c) => {
+  const choice = (await c.req.parseBody()).choice;
+  if (choice !== 'all' && choice !== 'none')
+    return c.html(problemPage(await lookOf(c), 'The choice must be "all" or "none".'), 400);
+  const response = c.redirect('/', 302);
+  // Declining deletes the cookies of every purpose it withdraws.
+  await cookiesOf(c).consent.set(response, choice === 'all' ? CONSENT_PURPOSES : []);
+  return response;
 });
 
 app.get('/cart', async (c) => {
   const items = (await c.var.session.get('cart')) ?? [];
-  return c.html(layout(await themeOf(c), 'Cart', cartPage(items, await csrfToken(c))));
+  return c.html(layout(await lookOf(c), 'Cart', cartPage(items, await csrfToken(c))));
 });
 
 app.post('/cart/add', async (c) => {
   const field = (await c.req.parseBody()).item;
   const item = typeof field === 'string' ? field.trim() : '';
   if (item === '' || item.length > MAX_NAME)
-    return c.html(problemPage(await themeOf(c), `An item has 1 to ${MAX_NAME} characters.`), 400);
+    return c.html(problemPage(await lookOf(c), `An item has 1 to ${MAX_NAME} characters.`), 400);
   const cart = (await c.var.session.get('cart')) ?? [];
   // A soft cap: two requests at once may both pass it; the push itself never loses an item.
   if (cart.length >= MAX_CART)
-    return c.html(problemPage(await themeOf(c), `The cart holds at most ${MAX_CART} items.`), 400);
+    return c.html(problemPage(await lookOf(c), `The cart holds at most ${MAX_CART} items.`), 400);
   // push, not set([...cart, item]): concurrent adds (several tabs, a double click) all land.
   c.var.session.push('cart', item);
   return c.redirect('/cart', 302);

@@ -1,15 +1,27 @@
 /** HTML for the demo Worker. Every interpolation goes through Hono's `html`, which escapes it. */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { SessionInfo } from '../../../src/index.ts';
+import type { ConsentPurpose, SessionInfo } from '../../../src/index.ts';
 
 export type Theme = 'light' | 'dark';
 
+/** What every page shows beside its content. */
+export interface Look {
+  theme: Theme;
+  /** The consent banner: until the visitor has chosen. */
+  banner: boolean;
+  /** The browser sends Global Privacy Control. */
+  gpc: boolean;
+}
+
+const GPC_NOTE =
+  'Your browser sends Global Privacy Control: marketing cookies stay off, whatever you choose here.';
+
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
-export function layout(theme: Theme, title: string, body: Html, notices: string[] = []): Html {
+export function layout(look: Look, title: string, body: Html, notices: string[] = []): Html {
   return html`<!doctype html>
-<html lang="en" data-theme="${theme}">
+<html lang="en" data-theme="${look.theme}">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -20,15 +32,54 @@ export function layout(theme: Theme, title: string, body: Html, notices: string[
       [data-theme='dark'] a { color: #9cf; }
       .notice { padding: 0.5rem 1rem; border-left: 4px solid #4a4; background: #4a42; }
       nav a { margin-right: 1rem; }
+      #consent-banner { padding: 0.5rem 1rem; border: 1px solid #888; border-radius: 4px; }
     </style>
   </head>
   <body>
-    <nav><a href="/">Home</a><a href="/cart">Cart</a><a href="/devices">Devices</a><a href="/prefs?theme=light">Light</a><a href="/prefs?theme=dark">Dark</a></nav>
+    <nav><a href="/">Home</a><a href="/cart">Cart</a><a href="/devices">Devices</a><a href="/prefs?theme=light">Light</a><a href="/prefs?theme=dark">Dark</a><a href="/consent">Cookies</a></nav>
+    ${look.banner ? banner(look.gpc) : ''}
     ${notices.map((notice) => html`<p class="notice" role="status">${notice}</p>`)}
     <main>${body}</main>
-    <footer><p>Theme: <span id="theme">${theme}</span></p></footer>
+    <footer><p>Theme: <span id="theme">${look.theme}</span></p></footer>
   </body>
 </html>`;
+}
+
+/** Until the visitor chooses, only necessary cookies are set (ePrivacy art. 5(3)); the choice is made on /consent. */
+function banner(gpc: boolean): Html {
+  return html`<aside id="consent-banner" aria-label="Cookies">
+      <p>This demo would like to remember your theme (a <em>preferences</em> cookie) and to set a
+        <em>marketing</em> test cookie. Until you choose, it sets only the cookies it needs.</p>
+      ${gpc ? html`<p class="gpc-note">${GPC_NOTE}</p>` : ''}
+      <p><a id="choose-cookies" href="/consent">Choose cookies</a></p>
+    </aside>`;
+}
+
+/** The cookie choice: the current one, the two buttons, and the table of the site's cookies. */
+export function consentPage(state: {
+  purposes: readonly ConsentPurpose[] | null;
+  gpc: boolean;
+  table: string;
+  csrf: string;
+  forTheme: boolean;
+}): Html {
+  const choice =
+    state.purposes === null
+      ? 'not made yet'
+      : state.purposes.length === 0
+        ? 'declined'
+        : `accepted (${state.purposes.join(', ')})`;
+  return html`<h1>Cookies</h1>
+    ${state.forTheme ? html`<p class="notice" id="consent-needed">To remember your theme, allow preferences cookies.</p>` : ''}
+    <p>Your choice: <span id="consent-choice">${choice}</span></p>
+    ${state.gpc ? html`<p class="gpc-note">${GPC_NOTE}</p>` : ''}
+    <form method="post" action="/consent">
+      <input type="hidden" name="_csrf" value="${state.csrf}" />
+      <button type="submit" name="choice" value="all">Accept all</button>
+      <button type="submit" name="choice" value="none">Decline</button>
+    </form>
+    <h2>The cookies of this site</h2>
+    ${raw(state.table) /* cookiePolicyTable escapes every value */}`;
 }
 
 /** The home page; `csrf` is the session's token, for the logout form (logged-in visitors only). */
@@ -73,9 +124,9 @@ export function cartPage(items: string[], csrf: string): Html {
     </form>`;
 }
 
-export function problemPage(theme: Theme, reason: string): Html {
+export function problemPage(look: Look, reason: string): Html {
   return layout(
-    theme,
+    look,
     'Bad request',
     html`<h1>Bad request</h1><p id="reason">${reason}</p><p><a href="/">Back</a></p>`,
   );
@@ -84,7 +135,7 @@ export function problemPage(theme: Theme, reason: string): Html {
 /** A page for a server that is not set up right: says what to fix. Not for errors caused by the visitor. */
 export function setupProblemPage(problem: string): Html {
   return layout(
-    'light',
+    { theme: 'light', banner: false, gpc: false },
     'Server not set up',
     html`<h1>This server is not set up yet</h1><p id="reason">${problem}</p>`,
   );
