@@ -108,3 +108,19 @@ export function deleteCookie(target: SetCookieTarget, name: string, options?: De
   appendSetCookie(target, line);
   return line;
 }
+
+/**
+ * Runs `edit` on the response's headers, or on a copy of the response when
+ * its headers are immutable (`Response.redirect`, a `fetch()` response).
+ * Returns the response that carries the edit.
+ */
+export function editHeaders(response: Response, edit: (headers: Headers) => void): Response {
+  try {
+    edit(response.headers);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    edit(copy.headers);
+    return copy;
+  }
+}

@@ -7,7 +7,7 @@
  * `Sec-GPC: 1` withdraws the purposes the app maps to selling or sharing
  * (CCPA/CPRA regulations, 11 CCR §7025), whatever the stored consent.
  */
-import { appendSetCookie, type SetCookieTarget } from '../cookie/headers.ts';
+import { appendSetCookie, editHeaders, type SetCookieTarget } from '../cookie/headers.ts';
 import { globalPrivacyControl } from '../cookie/gpc.ts';
 import { getCookie } from '../cookie/parse.ts';
 import { declaredPurpose, type ConsentPurpose, type CookiePurpose } from '../cookie/purpose.ts';
@@ -175,15 +175,7 @@ export function createConsent(options: ConsentOptions): Consent {
       if (resolved.reportHeader !== undefined && decisions.length > 0)
         headers.set(resolved.reportHeader, reportHeaderValue(decisions));
     };
-    try {
-      write(response.headers);
-      return response;
-    } catch {
-      // Immutable headers (Response.redirect, a fetch() response): copy the response.
-      const copy = new Response(response.body, response);
-      write(copy.headers);
-      return copy;
-    }
+    return editHeaders(response, write);
   }
 
   return {

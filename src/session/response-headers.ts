@@ -2,7 +2,7 @@
  * What goes on a response that carries a session cookie: the Set-Cookie
  * lines (one per cookie) and a cache rule that keeps it out of shared caches.
  */
-import { appendSetCookie } from '../cookie/headers.ts';
+import { appendSetCookie, editHeaders } from '../cookie/headers.ts';
 
 /** Adds Set-Cookie lines and the cache rule to a Response or Headers. */
 export function applyHeaders<T extends Response | Headers>(target: T, lines: string[], noStore: boolean): T {
@@ -12,17 +12,7 @@ export function applyHeaders<T extends Response | Headers>(target: T, lines: str
       headers.set('cache-control', 'no-store'); // logout: nothing of it is kept anywhere
     else keepPrivate(headers);
   };
-  if (target instanceof Response) {
-    try {
-      write(target.headers);
-      return target;
-    } catch {
-      // Immutable headers (a fetch() response): copy the response.
-      const copy = new Response(target.body, target);
-      write(copy.headers);
-      return copy as T;
-    }
-  }
+  if (target instanceof Response) return editHeaders(target, write) as T;
   write(target as Headers);
   return target;
 }
