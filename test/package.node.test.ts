@@ -27,6 +27,7 @@ import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entries, pkg, specifier } from './manifest.ts';
 import { bin, root, run } from './run.ts';
+import { bundleWorkers } from './worker-bundle.ts';
 
 /** The TypeScript versions a consumer may use: the floor stated in the README, and the current release. */
 const TYPESCRIPTS = [
@@ -265,4 +266,25 @@ describe('a consumer that installs the tarball', () => {
   it('needs the Workers types for tesserajs/durable-object only', () => {
     expect([...workersOnly()]).toEqual(['./durable-object']);
   });
+});
+
+describe('a Worker bundle with only tesserajs/hono and the Durable Object store', () => {
+  it('leaves out CookieStore, the cookie backend, sealing, the read cache and consent', async () => {
+    const { session, bare } = await bundleWorkers(consumer);
+    // Each marker is a string only that code contains, so it survives minification.
+    const markers = {
+      CookieStore: 'CookieStore: option maxChunks',
+      'the cookie backend': 'more than maxChunks',
+      sealing: 'tessera/sealed/v1',
+      'the read cache': 'readCache: option maxAge',
+      consent: 'Remembers your cookie choices',
+    };
+    for (const [what, marker] of Object.entries(markers))
+      expect(session.code.includes(marker), what).toBe(false);
+    expect(session.code).toContain('tessera/signed/v1'); // the signed id is in, so the search is meaningful
+    // The size a session costs on top of bare Hono (README: "Bundle size").
+    console.log(
+      `Worker gzip: bare Hono ${bare.gzipBytes} B, with tesserajs/hono + Durable Object store ${session.gzipBytes} B (+${session.gzipBytes - bare.gzipBytes} B)`,
+    );
+  }, 120_000);
 });

@@ -1,19 +1,31 @@
 /**
  * The engine's internal contracts: what a request hands a session, what a
  * session asks its backend to do at commit, and what the backend reports
- * back. Types only; nothing here is exported from the package.
+ * back. Types only; of these only `ReadCache` is exported from the package
+ * (as what `readCache()` returns).
  */
 import type { CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StoreKeys } from './id.ts';
 import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
 
-/** The read cache's settings, resolved (see `read-cache.ts`). */
+/**
+ * A read cache for the session manager's `readCache` option, made by
+ * `readCache()`. Its methods are the engine's: apps only pass it on.
+ */
 export interface ReadCache {
   /** How long a copy may be used, in ms. */
-  maxAgeMs: number;
-  /** Ask the store for the user's revocation time on every cached read. */
-  checkRevocation: boolean;
+  readonly maxAgeMs: number;
+  /** Whether each cached read asks the store for the user's revocation time. */
+  readonly checkRevocation: boolean;
+  /** The request's raw cache cookie, if any. */
+  carried(context: RequestContext): string | undefined;
+  /** The cached record of the session stored under `key`, if the request carries a fresh copy of it. */
+  read(context: RequestContext, key: string): Promise<SessionRecord | null>;
+  /** The Set-Cookie line with a copy of `record`, or null when it would not fit in one cookie. */
+  line(context: RequestContext, key: string, record: SessionRecord): Promise<string | null>;
+  /** The Set-Cookie line that deletes the copy. */
+  deletion(context: RequestContext): string;
 }
 
 /** A stored session the incoming cookie pointed to. */

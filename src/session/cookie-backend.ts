@@ -16,7 +16,6 @@ import type {
   RequestContext,
   SessionBackend,
 } from './contracts.ts';
-import type { CookieStore } from './cookie-store.ts';
 import { isSessionId, newSessionId } from './id.ts';
 import { applyPatch, emptyRecord } from './record.ts';
 import type { SessionRecord } from './types.ts';
@@ -86,9 +85,9 @@ export class CookieBackend implements SessionBackend {
   readonly #maxChunks: number;
   #cookies: Cookies | undefined;
 
-  constructor(context: RequestContext, store: CookieStore) {
+  constructor(context: RequestContext, maxChunks: number) {
     this.#context = context;
-    this.#maxChunks = store.maxChunks;
+    this.#maxChunks = maxChunks;
   }
 
   #incoming(): Cookies {

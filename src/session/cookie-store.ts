@@ -1,8 +1,11 @@
 /**
  * `CookieStore`: the option that keeps the whole session sealed in the
  * client's cookies instead of a server-side store. Its reading and writing
- * live in `cookie-backend.ts`.
+ * live in `cookie-backend.ts`, registered for each store so that the engine
+ * reaches it only through a `CookieStore` the app made.
  */
+import { CookieBackend } from './cookie-backend.ts';
+import { registerBackend } from './store-internals.ts';
 
 /** Options for {@link CookieStore}. */
 export interface CookieStoreOptions {
@@ -25,5 +28,6 @@ export class CookieStore {
       throw new TypeError('CookieStore: option maxChunks must be a whole number from 1 to 50');
     }
     this.maxChunks = maxChunks;
+    registerBackend(this, (context) => new CookieBackend(context, maxChunks));
   }
 }

@@ -27,6 +27,8 @@ export {
 export type { SessionManagerOptions, SessionCookieOptions, StoreOption, SessionMetadata } from './options.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { CookieStore, type CookieStoreOptions } from './cookie-store.ts';
+export { readCache, type ReadCacheOptions } from './read-cache.ts';
+export type { ReadCache } from './contracts.ts';
 export { csrfToken, verifyCsrf, CSRF_SESSION_KEY, type CsrfOptions, type StoredCsrfToken } from './csrf.ts';
 export type { SessionEvent, SessionEventType, SessionHook, SessionHooks } from './hooks.ts';
 export type {

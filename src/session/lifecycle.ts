@@ -6,7 +6,8 @@
 import type { CommitPlan, CommitResult } from './contracts.ts';
 import { enforceSessionCap } from './devices.ts';
 import { runHooks, type HookRunner, type SessionEvent } from './hooks.ts';
-import { CookieStore } from './cookie-store.ts';
+import type { CookieStore } from './cookie-store.ts';
+import { keepsSessionsInCookies } from './store-internals.ts';
 import type { SessionStore } from './types.ts';
 
 /** What the commit left behind, for the cap and the hooks. */
@@ -54,9 +55,14 @@ function eventsOf({ plan, result, request }: Committed): SessionEvent[] {
 
 /** Applies the per-user cap when the commit gave the session a user, then runs the hooks. */
 export async function afterCommit(committed: Committed): Promise<void> {
-  const { plan, result, store, maxSessionsPerUser, hooks } = committed;
+  const { plan, result, maxSessionsPerUser, hooks } = committed;
   const events = eventsOf(committed);
-  if (maxSessionsPerUser !== undefined && plan.events.userAssigned && !(store instanceof CookieStore)) {
+  if (
+    maxSessionsPerUser !== undefined &&
+    plan.events.userAssigned &&
+    !keepsSessionsInCookies(committed.store)
+  ) {
+    const store = committed.store as SessionStore;
     const handle = result.live?.key ?? (plan.write?.kind === 'patch' ? plan.write.target?.key : undefined);
     const userId =
       result.live?.record.userId ?? (handle === undefined ? undefined : (await store.get(handle))?.userId);

@@ -3,7 +3,7 @@
  * onto the response. Works with any fetch-style handler.
  */
 import { StoreKeys } from './id.ts';
-import { CookieStore } from './cookie-store.ts';
+import type { CookieStore } from './cookie-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
 import { cookieSpecFor, RequestState, type ManagerShared } from './request-state.ts';
@@ -12,6 +12,7 @@ import { SessionImpl } from './session.ts';
 import { infoOf, isHandle, listing, liveSessions } from './devices.ts';
 import { runHooks, type SessionEvent } from './hooks.ts';
 import { afterCommit } from './lifecycle.ts';
+import { keepsSessionsInCookies } from './store-internals.ts';
 import type {
   EnvOf,
   FlashOf,
@@ -173,12 +174,12 @@ export function createSessionManager<
       : typeof resolved.store === 'function'
         ? resolved.store(options.request ?? new Request('https://tesserajs.invalid/'), options.env as Env)
         : resolved.store;
-    if (store instanceof CookieStore) {
+    if (keepsSessionsInCookies(store)) {
       throw new TypeError(
         `${caller}: sessions kept in cookies cannot be listed or revoked (use a server-side store)`,
       );
     }
-    return store;
+    return store as SessionStore;
   }
 
   async function listSessions(userId: string, options: StoreCallOptions<Env> = {}): Promise<SessionInfo[]> {

@@ -93,24 +93,13 @@ export interface SessionManagerOptions<Env = unknown> {
    */
   sessionToken?: SessionTokenOptions;
   /**
-   * The read cache: commit also writes a short-lived sealed copy of the
-   * record in a second cookie, and requests that carry a fresh copy answer
-   * reads without the store. Writes still go to the store. A revocation from
-   * elsewhere then takes effect within `maxAge` at most (README: "Read cache").
+   * The read cache, made by `readCache({ maxAge })`: commit also writes a
+   * short-lived sealed copy of the record in a second cookie, and requests
+   * that carry a fresh copy answer reads without the store. Writes still go
+   * to the store. A revocation from elsewhere then takes effect within
+   * `maxAge` at most (README: "Read cache").
    */
-  readCache?: ReadCacheOptions;
-}
-
-/** Options of `readCache`. */
-export interface ReadCacheOptions {
-  /** How long a copy is used, in seconds (1 to 300). Default 30. */
-  maxAge?: number;
-  /**
-   * On each cached read, ask the store when the user was last revoked
-   * (`store.revokedAt`, one small read: KV and Memory stores have it), so a
-   * "sign out everywhere" takes effect at once. Default false.
-   */
-  checkRevocation?: boolean;
+  readCache?: ReadCache;
 }
 
 /** Options of `sessionToken`: where a session token may come from. */
@@ -248,15 +237,15 @@ function featureOptions<Env>(
   };
 }
 
-function readCacheOf(option: ReadCacheOptions | undefined): ReadCache | undefined {
+function readCacheOf(option: ReadCache | undefined): ReadCache | undefined {
   if (option === undefined) return undefined;
-  const maxAge = option.maxAge ?? 30;
-  if (!Number.isInteger(maxAge) || maxAge < 1 || maxAge > 300) {
+  const made = option as Partial<ReadCache> | null;
+  if (typeof made?.read !== 'function' || typeof made.line !== 'function') {
     throw new TypeError(
-      'createSessionManager: option readCache.maxAge must be a whole number of seconds from 1 to 300',
+      "createSessionManager: option readCache must be made by readCache() (import { readCache } from 'tesserajs'), e.g. readCache: readCache({ maxAge: 30 })",
     );
   }
-  return { maxAgeMs: maxAge * 1000, checkRevocation: option.checkRevocation === true };
+  return option;
 }
 
 // RFC 9110 §5.1: field names are tokens.

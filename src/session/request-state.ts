@@ -16,14 +16,14 @@ import type {
   SessionPolicy,
   SessionSource,
 } from './contracts.ts';
-import { CookieBackend } from './cookie-backend.ts';
-import { CookieStore } from './cookie-store.ts';
+import type { CookieStore } from './cookie-store.ts';
 import type { StoreKeys } from './id.ts';
 import type { ReadCache } from './contracts.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
 import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options.ts';
 import { timeoutsOf } from './record.ts';
 import { StoreBackend } from './store-backend.ts';
+import { ownBackendOf } from './store-internals.ts';
 
 const NOT_READ = Symbol('not read');
 const RAW = { decode: false } as const;
@@ -166,13 +166,13 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   get backend(): SessionBackend {
     if (this.#backend === undefined) {
       const store = this.store;
-      if (store instanceof CookieStore && this.shared.options.transport.header !== undefined) {
+      const openOwn = ownBackendOf(store);
+      if (openOwn && this.shared.options.transport.header !== undefined) {
         throw new TypeError(
           'createSessionManager: option sessionToken needs a server-side store, not CookieStore',
         );
       }
-      this.#backend =
-        store instanceof CookieStore ? new CookieBackend(this, store) : new StoreBackend(this, store);
+      this.#backend = openOwn ? openOwn(this) : new StoreBackend(this, store as SessionStore);
     }
     return this.#backend;
   }

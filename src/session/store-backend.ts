@@ -16,7 +16,6 @@ import type {
   SessionBackend,
 } from './contracts.ts';
 import { isSessionId, newSessionId } from './id.ts';
-import { cacheCookieName, cacheLine, cachedCookie, readCached } from './read-cache.ts';
 import { isPeekable, peekRecord } from './store-internals.ts';
 import { applyPatch, emptyRecord } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
@@ -90,7 +89,7 @@ export class StoreBackend implements SessionBackend {
   /** From the read cache when the request carries a fresh copy (and the user is not revoked since), else the store. */
   async #loadCached(id: string, key: string): Promise<LoadResult> {
     const context = this.#context;
-    const record = await readCached(context, key);
+    const record = await context.readCache!.read(context, key);
     if (record !== null) {
       const userId = record.userId;
       const revoked =
@@ -169,11 +168,10 @@ export class StoreBackend implements SessionBackend {
       next = outcome.live ?? null;
     } else if (plan.attached && !plan.attached.cached) next = plan.attached; // read from the store: fill the cache
     if (next === undefined) return;
-    const line = next && (await cacheLine(context, context.readCache!, next.key, next.record));
+    const cache = context.readCache!;
+    const line = next && (await cache.line(context, next.key, next.record));
     if (line) setCookies.push(line);
-    else if (cachedCookie(context) !== undefined) {
-      setCookies.push(serializeDeletion(cacheCookieName(context.cookie.name), context.cookie.attributes));
-    }
+    else if (cache.carried(context) !== undefined) setCookies.push(cache.deletion(context));
   }
 
   async #create(id: string, record: SessionRecord): Promise<Outcome> {

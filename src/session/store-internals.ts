@@ -1,7 +1,10 @@
 /**
  * Optional fast paths between the engine and a store, outside the public
- * `SessionStore` contract.
+ * `SessionStore` contract, and how the engine finds a store's backend
+ * without importing the cookie backend's code into apps that do not use it.
  */
+import type { RequestContext, SessionBackend } from './contracts.ts';
+import type { SessionRecord } from './types.ts';
 
 /**
  * A store may offer `store[peekRecord](key)`: the stored record itself rather
@@ -13,10 +16,34 @@ export const peekRecord = Symbol('tesserajs.peekRecord');
 
 /** A store with the read fast path. */
 export interface Peekable {
-  [peekRecord](key: string): Promise<import('./types.ts').SessionRecord | null>;
+  [peekRecord](key: string): Promise<SessionRecord | null>;
 }
 
 /** Whether `store` offers the read fast path. */
 export function isPeekable(store: object): store is Peekable {
   return peekRecord in store;
+}
+
+/** Opens a backend for one request. */
+export type BackendFactory = (context: RequestContext) => SessionBackend;
+
+/**
+ * Stores that bring their own backend (`CookieStore`) register it here when
+ * constructed, so the engine reaches the cookie backend — and the sealing
+ * code — only through a store the app made.
+ */
+const ownBackends = new WeakMap<object, BackendFactory>();
+
+export function registerBackend(store: object, open: BackendFactory): void {
+  ownBackends.set(store, open);
+}
+
+/** The backend factory of a store that brings its own, e.g. `CookieStore`. */
+export function ownBackendOf(store: object): BackendFactory | undefined {
+  return ownBackends.get(store);
+}
+
+/** Whether `store` keeps sessions in cookies (it has no server-side records to list or revoke). */
+export function keepsSessionsInCookies(store: object): boolean {
+  return ownBackends.has(store);
 }

@@ -4,7 +4,7 @@
  * takes effect within the copy's lifetime (or at once with checkRevocation).
  */
 import { describe, expect, it } from 'vitest';
-import { createSessionManager, type SessionManagerOptions } from '../../src/index.ts';
+import { createSessionManager, readCache, type SessionManagerOptions } from '../../src/index.ts';
 import { Clock, CookieJar, SECRET, SpyStore } from './helpers.ts';
 
 type Data = { userId?: string; n?: number; blob?: string };
@@ -16,7 +16,7 @@ function setup(options: Partial<SessionManagerOptions> = {}) {
     secrets: SECRET,
     store,
     now: clock.now,
-    readCache: { maxAge: 30 },
+    readCache: readCache({ maxAge: 30 }),
     ...options,
   });
   const send = async (jar: CookieJar, act: (s: ReturnType<typeof manager.load>) => Promise<void> | void) => {
@@ -83,7 +83,7 @@ describe('read cache', () => {
       secrets: SECRET,
       store,
       now: clock.now,
-      readCache: { maxAge: 30 },
+      readCache: readCache({ maxAge: 30 }),
     });
     const browser = new CookieJar();
     const first = manager.load(browser.request());
@@ -112,7 +112,9 @@ describe('read cache', () => {
 
   it('a revocation from elsewhere takes effect within the copy lifetime (30 s), and at once with checkRevocation', async () => {
     for (const checkRevocation of [false, true]) {
-      const { clock, manager, read, logIn } = setup({ readCache: { maxAge: 30, checkRevocation } });
+      const { clock, manager, read, logIn } = setup({
+        readCache: readCache({ maxAge: 30, checkRevocation }),
+      });
       const phone = await logIn();
       const laptop = await logIn();
       await read(phone);
@@ -166,12 +168,14 @@ describe('read cache', () => {
     expect(store.count('get')).toBe(1);
   });
 
-  it('refuses a bad maxAge at construction', () => {
-    expect(() => createSessionManager({ secrets: SECRET, readCache: { maxAge: 0 } })).toThrow(
-      /option readCache.maxAge/,
-    );
-    expect(() => createSessionManager({ secrets: SECRET, readCache: { maxAge: 301 } })).toThrow(
-      /readCache.maxAge/,
-    );
+  it('refuses a bad maxAge, and a readCache option it did not make, at construction', () => {
+    for (const maxAge of [0, 301, 1.5, Number.NaN]) {
+      expect(() => readCache({ maxAge }), String(maxAge)).toThrow(/readCache: option maxAge/);
+    }
+    for (const option of [{ maxAge: 30 }, null, 'yes']) {
+      expect(() => createSessionManager({ secrets: SECRET, readCache: option as never })).toThrow(
+        /option readCache must be made by readCache\(\)/,
+      );
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createSessionManager, type SessionStore } from '../../src/index.ts';
+import { createSessionManager, readCache, type SessionStore } from '../../src/index.ts';
 import { D1Store } from '../../src/stores/d1.ts';
 import { DurableObjectStore } from '../../src/stores/durable-object.ts';
 import { KVStore } from '../../src/stores/kv.ts';
@@ -41,7 +41,7 @@ describe('the read cache on the Cloudflare stores', () => {
         store,
         now: () => time,
         idleTimeout: 600,
-        readCache: { maxAge: 30 },
+        readCache: readCache({ maxAge: 30 }),
       });
       const browser = new CookieJar();
       const send = async (act: (s: ReturnType<typeof manager.load>) => Promise<unknown> | void) => {

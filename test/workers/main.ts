@@ -3,7 +3,7 @@
  * class and a small session app whose store is picked per request, so tests
  * and benchmarks can go through `exports.default.fetch` like real traffic.
  */
-import { createSessionManager, MemoryStore, type SessionStore } from '../../src/index.ts';
+import { createSessionManager, MemoryStore, readCache, type SessionStore } from '../../src/index.ts';
 import { D1Store } from '../../src/stores/d1.ts';
 import { DurableObjectStore, SessionDurableObject } from '../../src/stores/durable-object.ts';
 import { KVStore } from '../../src/stores/kv.ts';
@@ -57,7 +57,7 @@ const sessions = createSessionManager<Data, { env: TestEnv }>({ secrets, store: 
 const cachedSessions = createSessionManager<Data, { env: TestEnv }>({
   secrets,
   store: storeFor,
-  readCache: { maxAge: 30 },
+  readCache: readCache({ maxAge: 30 }),
 });
 
 const handler = (manager: typeof sessions) =>

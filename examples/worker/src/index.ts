@@ -9,7 +9,13 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { csrf as originCheck } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
-import { CONSENT_PURPOSES, cookiePolicyTable, getCookie, globalPrivacyControl } from '../../../src/index.ts';
+import {
+  CONSENT_PURPOSES,
+  cookiePolicyTable,
+  getCookie,
+  globalPrivacyControl,
+  readCache,
+} from '../../../src/index.ts';
 import {
   cookieConsent,
   csrf,
@@ -142,7 +148,7 @@ app.use((c, next) => {
       maxSessionsPerUser: 10,
       // Most requests read their session from a 30-second sealed copy in a cookie instead of the
       // Durable Object; a "sign out" on another device takes effect within those 30 seconds.
-      ...(cacheMaxAge > 0 ? { readCache: { maxAge: cacheMaxAge } } : {}),
+      ...(cacheMaxAge > 0 ? { readCache: readCache({ maxAge: cacheMaxAge }) } : {}),
       ...(forApi ? { sessionToken: { header: 'authorization', cookie: false } } : {}),
     });
     middlewares.set(id, middleware);
