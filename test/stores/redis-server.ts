@@ -17,7 +17,7 @@ export interface RedisServer {
   url: string;
   /** Kills the server at once (SIGKILL), as a crash would. */
   kill(): Promise<void>;
-  /** Starts it again on the same port and folder (after `kill`). */
+  /** Starts it again on the same port and folder after `kill`; nothing if it runs. */
   restart(): Promise<void>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
@@ -85,6 +85,7 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
   let child: ChildProcess | undefined;
   let output = '';
   const launch = async () => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
     const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = started;
     started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
