@@ -14,6 +14,8 @@ import { join } from 'node:path';
 
 export interface RedisServer {
   port: number;
+  /** The Cluster bus port, for a `cluster` node. */
+  busPort?: number;
   url: string;
   /** Kills the server at once (SIGKILL), as a crash would. */
   kill(): Promise<void>;
@@ -62,11 +64,18 @@ async function ping(port: number, ms: number): Promise<void> {
 
 /**
  * Starts a private redis-server. `appendOnly` keeps every acknowledged write
- * across a crash (`appendfsync always`), for tests that kill it.
+ * across a crash (`appendfsync always`), for tests that kill it; `cluster`
+ * starts it as an empty Redis Cluster node (its bus on another free port).
  */
-export async function startRedis(options: { appendOnly?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { appendOnly?: boolean; cluster?: boolean } = {},
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tesserajs-redis-'));
   const port = await freePort();
+  const busPort = options.cluster ? await freePort() : undefined;
+  const cluster = busPort
+    ? ['--cluster-enabled', 'yes', '--cluster-port', String(busPort), '--cluster-config-file', 'nodes.conf']
+    : [];
   const args = [
     '--port',
     String(port),
@@ -81,6 +90,7 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
     '--enable-debug-command',
     'local',
     ...(options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...cluster,
   ];
   let child: ChildProcess | undefined;
   let output = '';
@@ -117,6 +127,7 @@ export async function startRedis(options: { appendOnly?: boolean } = {}): Promis
   }
   return {
     port,
+    ...(busPort ? { busPort } : {}),
     url: `redis://127.0.0.1:${port}`,
     kill: () => exit('SIGKILL'),
     restart: launch,
