@@ -1,12 +1,13 @@
 /**
  * The Lua scripts of `RedisStore` other than `update` (redis-update-script.ts).
  * Each touches keys of one hash slot only (Redis Cluster): a session's
- * hash, tombstone and revocation marks share the `{<session key>}` hash tag,
- * a user's index and sequence share `{u:<user hash>}`. What crosses slots —
- * keeping a user's index in step with that user's sessions — is ordered by
- * the store (redis.ts) instead.
+ * record, tombstone and revocation marks share the `{<session key>}` hash
+ * tag, a user's index and sequence share `{u:<user hash>}`. What crosses
+ * slots — keeping a user's index in step with that user's sessions — is
+ * ordered by the store (redis.ts) instead.
  */
 import { RedisScript } from './redis-connection.ts';
+import { LUA_JSON, LUA_RECORD } from './redis-lua.ts';
 
 /**
  * How long a deleted session refuses writes, and a revocation mark lasts
@@ -22,7 +23,7 @@ const HOUR = `local HOUR = ${TOMBSTONE_MS}\n`;
  * Replaces a record, unless the session was deleted (a tombstone) or a
  * revocation of its user saw the index entry this write made (its mark is
  * at least the write's sequence number): then -1, nothing written.
- * KEYS: hash, tombstone, marks. ARGV: ttl ms, user JSON or '', sequence, then fields and values.
+ * KEYS: session, tombstone, marks. ARGV: ttl ms, user JSON or '', sequence number, the record's JSON.
  */
 export const SET = new RedisScript(String.raw`
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
@@ -30,9 +31,7 @@ if ARGV[2] ~= '' then
   local mark = tonumber(redis.call('HGET', KEYS[3], ARGV[2]))
   if mark and mark >= tonumber(ARGV[3]) then return -1 end
 end
-redis.call('DEL', KEYS[1])
-for j = 4, #ARGV, 4000 do redis.call('HSET', KEYS[1], unpack(ARGV, j, math.min(j + 3999, #ARGV))) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[1])
 return 1
 `);
 
@@ -40,33 +39,42 @@ return 1
  * Moves the timestamps of a live record; 0 when there is none (a touch never
  * creates a record), { 'need', userJson } when the user's index does not
  * reach the new expiry yet and no claim for it was passed.
- * KEYS: hash. ARGV: now, lastSeenAt, expiresAt, ttl ms, claimed user JSON or '', claimed bound.
+ * KEYS: session. ARGV: now, lastSeenAt, expiresAt, ttl ms, claimed user JSON or '', claimed bound.
  */
-export const TOUCH = new RedisScript(String.raw`
-local r = redis.call('HMGET', KEYS[1], '#e', '#u', '#x')
-local e = tonumber(r[1])
+export const TOUCH = new RedisScript(
+  LUA_JSON +
+    LUA_RECORD +
+    String.raw`
+local r = load(KEYS[1])
+if not r then return 0 end
+local f = r.fields
+local e = number(f.expiresAt)
 if not e or e <= tonumber(ARGV[1]) then return 0 end
-local fields = { '#l', ARGV[2], '#e', ARGV[3] }
-if r[2] and not (tonumber(r[3]) and tonumber(r[3]) >= tonumber(ARGV[3])) then
-  if ARGV[5] ~= r[2] then return { 'need', r[2] } end
-  fields[5] = '#x'
-  fields[6] = ARGV[6]
+if f.userId and not (number(f['#index']) and number(f['#index']) >= tonumber(ARGV[3])) then
+  if ARGV[5] ~= f.userId then return { 'need', f.userId } end
+  f['#index'] = ARGV[6]
 end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+f.lastSeenAt, f.expiresAt = ARGV[2], ARGV[3]
+store(KEYS[1], r, tonumber(ARGV[4]))
 return 1
-`);
+`,
+);
 
 /**
  * Deletes a session and leaves its tombstone; replies with its user JSON.
- * KEYS: hash, tombstone.
+ * KEYS: session, tombstone.
  */
-export const DELETE = new RedisScript(`${HOUR}
-local u = redis.call('HGET', KEYS[1], '#u')
+export const DELETE = new RedisScript(
+  HOUR +
+    LUA_JSON +
+    LUA_RECORD +
+    `
+local top = members(KEYS[1])
 redis.call('DEL', KEYS[1])
 redis.call('SET', KEYS[2], '1', 'PX', HOUR)
-return u
-`);
+return top and top['"userId"'] or false
+`,
+);
 
 /**
  * One session listed in a user's index, during `deleteByUser`: deleted (and
@@ -74,14 +82,18 @@ return u
  * (a write may be on its way: the tombstone refuses it) — 0; left alone if it
  * is another user's or nobody's, with a mark that refuses a claim of this
  * user whose index entry the revocation saw — 2.
- * KEYS: hash, tombstone, marks. ARGV: user JSON, the revocation's sequence number, now.
+ * KEYS: session, tombstone, marks. ARGV: user JSON, the revocation's sequence number, now.
  */
-export const REVOKE = new RedisScript(`${HOUR}
-local u = redis.call('HGET', KEYS[1], '#u')
-if u == ARGV[1] or (not u and redis.call('EXISTS', KEYS[1]) == 0) then
-  local e = tonumber(redis.call('HGET', KEYS[1], '#e'))
+export const REVOKE = new RedisScript(
+  HOUR +
+    LUA_JSON +
+    LUA_RECORD +
+    `
+local top = members(KEYS[1])
+if not top or top['"userId"'] == ARGV[1] then
   redis.call('DEL', KEYS[1])
   redis.call('SET', KEYS[2], '1', 'PX', HOUR)
+  local e = top and number(top['"expiresAt"'])
   if e and e > tonumber(ARGV[3]) then return 1 end
   return 0
 end
@@ -89,7 +101,8 @@ local mark = tonumber(redis.call('HGET', KEYS[3], ARGV[1]))
 if not mark or mark < tonumber(ARGV[2]) then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) end
 redis.call('PEXPIRE', KEYS[3], HOUR)
 return 2
-`);
+`,
+);
 
 /**
  * Adds a session to a user's index (a sorted set scored by how long the

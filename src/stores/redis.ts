@@ -3,9 +3,10 @@
  * Deno servers — one instance or a Redis Cluster.
  *
  * Keys (`prefix` default `tessera:`):
- * - `<prefix>{<session key>}` — the session, a hash (layout in
- *   redis-update-script.ts), expiring with the session (a TTL from the app's
- *   clock to the record's `expiresAt`);
+ * - `<prefix>{<session key>}` — the session: the record's JSON (and how far
+ *   its user's index entry reaches), expiring with the session (a TTL from
+ *   the app's clock to the record's `expiresAt`); read with one `GET`,
+ *   patched by one Lua script (redis-update-script.ts);
  * - `<prefix>{<session key>}:gone` — a tombstone for an hour after a deletion;
  * - `<prefix>{<session key>}:marks` — revocations that saw this session
  *   while it was not their user's (for an hour);
@@ -32,7 +33,7 @@ import { sha256Base64url } from '../crypto/digest.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
 import { parseJson } from '../util/parse-json.ts';
 import { type RedisConnection, replyText } from './redis-connection.ts';
-import { decodeRecord, patchHead, patchOperations, recordFields } from './redis-record.ts';
+import { decodeRecord, patchHead, patchOperations, recordText } from './redis-record.ts';
 import { DELETE, INDEX, LIST, REVOKE, SET, TOUCH } from './redis-scripts.ts';
 import { UPDATE } from './redis-update-script.ts';
 
@@ -102,7 +103,7 @@ export class RedisStore implements SessionStore {
 
   async get(key: string): Promise<SessionRecord | null> {
     const session = this.#session(key);
-    return decodeRecord(await this.#redis.send(['HGETALL', session], session));
+    return decodeRecord(await this.#redis.send(['GET', session], session));
   }
 
   /**
@@ -123,7 +124,7 @@ export class RedisStore implements SessionStore {
     const reply = await SET.run(this.#redis, this.#sessionKeys(key, true), [
       ttl(expiresAt, now),
       ...claim,
-      ...recordFields(record, bound),
+      recordText(record, bound),
     ]);
     if (reply === -1) throw new Error(REVOKED);
   }
@@ -166,16 +167,8 @@ export class RedisStore implements SessionStore {
     const user = JSON.stringify(userId);
     const now = this.#now();
     const [, keys] = await this.#list(user, now, false);
-    const owners = await Promise.all(
-      keys.map((key) => {
-        const session = this.#session(key);
-        return this.#redis.send(['HMGET', session, '#u', '#e'], session);
-      }),
-    );
-    return keys.filter((_, i) => {
-      const [owner, expiresAt] = (owners[i] as unknown[]).map(replyText);
-      return owner === user && Number(expiresAt) > now;
-    });
+    const records = await Promise.all(keys.map((key) => this.get(key)));
+    return keys.filter((_, i) => records[i]?.userId === userId && records[i]!.expiresAt > now);
   }
 
   /**
@@ -247,7 +240,7 @@ export class RedisStore implements SessionStore {
     return `${this.#session(key)}:marks`;
   }
 
-  /** Hash and tombstone, and with `marks` the revocation marks: one hash slot. */
+  /** Record and tombstone, and with `marks` the revocation marks: one hash slot. */
   #sessionKeys(key: string, marks: boolean): string[] {
     const session = this.#session(key);
     return marks ? [session, `${session}:gone`, `${session}:marks`] : [session, `${session}:gone`];
