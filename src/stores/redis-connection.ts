@@ -10,10 +10,10 @@ import { retryingOnce } from '../util/once.ts';
 
 /**
  * What `RedisStore` needs from a Redis client: send one command (name and
- * string arguments) and resolve to the reply — strings, numbers, null,
- * arrays, and for `HGETALL` an array of fields and values or an object —
- * or reject with the server's error. `key` is the command's first key, for
- * clients that route commands to cluster nodes themselves.
+ * string arguments) and resolve to the reply — strings (or UTF-8 bytes),
+ * numbers, null, arrays — or reject with the server's error. `key` is the
+ * command's first key, for clients that route commands to cluster nodes
+ * themselves.
  */
 export interface RedisConnection {
   send(command: string[], key: string): Promise<unknown>;
@@ -97,20 +97,4 @@ export function replyText(reply: unknown): string | null {
   if (reply instanceof Uint8Array) return new TextDecoder().decode(reply);
   if (typeof reply === 'number' || typeof reply === 'bigint') return String(reply);
   return null;
-}
-
-/** The field/value pairs of an `HGETALL` reply: a flat array (RESP2), or an object or Map (RESP3 clients). */
-export function replyPairs(reply: unknown): [string, string][] {
-  const pairs: [string, string][] = [];
-  const add = (field: unknown, value: unknown) => {
-    const [f, v] = [replyText(field), replyText(value)];
-    if (f === null || v === null) throw new Error('RedisStore: unexpected HGETALL reply');
-    pairs.push([f, v]);
-  };
-  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) add(reply[i], reply[i + 1]);
-  else if (reply instanceof Map) for (const [field, value] of reply) add(field, value);
-  else if (reply !== null && typeof reply === 'object')
-    for (const field of Object.keys(reply)) add(field, (reply as Record<string, unknown>)[field]);
-  else if (reply !== null) throw new Error('RedisStore: unexpected HGETALL reply');
-  return pairs;
 }

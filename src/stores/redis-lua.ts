@@ -39,9 +39,9 @@ end
 
 /**
  * JSON texts: `skip` (whitespace), `strend` and `valueend` (where a string or
- * any value ends), `object` (an object's members as an ordered map of key
- * text to value text) and `encode` (back to text), `number` (a number text's
- * value, else nil).
+ * any value of a compact text ends), `object` (a compact object's members as
+ * an ordered map of key text to value text) and `encode` (back to text),
+ * `number` (a number text's value, else nil).
  */
 export const LUA_JSON = String.raw`
 local function malformed() error('RedisStore: malformed JSON in a stored session') end
@@ -58,11 +58,7 @@ end
 local function valueend(s, i)
   local c = s:byte(i)
   if c == 34 then return strend(s, i) end
-  if c ~= 91 and c ~= 123 then
-    local _, e = s:find('^[^,%]}%s]+', i)
-    if not e then malformed() end
-    return e + 1
-  end
+  if c ~= 91 and c ~= 123 then return s:find('[,%]}]', i) or #s + 1 end
   local depth = 0
   while true do
     local j = s:find('[%[%]{}"]', i)
@@ -77,22 +73,19 @@ local function valueend(s, i)
   end
 end
 -- An ordered map: keys (with stale entries), pos (a key's live entry), values.
+-- Stored texts are compact (JSON.stringify's or this script's): no whitespace to skip.
 local function object(s)
   local o = { keys = {}, pos = {}, values = {} }
-  local i = skip(s, 2)
-  if s:byte(i) == 125 then return o end
+  if s == '{}' then return o end
+  local keys, pos, values, n, i = o.keys, o.pos, o.values, 0, 2
   while true do
     local e = strend(s, i)
     local key = s:sub(i, e - 1)
-    local vs = skip(s, skip(s, e) + 1)
-    local ve = valueend(s, vs)
-    o.keys[#o.keys + 1] = key
-    o.pos[key] = #o.keys
-    o.values[key] = s:sub(vs, ve - 1)
-    i = skip(s, ve)
-    local d = s:byte(i)
-    i = skip(s, i + 1)
-    if d == 125 then return o end
+    local ve = valueend(s, e + 1)
+    n = n + 1
+    keys[n], pos[key], values[key] = key, n, s:sub(e + 1, ve - 1)
+    if s:byte(ve) == 125 then return o end
+    i = ve + 1
   end
 end
 -- Like JavaScript: a key set again keeps its place, a key removed and set again goes last.
@@ -126,8 +119,14 @@ end
  * store's own member: how far the user's index entry reaches.
  */
 export const LUA_RECORD = String.raw`
-local MEMBERS = { 'createdAt', 'lastSeenAt', 'expiresAt', 'userId', 'authenticatedAt',
-  'persistent', 'idleMs', 'absoluteMs', 'meta', '#index' }
+-- Each member as three constants: its name, its key text, what precedes it when written.
+local MEMBERS = {
+  'createdAt', '"createdAt"', ',"createdAt":', 'lastSeenAt', '"lastSeenAt"', ',"lastSeenAt":',
+  'expiresAt', '"expiresAt"', ',"expiresAt":', 'userId', '"userId"', ',"userId":',
+  'authenticatedAt', '"authenticatedAt"', ',"authenticatedAt":', 'persistent', '"persistent"', ',"persistent":',
+  'idleMs', '"idleMs"', ',"idleMs":', 'absoluteMs', '"absoluteMs"', ',"absoluteMs":',
+  'meta', '"meta"', ',"meta":', '#index', '"#index"', ',"#index":',
+}
 -- The top-level members of the session at key (key text to value text), or nil.
 local function members(key)
   local text = redis.call('GET', key)
@@ -136,17 +135,15 @@ end
 local function load(key)
   local top = members(key)
   if not top then return nil end
-  local r = { fields = {} }
-  for _, name in ipairs(MEMBERS) do r.fields[name] = top['"' .. name .. '"'] end
-  r.data = object(top['"data"'] or '{}')
-  r.flash = object(top['"flash"'] or '{}')
-  return r
+  local fields = {}
+  for m = 1, #MEMBERS, 3 do fields[MEMBERS[m]] = top[MEMBERS[m + 1]] end
+  return { fields = fields, data = object(top['"data"'] or '{}'), flash = object(top['"flash"'] or '{}') }
 end
 local function store(key, r, ttl)
-  local out = { '{"data":', encode(r.data), ',"flash":', encode(r.flash) }
-  for _, name in ipairs(MEMBERS) do
-    local v = r.fields[name]
-    if v then out[#out + 1] = ',"' .. name .. '":' .. v end
+  local out, fields = { '{"data":', encode(r.data), ',"flash":', encode(r.flash) }, r.fields
+  for m = 1, #MEMBERS, 3 do
+    local v = fields[MEMBERS[m]]
+    if v then out[#out + 1] = MEMBERS[m + 2]; out[#out + 1] = v end
   end
   out[#out + 1] = '}'
   redis.call('SET', key, table.concat(out), 'PX', string.format('%.0f', math.max(1, math.ceil(ttl))))
