@@ -8,9 +8,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../run.ts';
 
 export interface RedisServer {
   port: number;
@@ -28,17 +29,6 @@ export interface RedisServer {
 export const MISSING =
   'redis-server is not installed: the Redis tests need a real Redis. Install it with ' +
   '`apt-get install -y redis-server` (.ci/run does this when it is missing).';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once the server answers PING with PONG; gives up after `ms`. */
 async function ping(port: number, ms: number): Promise<void> {
