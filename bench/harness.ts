@@ -43,18 +43,19 @@ function format(ns: number): string {
 }
 
 /**
- * Measures `ours` and each peer over `ROUNDS` interleaved rounds and prints the
- * median time of each with its ratio to ours (>1 means ours is faster).
+ * Measures `ours` and each peer over `ROUNDS` (or `options.rounds`)
+ * interleaved rounds and prints the median time of each with its ratio to
+ * ours (>1 means ours is faster).
  */
 export async function compare(
   group: string,
   candidates: Record<string, Candidate>,
   targets: Target[] = [],
-  options: { minTimeMs?: number; baseline?: string } = {},
+  options: { minTimeMs?: number; baseline?: string; rounds?: number } = {},
 ): Promise<Map<string, number>> {
   const names = Object.keys(candidates);
   const samples = new Map<string, number[]>(names.map((name) => [name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (options.rounds ?? ROUNDS); round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
     for (const name of order) {
       const stats = await measure(candidates[name]!, {

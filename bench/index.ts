@@ -1,6 +1,7 @@
 /** `npm run bench`: every micro-benchmark, peers side by side, ratios at the end. */
 import { benchCookie } from './cookie.ts';
 import { benchCrypto } from './crypto.ts';
+import { benchRedis } from './redis.ts';
 import { benchSession } from './session.ts';
 import { benchWorkerd } from './workerd.ts';
 import { report } from './harness.ts';
@@ -10,6 +11,7 @@ const suites: Record<string, () => Promise<void>> = {
   cookie: benchCookie,
   crypto: benchCrypto,
   session: benchSession,
+  redis: benchRedis,
   workerd: benchWorkerd,
 };
 for (const [name, suite] of Object.entries(suites)) {

@@ -1,14 +1,19 @@
 /** Tessera on Bun with `Bun.serve`. Run (from the repository root): `npx bun examples/bun.ts`. */
 import { MemoryStore } from '../src/index.ts';
+import { type BunRedisLike, bunRedis, RedisStore } from '../src/stores/redis.ts';
 import { demoApp, demoSecret, idleTimeoutFrom } from './app.ts';
 
 declare const Bun: {
   serve(options: { hostname: string; port: number; fetch(request: Request): Promise<Response> }): {
     port: number;
   };
+  RedisClient: new (url: string) => BunRedisLike;
 };
 
-const fetch = demoApp(demoSecret(process.env.SESSION_SECRET), new MemoryStore(), {
+// With REDIS_URL (redis://127.0.0.1:6379) sessions live in Redis, through Bun's own client, else in this process.
+const url = process.env.REDIS_URL;
+const store = url ? new RedisStore(bunRedis(new Bun.RedisClient(url))) : new MemoryStore();
+const fetch = demoApp(demoSecret(process.env.SESSION_SECRET), store, {
   idleTimeout: idleTimeoutFrom(process.env.SESSION_IDLE_TIMEOUT),
 });
 

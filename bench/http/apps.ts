@@ -12,8 +12,10 @@ import {
   sessionMiddleware,
   type Session as HSSession,
 } from 'hono-sessions';
+import { createClient } from 'redis';
 import { session, type SessionEnv } from '../../src/hono/index.ts';
-import { CookieStore, MemoryStore } from '../../src/index.ts';
+import { CookieStore, MemoryStore, type SessionStore } from '../../src/index.ts';
+import { type BunRedisLike, bunRedis, nodeRedis, RedisStore } from '../../src/stores/redis.ts';
 
 const SECRET = 'a-benchmark-secret-of-at-least-32-bytes!!';
 type Data = { n?: number };
@@ -28,7 +30,7 @@ function bare(): FetchHandler {
   return app.fetch;
 }
 
-function tessera(store: MemoryStore | CookieStore): FetchHandler {
+function tessera(store: SessionStore | CookieStore): FetchHandler {
   const app = new Hono<SessionEnv<Data>>();
   app.use(session<Data>({ secrets: SECRET, store }));
   app.get('/', async (c) => {
@@ -38,6 +40,21 @@ function tessera(store: MemoryStore | CookieStore): FetchHandler {
     return c.text(String(n));
   });
   return app.fetch;
+}
+
+/**
+ * RedisStore on the benchmark's redis-server (REDIS_URL, set by run.mjs),
+ * through the runtime's usual client: Bun's own on Bun, node-redis on Node.
+ */
+function redisStore(): RedisStore {
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error('Tessera RedisStore: REDIS_URL must name the benchmark redis-server');
+  const bun = (globalThis as { Bun?: { RedisClient: new (url: string) => BunRedisLike } }).Bun;
+  if (bun) return new RedisStore(bunRedis(new bun.RedisClient(url)));
+  const client = createClient({ url });
+  // Commands sent before the connection is up wait for it (node-redis' offline queue).
+  client.connect().catch((error: unknown) => console.error(error));
+  return new RedisStore(nodeRedis(client));
 }
 
 function honoSessions(store: HSMemoryStore | HSCookieStore): FetchHandler {
@@ -77,6 +94,7 @@ export const candidates: Record<string, () => FetchHandler> = {
   'bare Hono': bare,
   'Tessera MemoryStore': () => tessera(new MemoryStore()),
   'Tessera CookieStore': () => tessera(new CookieStore()),
+  'Tessera RedisStore': () => tessera(redisStore()),
   '@hono/session (JWE cookie)': honoSession,
   'hono-sessions MemoryStore + encryption': () => honoSessions(new HSMemoryStore()),
   'hono-sessions CookieStore': () => honoSessions(new HSCookieStore()),

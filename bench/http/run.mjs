@@ -8,13 +8,20 @@
  * rounds of its req/s ÷ bare Hono's in the same round (robust to a machine
  * whose speed drifts during the run). Not part of `npm test`.
  *
+ * The RedisStore candidate talks to a private redis-server (Debian's
+ * `redis-server`) started here on 127.0.0.1 with persistence off, stopped at
+ * the end.
+ *
  * Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_DURATION seconds per
  * round (default 3), BENCH_HTTP_WARMUP seconds (default 2),
  * BENCH_HTTP_RUNTIMES (default "node,bun").
  */
 import autocannon from 'autocannon';
 import { spawn, execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,6 +49,7 @@ const OURS = ['Tessera MemoryStore', 'Tessera CookieStore'];
 const CANDIDATES = [
   BASELINE,
   ...OURS,
+  'Tessera RedisStore',
   '@hono/session (JWE cookie)',
   'hono-sessions MemoryStore + encryption',
   'hono-sessions CookieStore',
@@ -62,10 +70,55 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** A private redis-server on a free loopback port; resolves to its URL once it accepts connections. */
+async function startRedis() {
+  const port = await new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'tesserajs-bench-redis-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+  ];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  running.add(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.on('error', (error) =>
+      reject(
+        error.code === 'ENOENT'
+          ? new Error('redis-server is not installed (apt-get install -y redis-server)')
+          : error,
+      ),
+    );
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Ready to accept connections')) resolve(`redis://127.0.0.1:${port}`);
+    });
+    child.on('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
+  });
+}
+
+const REDIS_URL = await startRedis();
+
 /** Starts one candidate's server; resolves once it prints its port. */
 function start(runtime, name) {
   const child = spawn(runtime.command, [...runtime.args, name], {
     cwd: root,
+    env: { ...process.env, REDIS_URL },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   running.add(child);
@@ -221,3 +274,6 @@ for (const key of keys) {
     );
   }
 }
+
+// The redis-server is the last child left: stop it so that this process can exit.
+for (const child of running) child.kill('SIGTERM');

@@ -5,7 +5,7 @@
  *
  * ```ts
  * import { storeConformance } from 'tesserajs/testing';
- * for (const check of storeConformance(() => new RedisStore(client))) it(check.name, check.run);
+ * for (const check of storeConformance(() => new RedisStore(nodeRedis(client)))) it(check.name, check.run);
  * ```
  */
 import { applyPatch } from '../session/record.ts';

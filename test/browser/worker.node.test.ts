@@ -5,11 +5,11 @@
  */
 import chromium from '@sparticuz/chromium';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium as playwright, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../run.ts';
 import { startServer, type RunningServer } from '../runtimes/server.ts';
 
 // Flags that would weaken what the test checks, or reach for the network; and
@@ -26,17 +26,6 @@ const EXTRA = [
 /** The read cache's copy lifetime in this test: a revocation elsewhere shows within it. */
 const CACHE_SECONDS = 2;
 const waitForCopies = () => new Promise((resolve) => setTimeout(resolve, CACHE_SECONDS * 1000 + 500));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the demo Worker in Chromium', () => {
   let worker: RunningServer;

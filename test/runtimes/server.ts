@@ -75,15 +75,20 @@ const IDLE_TIMEOUT = 2;
 /**
  * Registers, in the enclosing `describe`, a server started from `command`
  * before its tests and stopped after them, and the session scenario run
- * against it over HTTP.
+ * against it over HTTP. `env` may be a function, called when the server
+ * starts (for values known only then, such as a Redis port).
  */
-export function scenarioOverHttp(command: string, args: string[], env: Record<string, string> = {}): void {
+export function scenarioOverHttp(
+  command: string,
+  args: string[],
+  env: Record<string, string> | (() => Record<string, string>) = {},
+): void {
   let server: RunningServer | undefined;
   beforeAll(async () => {
     server = await startServer(command, args, {
       SESSION_SECRET: 'runtime-test-secret-0123456789-abcdefghij',
       SESSION_IDLE_TIMEOUT: String(IDLE_TIMEOUT),
-      ...env,
+      ...(typeof env === 'function' ? env() : env),
     });
   }, 60_000);
   afterAll(() => server?.stop());
