@@ -5,12 +5,13 @@
  * drives it from this process with 50 connections as a returning client (the
  * cookie from a first request is sent on every request).
  *
- * Paired rounds: every load of a candidate runs right next to a load of bare
- * Hono (same runtime, same settings; which of the two goes first alternates),
- * and the candidate's score for that round is its req/s ÷ that bare round's.
- * Reported per candidate: the median of those ratios and their spread
- * (min–max), and the median req/s. A machine whose speed drifts over the run
- * moves both halves of a pair alike; the spread shows what drift is left.
+ * Paired rounds: every round of a candidate is paired with a round of bare
+ * Hono right next to it (same runtime, same settings), interleaved in 1 s
+ * slices in ABBA order — bare, candidate, candidate, bare (or the mirror,
+ * alternating) — so that a change in machine speed, linear over the pair,
+ * hits both halves alike. The candidate's score for the round is its req/s ÷
+ * the paired bare req/s. Reported per candidate: the median of those ratios
+ * and their spread (min–max), and the median req/s.
  *
  * Where `taskset` (util-linux) exists and this process may use two CPUs or
  * more, the servers run pinned to one CPU and this process (the load
@@ -21,9 +22,10 @@
  * the number of loads by the rounds; servers are killed on exit.
  * Not part of `npm test`.
  *
- * Environment: BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_DURATION seconds per
- * load (default 3), BENCH_HTTP_WARMUP seconds (default 2),
- * BENCH_HTTP_RUNTIMES (default "node,bun"), BENCH_HTTP_PIN=0 to not pin.
+ * Environment: BENCH_HTTP_ROUNDS (default 7), BENCH_HTTP_DURATION seconds of
+ * load per side of a pair (default 2), BENCH_HTTP_SLICE seconds per slice
+ * (default 1), BENCH_HTTP_WARMUP seconds (default 2), BENCH_HTTP_RUNTIMES
+ * (default "node,bun"), BENCH_HTTP_PIN=0 to not pin.
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
@@ -33,8 +35,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = (name) => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
 
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
-const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? 3);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 7);
+const DURATION = Number(process.env.BENCH_HTTP_DURATION ?? 2);
+const SLICE = Number(process.env.BENCH_HTTP_SLICE ?? 1);
+const SLICES = Math.max(1, Math.round(DURATION / SLICE));
 const WARMUP = Number(process.env.BENCH_HTTP_WARMUP ?? 2);
 const CONNECTIONS = 50;
 // A load that has not ended this long after its duration is stopped.
@@ -205,7 +209,7 @@ async function returningClient(server, candidate) {
   return cookie;
 }
 
-/** Loads one server for `seconds`; resolves with the average req/s. */
+/** Loads one server for `seconds`; resolves with the requests completed and the seconds taken. */
 async function load(server, cookie, seconds) {
   const result = await new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -221,7 +225,29 @@ async function load(server, cookie, seconds) {
   const failures = result.errors + result.timeouts + result.non2xx;
   if (failures > 0)
     console.warn(`  ! ${server.name}: ${failures} failed requests of ${result.requests.total}`);
-  return result.requests.average;
+  return { requests: result.requests.total, seconds: result.duration };
+}
+
+/**
+ * One paired round: `SLICES` slices of each side in ABBA order, `bareFirst`
+ * choosing which side opens. Resolves with each side's req/s over its slices.
+ */
+async function pairedRound(bare, candidate, cookies, bareFirst) {
+  const totals = new Map([
+    [bare, { requests: 0, seconds: 0 }],
+    [candidate, { requests: 0, seconds: 0 }],
+  ]);
+  for (let slice = 0; slice < SLICES; slice++) {
+    const pair = (slice % 2 === 0) === bareFirst ? [bare, candidate] : [candidate, bare];
+    for (const server of pair) {
+      const { requests, seconds } = await load(server, cookies.get(server.name), SLICE);
+      const total = totals.get(server);
+      total.requests += requests;
+      total.seconds += seconds;
+    }
+  }
+  const rate = (server) => totals.get(server).requests / totals.get(server).seconds;
+  return { rps: rate(candidate), bareRps: rate(bare) };
 }
 
 function quantile(values, q) {
@@ -230,15 +256,14 @@ function quantile(values, q) {
 }
 const median = (values) => quantile(values, 0.5);
 
+const pairing = `each round ${DURATION} s of candidate load and ${DURATION} s of bare Hono load, interleaved in ${SLICE} s slices (ABBA)`;
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const ratioSpread = ({ ratios }) =>
   `${median(ratios).toFixed(2)} [${quantile(ratios, 0).toFixed(2)}–${quantile(ratios, 1).toFixed(2)}]`;
 
 async function benchRuntime(key, pin) {
   const runtime = RUNTIMES[key];
-  console.log(
-    `\n## ${runtime.label}: ${ROUNDS} rounds; each candidate load of ${DURATION} s paired with a bare Hono load, ${CONNECTIONS} connections`,
-  );
+  console.log(`\n## ${runtime.label}: ${ROUNDS} rounds; ${pairing}; ${CONNECTIONS} connections`);
   const servers = new Map();
   try {
     for (const name of [BASELINE, ...CANDIDATES.map((c) => c.name)])
@@ -259,18 +284,7 @@ async function benchRuntime(key, pin) {
       const line = [];
       for (const [i, candidate] of order.entries()) {
         const server = servers.get(candidate.name);
-        const measureCandidate = () => load(server, cookies.get(candidate.name), DURATION);
-        const measureBare = () => load(bare, cookies.get(BASELINE), DURATION);
-        // Alternate which half of the pair goes first.
-        let rps;
-        let bareRps;
-        if ((round + i) % 2 === 0) {
-          bareRps = await measureBare();
-          rps = await measureCandidate();
-        } else {
-          rps = await measureCandidate();
-          bareRps = await measureBare();
-        }
+        const { rps, bareRps } = await pairedRound(bare, server, cookies, (round + i) % 2 === 0);
         const result = results.get(candidate.name);
         result.ratios.push(rps / bareRps);
         result.rps.push(rps);
@@ -307,7 +321,7 @@ const results = new Map();
 for (const key of selected) results.set(key, await benchRuntime(key, pin));
 
 console.log(
-  `\n${versions()}; ${pin.note}. Rounds per candidate: ${ROUNDS}, each a ${DURATION} s load right next to a ${DURATION} s bare Hono load; ${CONNECTIONS} connections, loopback. Ratio: median [min–max] over rounds of candidate req/s ÷ its paired bare Hono req/s.\n`,
+  `\n${versions()}; ${pin.note}. ${ROUNDS} rounds per candidate; ${pairing}; ${CONNECTIONS} connections, loopback. Ratio: median [min–max] over rounds of candidate req/s ÷ its paired bare Hono req/s.\n`,
 );
 const keys = [...results.keys()];
 console.log(`| candidate | ${keys.map((k) => `${k} req/s | ${k} × bare Hono`).join(' | ')} |`);
