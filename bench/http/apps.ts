@@ -2,7 +2,8 @@
  * The Hono apps the HTTP benchmark serves, one per candidate. Every session
  * candidate does the same work per request: read a counter from the session,
  * write it back plus one, answer with the new value. Bare Hono does the same
- * with a variable, so the ratio is the cost of the session layer.
+ * with a variable, so the ratio is the cost of the session layer. The read-only
+ * candidate answers with the counter its `/seed` route wrote once.
  */
 import { useSession } from '@hono/session';
 import { Hono, type MiddlewareHandler } from 'hono';
@@ -30,9 +31,18 @@ function bare(): FetchHandler {
   return app.fetch;
 }
 
-function tessera(store: SessionStore | CookieStore): FetchHandler {
+function tessera(store: SessionStore | CookieStore, readOnly = false): FetchHandler {
   const app = new Hono<SessionEnv<Data>>();
   app.use(session<Data>({ secrets: SECRET, store }));
+  if (readOnly) {
+    // The client's first request writes the session here; `/` only reads it.
+    app.get('/seed', (c) => {
+      c.var.session.set('n', 1);
+      return c.text('1');
+    });
+    app.get('/', async (c) => c.text(String((await c.var.session.get('n')) ?? 0)));
+    return app.fetch;
+  }
   app.get('/', async (c) => {
     const s = c.var.session;
     const n = ((await s.get('n')) ?? 0) + 1;
@@ -93,6 +103,7 @@ function honoSession(): FetchHandler {
 export const candidates: Record<string, () => FetchHandler> = {
   'bare Hono': bare,
   'Tessera MemoryStore': () => tessera(new MemoryStore()),
+  'Tessera MemoryStore, read only': () => tessera(new MemoryStore(), true),
   'Tessera CookieStore': () => tessera(new CookieStore()),
   'Tessera RedisStore': () => tessera(redisStore()),
   '@hono/session (JWE cookie)': honoSession,

@@ -27,6 +27,9 @@ const DQUOTE = 0x22;
 // Written as an anchored full match: V8 runs it about twice as fast as an
 // unanchored search for one control character.
 const NO_CONTROLS = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
+// Printable ASCII only: one range, which V8 checks about 15 % faster still. A
+// header that fails it (HTAB, non-ASCII) goes on to NO_CONTROLS.
+const PRINTABLE_ASCII = /^[ -~]*$/;
 
 const HEX = /* @__PURE__ */ (() => {
   const table = new Int8Array(128).fill(-1);
@@ -124,6 +127,16 @@ function finishValue(s: string, start: number, end: number, decode = true): stri
   return decodeCookieValue(s.slice(start, end));
 }
 
+// Finds control characters after a header failed NO_CONTROLS (the rare path).
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/g;
+
+/** Index of the first control character at or after `from`, or `s.length`. */
+function nextControl(s: string, from: number): number {
+  CONTROL.lastIndex = from;
+  const found = CONTROL.exec(s);
+  return found === null ? s.length : found.index;
+}
+
 /**
  * Parses a `Cookie` header into a null-prototype record.
  *
@@ -132,29 +145,60 @@ function finishValue(s: string, start: number, end: number, decode = true): stri
  * the whole value decodes, else the raw value is kept. Never throws.
  */
 export function parseCookies(header: string | null | undefined, options?: CookieReadOptions): Cookies {
-  const decode = options?.decode !== false;
   const out: Cookies = Object.create(null);
   if (typeof header !== 'string') return out;
+  const decode = options?.decode !== false;
   const len = header.length;
-  const checkControls = !NO_CONTROLS.test(header);
-  let pos = 0;
+  // Each of these is the next `=`, control character or `%` at or after some
+  // earlier position, searched again only once the scan has passed it: every
+  // character is searched once for each, so the whole parse stays linear.
   let eq = -1;
+  // One anchored regex over the header is the cheapest check in V8 for the
+  // usual header without control characters; only a failing header is searched.
+  let control = PRINTABLE_ASCII.test(header) || NO_CONTROLS.test(header) ? len : nextControl(header, 0);
+  let percent = decode ? -1 : len;
+  let pos = 0;
   while (pos < len) {
     let end = header.indexOf(';', pos);
     if (end === -1) end = len;
-    // Reuse the last `=` found while it still lies ahead: keeps the scan linear
-    // on headers with many `=`-less segments.
     if (eq < pos) {
       eq = header.indexOf('=', pos);
       if (eq === -1) break;
     }
-    if (eq < end) {
-      const nameStart = skipSpaceForward(header, pos, eq);
-      const nameEnd = skipSpaceBackward(header, nameStart, eq);
+    if (control < pos) control = nextControl(header, pos);
+    // A control character anywhere in [pos, end) lies in the name or the value:
+    // the rest of the span is SP, HTAB and the `=`.
+    if (eq < end && control >= end) {
+      let nameStart = pos;
+      let c = header.charCodeAt(nameStart);
+      while (c === SP || c === HTAB) c = header.charCodeAt(++nameStart);
+      let nameEnd = eq;
+      c = header.charCodeAt(nameEnd - 1);
+      while ((c === SP || c === HTAB) && nameEnd > nameStart) c = header.charCodeAt(--nameEnd - 1);
       if (nameEnd > nameStart) {
         const name = header.slice(nameStart, nameEnd);
-        if (out[name] === undefined && !(checkControls && !NO_CONTROLS.test(header.slice(nameStart, end)))) {
-          out[name] = finishValue(header, eq + 1, end, decode);
+        if (out[name] === undefined) {
+          let start = eq + 1;
+          let stop = end;
+          c = header.charCodeAt(start);
+          while ((c === SP || c === HTAB) && start < stop) c = header.charCodeAt(++start);
+          c = header.charCodeAt(stop - 1);
+          while ((c === SP || c === HTAB) && stop > start) c = header.charCodeAt(--stop - 1);
+          if (!decode) {
+            out[name] = header.slice(start, stop);
+          } else {
+            // cookie-value = *cookie-octet / ( DQUOTE *cookie-octet DQUOTE )   (§4.1.1): one pair of DQUOTEs is stripped.
+            if (stop - start >= 2 && header.charCodeAt(start) === DQUOTE && c === DQUOTE) {
+              start++;
+              stop--;
+            }
+            if (percent < start) {
+              percent = header.indexOf('%', start);
+              if (percent === -1) percent = len;
+            }
+            const raw = header.slice(start, stop);
+            out[name] = percent < stop ? decodeCookieValue(raw) : raw;
+          }
         }
       }
     }
@@ -175,33 +219,70 @@ export function getCookie(
   options?: CookieReadOptions,
 ): string | undefined {
   const header = typeof source === 'string' ? source : cookieHeaderOf(source);
-  if (header === null || typeof name !== 'string') return undefined;
+  if (header === null || typeof name !== 'string' || (name !== memo.name && !rememberName(name)))
+    return undefined;
+  // Kept this small so that the usual answer, an absent name, costs one indexOf.
+  const found = header.indexOf(memo.probe, memo.skip);
+  return found === -1 ? undefined : findPair(header, name, found, options?.decode !== false);
+}
+
+/** The rest of getCookie, from `found`, the first place `memo.probe` occurs. */
+function findPair(header: string, name: string, found: number, decode: boolean): string | undefined {
+  const skip = memo.skip;
+  const probe = memo.probe;
   const nameLen = name.length;
-  if (name !== lastPlainName) {
-    if (!isPlainName(name)) return undefined;
-    lastPlainName = name;
-  }
   const len = header.length;
-  let at = header.indexOf(name);
-  while (at !== -1) {
-    const before = skipSpaceBackward(header, 0, at);
-    const afterName = skipSpaceForward(header, at + nameLen, len);
-    if ((before === 0 || header.charCodeAt(before - 1) === SEMI) && header.charCodeAt(afterName) === EQ) {
-      let end = header.indexOf(';', afterName);
-      if (end === -1) end = len;
-      if (NO_CONTROLS.test(header.slice(afterName, end)))
-        return finishValue(header, afterName + 1, end, options?.decode !== false);
-      at = header.indexOf(name, end);
-    } else {
-      at = header.indexOf(name, at + 1);
+  while (found !== -1) {
+    const at = found - skip;
+    if (skip === 0 || header.startsWith(name, at)) {
+      const before = skipSpaceBackward(header, 0, at);
+      const afterName = skipSpaceForward(header, at + nameLen, len);
+      if ((before === 0 || header.charCodeAt(before - 1) === SEMI) && header.charCodeAt(afterName) === EQ) {
+        let end = header.indexOf(';', afterName);
+        if (end === -1) end = len;
+        if (NO_CONTROLS.test(header.slice(afterName, end)))
+          return finishValue(header, afterName + 1, end, decode);
+        // A pair with a control character is ignored: look past it.
+        found = header.indexOf(probe, end + skip);
+        continue;
+      }
     }
+    found = header.indexOf(probe, found + 1);
   }
   return undefined;
 }
 
 // Apps ask for the same one or two names on every request: remember the last
-// name that passed the check below (never the empty name, which fails it).
-let lastPlainName: string | undefined;
+// name that passed isPlainName (never the empty name, which fails it) and the
+// part of it to search for, `probe` = `name.slice(skip)`. One object: one
+// module binding to load instead of three.
+const memo = { name: undefined as string | undefined, probe: '', skip: 0 };
+
+/** Remembers `name` for getCookie if parseCookies could ever produce it. */
+function rememberName(name: string): boolean {
+  if (!isPlainName(name)) return false;
+  memo.name = name;
+  memo.skip = probeStart(name);
+  memo.probe = memo.skip === 0 ? name : name.slice(memo.skip);
+  return true;
+}
+
+/**
+ * Where the searched part of a name starts: after a leading run of characters
+ * other than ASCII letters and digits, if any letter or digit follows. V8's
+ * substring search scans for the pattern's first character, and the `_`
+ * and `-` that open prefixed names (`__Host-`, `__Secure-`, `_ga`) are among
+ * the most common characters of a cookie header: searching `Host-sid` and
+ * checking the `__` in place rejects an absent `__Host-sid` (the session
+ * cookie on a first visit) in about 40 % of the time on the top-site headers.
+ */
+function probeStart(name: string): number {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return i;
+  }
+  return 0;
+}
 
 /** A name `parseCookies` could ever produce: non-empty, no `;`, `=`, CTLs or edge OWS. */
 function isPlainName(name: string): boolean {
