@@ -1,0 +1,69 @@
+/**
+ * The session cookie React Router's `commitSession` and `destroySession`
+ * return: the session id signed with the keyring (bound to the cookie name,
+ * expiring with the session's absolute lifetime), under the storage's
+ * attributes. Per call, React Router passes only a lifetime (`maxAge` or
+ * `expires`), which is honoured up to what the server allows.
+ */
+import { serializeDeletion } from '../cookie/headers.ts';
+import { MAX_COOKIE_AGE_SECONDS, serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
+import { sign } from '../crypto/sign.ts';
+import type { RequestContext } from '../session/contracts.ts';
+import type { SessionRecord } from '../session/types.ts';
+
+/** The per-call cookie lifetime `commitSession` accepts. */
+export interface CookieLifetime {
+  maxAge?: number;
+  expires?: Date;
+}
+
+/**
+ * The lifetime in React Router's per-call cookie options. Other attributes
+ * are the storage's (its `cookie` option): one set of rules for every commit.
+ *
+ * @throws TypeError naming an attribute other than `maxAge` or `expires`.
+ */
+export function lifetimeOf(options: object | undefined, caller: string): CookieLifetime {
+  if (options === undefined || options === null) return {};
+  const lifetime: CookieLifetime = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue; // `{ maxAge: remember ? DAYS : undefined }` is common
+    if (key === 'maxAge') lifetime.maxAge = value as number;
+    else if (key === 'expires') lifetime.expires = value as Date;
+    else {
+      throw new TypeError(
+        `${caller}: option ${key} cannot vary per call; set it in the cookie option of createTesseraSessionStorage (only maxAge and expires may be passed here)`,
+      );
+    }
+  }
+  return lifetime;
+}
+
+/**
+ * `Set-Cookie` for session `id` holding `record`. The cookie never outlives
+ * the session's absolute lifetime, whatever `maxAge` or `expires` asks; it is
+ * not capped at the idle timeout, because React Router sends the cookie only
+ * when the app commits, while reads slide the session on the server.
+ */
+export async function sessionCookie(
+  context: RequestContext,
+  id: string,
+  record: SessionRecord,
+  lifetime: CookieLifetime,
+): Promise<string> {
+  const { name, attributes } = context.cookie;
+  const end = context.cookieExpires(record);
+  const now = context.policy.now;
+  const left = Math.max(0, Math.min(MAX_COOKIE_AGE_SECONDS, Math.floor((end.getTime() - now) / 1000)));
+  const cookie: CookieOptions = { ...attributes };
+  if (lifetime.maxAge !== undefined) cookie.maxAge = Math.min(lifetime.maxAge, left);
+  else if (lifetime.expires !== undefined)
+    cookie.expires = new Date(Math.min(lifetime.expires.getTime(), now + left * 1000));
+  else if (record.persistent) cookie.maxAge = left;
+  return serializeCookie(name, await sign(context.keyring, name, id, { expires: end }), cookie);
+}
+
+/** `Set-Cookie` that expires the session cookie (same Path, Domain and Secure). */
+export function deletionCookie(context: RequestContext): string {
+  return serializeDeletion(context.cookie.name, context.cookie.attributes);
+}
