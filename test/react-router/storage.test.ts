@@ -4,7 +4,7 @@
  * timeouts, sliding expiry, store calls — and the options.
  */
 import { describe, expect, it } from 'vitest';
-import { CookieStore, MemoryStore } from '../../src/index.ts';
+import { CookieStore, createSessionManager, MemoryStore } from '../../src/index.ts';
 import { createTesseraSessionStorage } from '../../src/react-router/index.ts';
 import { Clock, SECRET, SpyStore } from '../session/helpers.ts';
 import { sha256Base64url } from '../../src/crypto/digest.ts';
@@ -253,5 +253,28 @@ describe('createTesseraSessionStorage: options', () => {
     session.set('uid', 'ada');
     await storage.commitSession(session);
     expect(await store.listByUser('ada')).toHaveLength(1);
+  });
+});
+
+describe('createTesseraSessionStorage beside createSessionManager on one store', () => {
+  it('reads and writes the same sessions: data, flash, user index', async () => {
+    const store = new MemoryStore();
+    const storage = createTesseraSessionStorage<Data, Flash>({ secrets: SECRET, store });
+    const manager = createSessionManager<Data, { flash: Flash }>({ secrets: SECRET, store });
+    const session = await storage.getSession(null);
+    session.set('userId', 'ada');
+    session.flash('notice', 'hi');
+    const browser = new Browser().keep(await storage.commitSession(session));
+
+    const request = new Request('https://app.example/', { headers: { cookie: browser.cookie! } });
+    const loaded = manager.load(request);
+    expect(await loaded.get('userId')).toBe('ada');
+    expect(await loaded.get('notice')).toBe('hi');
+    loaded.set('theme', 'dark');
+    await manager.commit(loaded, new Headers());
+    expect((await manager.listSessions('ada')).map((info) => info.handle)).toEqual([
+      (await storage.getSession(browser.cookie)).id,
+    ]);
+    expect((await storage.getSession(browser.cookie)).data).toEqual({ userId: 'ada', theme: 'dark' });
   });
 });
