@@ -205,8 +205,11 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
       // A new id for a session the store does not hold (never one a client
       // sent), and when the session gains or changes its user (OWASP: renew
       // the id at login); the old record goes once the new one is written.
-      const base = current ? regenerated(current.record, state) : emptyRecord(state.policy.now, state.policy);
-      const record = applyPatch(Object.assign(base, current ? {} : state.newSessionFields()), patch)!;
+      const { policy } = state;
+      const base = current
+        ? regenerated(current.record, state)
+        : { ...emptyRecord(policy.now, policy), ...state.newSessionFields() };
+      const record = applyPatch(base, patch)!;
       const remove = current ? [...entry.expired, current] : entry.expired;
       live = (await state.backend.commit(planOf({ kind: 'create', id: newSessionId(), record }, remove)))
         .live!;

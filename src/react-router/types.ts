@@ -1,7 +1,7 @@
 /** Public types of the React Router adapter: its options and the storage it returns. */
 import type { SessionData, SessionStorage } from 'react-router';
 import type { Keyring, SecretsInput } from '../crypto/keyring.ts';
-import type { SessionCookieOptions } from '../session/options.ts';
+import type { SessionCookieOptions, SessionManagerOptions } from '../session/options.ts';
 import type { SessionStore } from '../session/types.ts';
 
 /**
@@ -9,7 +9,8 @@ import type { SessionStore } from '../session/types.ts';
  * `secrets` and `store` may be functions of `env` — on Workers the bindings,
  * `context.cloudflare.env` in a loader — given through `storage.withEnv(env)`.
  */
-export interface TesseraSessionStorageOptions<Env = unknown> {
+export interface TesseraSessionStorageOptions<Env = unknown>
+  extends Pick<SessionManagerOptions<Env>, 'idleTimeout' | 'absoluteTimeout' | 'touchInterval' | 'now'> {
   /**
    * Secrets (≥ 32 bytes each, newest first) or a keyring: they sign the
    * session id in the cookie. A function of `env` is called per request; keys
@@ -30,20 +31,12 @@ export interface TesseraSessionStorageOptions<Env = unknown> {
    * `{ secure: false }` (the name then defaults to `sid`).
    */
   cookie?: SessionCookieOptions;
-  /** Inactivity after which a session is dead. Default 1800 (30 minutes). */
-  idleTimeout?: number;
-  /** Lifetime after which a session is dead however active. Default 86400 (24 hours). */
-  absoluteTimeout?: number;
-  /** Sliding expiry is written at most this often. Default min(60, idleTimeout / 2). */
-  touchInterval?: number;
   /**
    * The data field that names the session's user: the store indexes sessions
    * by it (`store.deleteByUser`), and a commit that changes it moves the
    * session to a new id. Default `userId`.
    */
   userField?: string;
-  /** The clock, in ms since the epoch. Default `Date.now`. */
-  now?: () => number;
 }
 
 /**

@@ -1,6 +1,9 @@
 /** What the React Router tests share: a browser for React Router's API and a storage fixture. */
 import type { SessionStore } from '../../src/index.ts';
-import { createTesseraSessionStorage } from '../../src/react-router/index.ts';
+import {
+  createTesseraSessionStorage,
+  type TesseraSessionStorageOptions,
+} from '../../src/react-router/index.ts';
 import { CookieJar, SECRET } from '../session/helpers.ts';
 
 export type Data = { userId?: string; theme?: string; cart?: string[]; a?: number; b?: number };
@@ -28,10 +31,13 @@ export const idIn = (cookie: string): string => {
   return value.slice(0, value.lastIndexOf('.'));
 };
 
-/** A storage on a fresh store from `makeStore`, a browser, and users unique to the test. */
-export function fixture(makeStore: () => SessionStore) {
+/** A storage on a fresh store from `makeStore` (and `options`), a browser, and users unique to the test. */
+export function fixture<S extends SessionStore>(
+  makeStore: () => S,
+  options: Omit<TesseraSessionStorageOptions, 'secrets' | 'store'> = {},
+) {
   const store = makeStore();
-  const storage = createTesseraSessionStorage<Data, Flash>({ secrets: SECRET, store });
+  const storage = createTesseraSessionStorage<Data, Flash>({ secrets: SECRET, store, ...options });
   const browser = new Browser();
   /** Logs `user` in: a new session whose cookie the browser keeps. */
   const login = async (user: string, jar = browser) => {

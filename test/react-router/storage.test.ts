@@ -10,47 +10,32 @@ import { Clock, SECRET, SpyStore } from '../session/helpers.ts';
 import { sha256Base64url } from '../../src/crypto/digest.ts';
 import { storageContract } from './contract.ts';
 import { tesseraGuarantees } from './guarantees.ts';
-import { Browser, idIn, type Data, type Flash } from './helpers.ts';
+import { Browser, fixture, idIn, type Data, type Flash } from './helpers.ts';
 
 storageContract('MemoryStore', () => new MemoryStore());
 tesseraGuarantees('MemoryStore', () => new MemoryStore());
 
-interface Setup {
-  idleTimeout?: number;
-  absoluteTimeout?: number;
-  atomic?: boolean;
-  /** false: the store keeps its own (real) clock and so hands back records the storage must judge expired. */
-  storeSharesClock?: boolean;
-}
-
-function setup(options: Setup = {}) {
+/**
+ * A storage on a spying Memory store, with a clock the test moves. The store
+ * shares the clock unless `makeStore` says otherwise: one on its own (real)
+ * clock hands back records that the storage must judge expired itself.
+ */
+function setup(
+  timeouts: { idleTimeout?: number; absoluteTimeout?: number } = {},
+  makeStore = (clock: Clock) => new SpyStore({ now: clock.now }),
+) {
   const clock = new Clock();
-  const { atomic, storeSharesClock = true, ...timeouts } = options;
-  const store = new SpyStore({
-    ...(storeSharesClock ? { now: clock.now } : {}),
-    ...(atomic === undefined ? {} : { atomic }),
-  });
-  const storage = createTesseraSessionStorage<Data, Flash>({
-    secrets: SECRET,
-    store,
-    now: clock.now,
-    touchInterval: 60,
-    ...timeouts,
-  });
-  const browser = new Browser();
-  const login = async () => {
-    const session = await storage.getSession(browser.cookie);
-    session.set('userId', 'ada');
-    browser.keep(await storage.commitSession(session));
-  };
-  const read = async () => (await storage.getSession(browser.cookie)).get('userId');
-  return { clock, store, storage, browser, login, read };
+  const fixed = fixture(() => makeStore(clock), { now: clock.now, touchInterval: 60, ...timeouts });
+  return { ...fixed, clock, login: () => fixed.login('ada'), read: () => fixed.read() };
 }
 
 describe('createTesseraSessionStorage: timeouts from the stored timestamps', () => {
   for (const atomic of [true, false]) {
     it(`idle timeout: reads slide the session, at most one write per touchInterval (${atomic ? 'atomic update' : 'get + set'})`, async () => {
-      const { clock, store, login, read } = setup({ idleTimeout: 600, atomic });
+      const { clock, store, login, read } = setup(
+        { idleTimeout: 600 },
+        (clock) => new SpyStore({ now: clock.now, atomic }),
+      );
       await login();
       store.reset();
       clock.advance(30);
@@ -78,7 +63,7 @@ describe('createTesseraSessionStorage: timeouts from the stored timestamps', () 
   });
 
   it('an expired record found by a read is deleted at the next commit, under a new id', async () => {
-    const { clock, store, storage, browser, login } = setup({ idleTimeout: 600, storeSharesClock: false });
+    const { clock, store, storage, browser, login } = setup({ idleTimeout: 600 }, () => new SpyStore());
     await login();
     const oldKey = await sha256Base64url(idIn(browser.cookie!));
     clock.advance(601);
