@@ -6,8 +6,6 @@
  * requests that change different keys keep each other's writes.
  */
 import { checkKey, cloneJson, copyJson, define, jsonEqual } from '../session/json.ts';
-import { emptyPatch } from '../session/pending.ts';
-import type { SessionPolicy } from '../session/contracts.ts';
 import type { SessionPatch, SessionRecord } from '../session/types.ts';
 
 /** Session data as React Router holds it: data keys, and flash keys spelled `__flash_<key>__`. */
@@ -34,9 +32,14 @@ const present = (data: RouterData, key: string): boolean =>
  * The patch from `before` (what the store holds, as far as this session
  * knows) to `after` (the session's data now). Values must be plain JSON and
  * keys storable, as with Tessera's own `session.set`: a `TypeError` otherwise.
+ * `base` is the request's time, timeouts and user field.
  */
-export function patchBetween(before: RouterData, after: RouterData, policy: SessionPolicy): SessionPatch {
-  const patch = emptyPatch(policy);
+export function patchBetween(
+  before: RouterData,
+  after: RouterData,
+  base: Pick<SessionPatch, 'now' | 'idleMs' | 'absoluteMs' | 'userField'>,
+): SessionPatch {
+  const patch: SessionPatch = { ...base };
   const set: Record<string, unknown> = {};
   const flash: Record<string, unknown> = {};
   const consumed: Record<string, unknown> = {};

@@ -8,8 +8,14 @@
 import { serializeDeletion } from '../cookie/headers.ts';
 import { MAX_COOKIE_AGE_SECONDS, serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { sign } from '../crypto/sign.ts';
-import type { RequestContext } from '../session/contracts.ts';
-import type { SessionRecord } from '../session/types.ts';
+import { timeoutsOf } from '../session/record.ts';
+import type { RecordContext, StoredSession } from './records.ts';
+
+/** The session cookie's name and attributes, as the storage's `cookie` option makes them. */
+export interface CookieSpec {
+  name: string;
+  attributes: CookieOptions;
+}
 
 /** The per-call cookie lifetime `commitSession` accepts. */
 export interface CookieLifetime {
@@ -40,30 +46,32 @@ export function lifetimeOf(options: object | undefined, caller: string): CookieL
 }
 
 /**
- * `Set-Cookie` for session `id` holding `record`. The cookie never outlives
- * the session's absolute lifetime, whatever `maxAge` or `expires` asks; it is
- * not capped at the idle timeout, because React Router sends the cookie only
- * when the app commits, while reads slide the session on the server.
+ * `Set-Cookie` for a stored session. The signed id expires with the
+ * session's absolute lifetime, and so does the cookie, whatever `maxAge` or
+ * `expires` asks; it is not capped at the idle timeout, because React Router
+ * sends the cookie only when the app commits, while reads slide the session
+ * on the server.
  */
 export async function sessionCookie(
-  context: RequestContext,
-  id: string,
-  record: SessionRecord,
+  spec: CookieSpec,
+  context: RecordContext,
+  session: StoredSession,
   lifetime: CookieLifetime,
 ): Promise<string> {
-  const { name, attributes } = context.cookie;
-  const end = context.cookieExpires(record);
-  const now = context.policy.now;
-  const left = Math.max(0, Math.min(MAX_COOKIE_AGE_SECONDS, Math.floor((end.getTime() - now) / 1000)));
-  const cookie: CookieOptions = { ...attributes };
+  const { record } = session;
+  const end = record.createdAt + timeoutsOf(record, context.timeouts).absoluteMs;
+  const { now } = context;
+  const left = Math.max(0, Math.min(MAX_COOKIE_AGE_SECONDS, Math.floor((end - now) / 1000)));
+  const cookie: CookieOptions = { ...spec.attributes };
   if (lifetime.maxAge !== undefined) cookie.maxAge = Math.min(lifetime.maxAge, left);
   else if (lifetime.expires !== undefined)
     cookie.expires = new Date(Math.min(lifetime.expires.getTime(), now + left * 1000));
   else if (record.persistent) cookie.maxAge = left;
-  return serializeCookie(name, await sign(context.keyring, name, id, { expires: end }), cookie);
+  const value = await sign(context.keyring, spec.name, session.id, { expires: new Date(end) });
+  return serializeCookie(spec.name, value, cookie);
 }
 
 /** `Set-Cookie` that expires the session cookie (same Path, Domain and Secure). */
-export function deletionCookie(context: RequestContext): string {
-  return serializeDeletion(context.cookie.name, context.cookie.attributes);
+export function deletionCookie(spec: CookieSpec): string {
+  return serializeDeletion(spec.name, spec.attributes);
 }
