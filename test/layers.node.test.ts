@@ -1,8 +1,10 @@
 /**
  * docs/ARCHITECTURE.md "Layers": util → cookie → crypto → session → stores →
- * hono, each importing only from the layers before it. `src/hono/` is the only code that
- * imports `hono` (an optional peer), so `tesserajs` and its store entries never
- * pull it in; `src/index.ts` re-exports layers 1–3 only.
+ * the framework adapters (hono, react-router), each importing only from the
+ * layers before it; the adapters do not import each other. `src/hono/` is the
+ * only code that imports `hono`, and `src/react-router/` the only code that
+ * imports `react-router` (optional peers), so `tesserajs` and its store
+ * entries never pull them in; `src/index.ts` re-exports layers 1–3 only.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -10,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const src = fileURLToPath(new URL('../src/', import.meta.url));
-const ORDER = ['util', 'cookie', 'crypto', 'session', 'store', 'testing', 'stores', 'hono'];
+const ORDER = ['util', 'cookie', 'crypto', 'session', 'store', 'testing', 'stores', 'hono', 'react-router'];
 // `store` and `testing` sit beside `stores`: they only know the session layer's store contract.
 const RANK: Record<string, number> = {
   util: -1,
@@ -20,7 +22,9 @@ const RANK: Record<string, number> = {
   store: 3,
   testing: 3,
   stores: 3,
+  // The framework adapters: same rank, so neither may import the other.
   hono: 4,
+  'react-router': 4,
 };
 
 function sources(dir: string): string[] {
@@ -39,7 +43,14 @@ const resolve = (path: string, specifier: string) =>
   relative(src, join(src, path, '..', specifier))
     .split('\\')
     .join('/');
-const importsHono = /\bfrom\s+['"]hono(?:\/[^'"]*)?['"]|\bimport\(\s*['"]hono(?:\/[^'"]*)?['"]\s*\)/;
+/** Imports of the package `name` or one of its subpaths, static or dynamic. */
+const importing = (name: string) =>
+  new RegExp(`\\bfrom\\s+['"]${name}(?:/[^'"]*)?['"]|\\bimport\\(\\s*['"]${name}(?:/[^'"]*)?['"]\\s*\\)`);
+/** Each optional peer and the one folder allowed to import it. */
+const PEERS = [
+  ['hono', 'hono/'],
+  ['react-router', 'react-router/'],
+] as const;
 
 describe('layers', () => {
   const files = sources(src).map((file) => ({
@@ -84,13 +95,16 @@ describe('layers', () => {
     expect(cycles).toEqual([]);
   });
 
-  it('only src/hono imports hono', () => {
-    const offenders = files
-      .filter(({ path, text }) => !path.startsWith('hono/') && importsHono.test(text))
-      .map((f) => f.path);
-    expect(offenders).toEqual([]);
-    expect(files.some(({ path, text }) => path.startsWith('hono/') && importsHono.test(text))).toBe(true);
-  });
+  for (const [peer, folder] of PEERS) {
+    it(`only src/${folder} imports ${peer}`, () => {
+      const imports = importing(peer);
+      const offenders = files
+        .filter(({ path, text }) => !path.startsWith(folder) && imports.test(text))
+        .map((f) => f.path);
+      expect(offenders).toEqual([]);
+      expect(files.some(({ path, text }) => path.startsWith(folder) && imports.test(text))).toBe(true);
+    });
+  }
 
   it('the root entry re-exports the cookie, crypto and session layers only', () => {
     const index = files.find((f) => f.path === 'index.ts')!;

@@ -6,9 +6,10 @@
  * the current release, under `moduleResolution` bundler and nodenext.
  *
  * The consumer installs only the tarball (offline: it has no dependencies);
- * TypeScript, hono and the Workers types come from this repository's
- * node_modules, linked in. Everything happens in a scratch folder under the
- * OS temp dir, removed afterwards.
+ * TypeScript, the optional peers (hono, react-router and the types
+ * react-router's own types need) and the Workers types come from this
+ * repository's node_modules, linked in. Everything happens in a scratch
+ * folder under the OS temp dir, removed afterwards.
  */
 import {
   existsSync,
@@ -35,7 +36,7 @@ const TYPESCRIPTS = [
   { label: 'TypeScript current', dir: 'typescript' },
 ];
 /** What the consumer links from this repository's node_modules. */
-const LINKED = ['hono', '@cloudflare/workers-types'];
+const LINKED = ['hono', 'react-router', 'cookie', '@types/react', 'csstype', '@cloudflare/workers-types'];
 
 let scratch: string;
 let tarball: string;
@@ -49,21 +50,29 @@ function filesUnder(dir: string): string[] {
   );
 }
 
-/** Subpaths whose JavaScript reaches a `cloudflare:` module: they run, and type-check, only with the Workers types. */
-function workersOnly(): Set<string> {
-  const reachesCloudflare = (file: string, seen = new Set<string>()): boolean => {
+/** Subpaths whose JavaScript reaches an import of a module `from` matches, through the package's own files. */
+function reaching(from: RegExp): Set<string> {
+  const reaches = (file: string, seen = new Set<string>()): boolean => {
     if (seen.has(file)) return false;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    if (/\bfrom\s+['"]cloudflare:/.test(text)) return true;
+    if (from.test(text)) return true;
     return [...text.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/g)].some((m) =>
-      reachesCloudflare(resolve(dirname(file), m[1]!), seen),
+      reaches(resolve(dirname(file), m[1]!), seen),
     );
   };
-  return new Set(
-    entries.filter(([, c]) => reachesCloudflare(join(installed, c.import))).map(([subpath]) => subpath),
-  );
+  return new Set(entries.filter(([, c]) => reaches(join(installed, c.import))).map(([subpath]) => subpath));
 }
+
+/** Subpaths that reach a `cloudflare:` module: they run, and type-check, only with the Workers types. */
+const workersOnly = () => reaching(/\bfrom\s+['"]cloudflare:/);
+/**
+ * Subpaths that reach `react-router`: its own types need the DOM lib
+ * (`Window`), which conflicts with the Workers types when libraries are
+ * checked, so they type-check with the DOM lib (React Router apps on Workers
+ * set `skipLibCheck`; the README's Worker snippets check that setup).
+ */
+const domOnly = () => reaching(/\bfrom\s+['"]react-router['"]/);
 
 /** Runs tasks at most `limit` at a time (the machine may have two cores). */
 async function pool<T>(tasks: (() => Promise<T>)[], limit = 2): Promise<T[]> {
@@ -192,18 +201,19 @@ describe('a consumer that installs the tarball', () => {
   const checks: Check[] = [];
 
   beforeAll(async () => {
-    const onlyWorkers = workersOnly();
+    const [onlyWorkers, onlyDom] = [workersOnly(), domOnly()];
     const importAll = (subpaths: string[]) =>
       subpaths.map((subpath, i) => `import * as m${i} from '${specifier(subpath)}';`).join('\n') +
       `\nexport const modules = [${subpaths.map((_, i) => `m${i}`).join(', ')}];\n`;
-    // With the Workers types every subpath must type-check; with only the DOM
-    // lib (browsers, Node, Bun, Deno-like), every subpath but the Workers-only ones.
+    // With the Workers types every subpath but the DOM-only ones must
+    // type-check; with only the DOM lib (browsers, Node, Bun, Deno-like),
+    // every subpath but the Workers-only ones.
     const environments = [
       {
         env: 'workers',
         lib: ['ES2023'],
         types: ['@cloudflare/workers-types'],
-        subpaths: entries.map(([s]) => s),
+        subpaths: entries.map(([s]) => s).filter((s) => !onlyDom.has(s)),
       },
       {
         env: 'dom',
@@ -263,8 +273,9 @@ describe('a consumer that installs the tarball', () => {
     expect(failures).toEqual([]);
   });
 
-  it('needs the Workers types for tesserajs/durable-object only', () => {
+  it('needs the Workers types for tesserajs/durable-object only, the DOM lib for tesserajs/react-router only', () => {
     expect([...workersOnly()]).toEqual(['./durable-object']);
+    expect([...domOnly()]).toEqual(['./react-router']);
   });
 });
 

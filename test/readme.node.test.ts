@@ -1,7 +1,8 @@
 /**
- * The README runs as written: every ```ts block type-checks exactly as
- * printed, each as its own module, against the sources (`tesserajs/…` mapped
- * to src/ from package.json `exports`) in the runtime it is written for:
+ * The README and the migration guide run as written: every ```ts block
+ * type-checks exactly as printed, each as its own module, against the
+ * sources (`tesserajs/…` mapped to src/ from package.json `exports`) in the
+ * runtime it is written for (see test/docs.ts):
  *
  * - Deno (uses `Deno.` or `npm:` specifiers): the real `deno check`, with an
  *   import map sending `npm:tesserajs…` to src/;
@@ -17,39 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entries, specifier } from './manifest.ts';
+import { docText, snippetsOf, sources, type Runtime } from './docs.ts';
 import { bin, root, run, type RunResult } from './run.ts';
 
-type Runtime = 'workers' | 'node' | 'bun' | 'deno';
-
-interface Snippet {
-  line: number;
-  code: string;
-  runtime: Runtime;
-  file: string;
-}
-
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-
-function runtimeOf(snippet: string): Runtime {
-  const code = snippet.replace(/\/\/.*$/gm, ''); // what comments mention does not count
-  if (/\bDeno\.|from 'npm:/.test(code)) return 'deno';
-  if (/\bBun\./.test(code)) return 'bun';
-  if (/\bprocess\.|'@hono\/node-server'|from 'vitest'/.test(code)) return 'node';
-  return 'workers';
-}
-
-const snippets: Snippet[] = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => {
-  const line = readme.slice(0, match.index).split('\n').length + 1; // the first line of code
-  const runtime = runtimeOf(match[1]!);
-  return { line, code: match[1]!, runtime, file: `${runtime}/readme-line-${line}.ts` };
-});
-
-/** `tesserajs/kv` → src/stores/kv.ts, for every subpath the package exports. */
-const sources = entries.map(([subpath, conditions]) => ({
-  specifier: specifier(subpath),
-  source: join(root, conditions.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')),
-}));
+const DOCS = ['README.md', 'docs/migrating.md'];
+const readme = docText('README.md');
+const snippets = DOCS.flatMap(snippetsOf);
 
 const TSC: Record<Exclude<Runtime, 'deno'>, { lib: string[]; types: string[] }> = {
   workers: { lib: ['ES2023'], types: ['@cloudflare/workers-types/latest'] },
@@ -119,16 +93,21 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('README', () => {
-  it('has TypeScript snippets for every runtime, and the test sees all of them', () => {
-    expect(snippets.length).toBe(readme.match(/^```ts$/gm)!.length);
-    expect(new Set(snippets.map((s) => s.runtime))).toEqual(new Set(['workers', 'node', 'bun', 'deno']));
+describe('README and docs/migrating.md', () => {
+  it('have TypeScript snippets (the README for every runtime), and the test sees all of them', () => {
+    for (const doc of DOCS) {
+      const seen = snippets.filter((s) => s.doc === doc);
+      expect(seen.length, doc).toBe(docText(doc).match(/^```ts$/gm)!.length);
+      expect(seen.length, doc).toBeGreaterThan(0);
+    }
+    const inReadme = snippets.filter((s) => s.doc === 'README.md');
+    expect(new Set(inReadme.map((s) => s.runtime))).toEqual(new Set(['workers', 'node', 'bun', 'deno']));
   });
 
   for (const runtime of ['workers', 'node', 'bun', 'deno'] as const) {
     it(`type-checks its ${runtime} snippets exactly as printed`, () => {
       const result = results.get(runtime)!;
-      const lines = snippets.filter((s) => s.runtime === runtime).map((s) => `README.md:${s.line}`);
+      const lines = snippets.filter((s) => s.runtime === runtime).map((s) => `${s.doc}:${s.line}`);
       expect(result.code, `${lines.join(', ')}\n${result.output}`).toBe(0);
     });
   }

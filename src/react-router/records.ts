@@ -1,0 +1,106 @@
+/**
+ * The React Router storage's side of the store, on the same primitives every
+ * Tessera store and the engine share — signed ids (`crypto/sign.ts`), store
+ * keys that are SHA-256 of the id (`StoreKeys`), the record arithmetic of
+ * `record.ts` — and not on the engine's request plumbing, which React Router
+ * (a Cookie header in, a Set-Cookie value out) does not fit.
+ */
+import { getCookie } from '../cookie/parse.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { verify, verifyRemembered } from '../crypto/sign.ts';
+import { isSessionId, newSessionId, type StoreKeys } from '../session/id.ts';
+import { applyPatch, isLive } from '../session/record.ts';
+import type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from '../session/types.ts';
+
+/** A stored session: its id, store key (SHA-256 of the id, the handle) and record. */
+export interface StoredSession {
+  id: string;
+  key: string;
+  record: SessionRecord;
+}
+
+/** Longest session cookie worth verifying: id (43) + trailer (< 80). */
+const MAX_COOKIE_LENGTH = 256;
+
+/** What one request's storage calls work with. */
+export interface RecordContext {
+  store: SessionStore;
+  keyring: Keyring;
+  keys: StoreKeys;
+  /** The session cookie's name (signed ids are bound to it). */
+  name: string;
+  /** The request time, ms since the epoch. */
+  now: number;
+  timeouts: SessionTimeouts;
+}
+
+/**
+ * What the cookie header's session cookie names: `found` when the cookie is
+ * ours and its record is live, `expired` when its record is past its
+ * timeouts (to delete), neither for no, a forged or a tampered cookie — those
+ * cost no store call. Store errors propagate.
+ */
+export async function readSession(
+  context: RecordContext,
+  cookieHeader: string | null | undefined,
+): Promise<{ found: StoredSession | null; expired: StoredSession | null }> {
+  const none = { found: null, expired: null };
+  // Checked exactly as sent: a percent-encoded copy is another, invalid credential.
+  const raw = getCookie(cookieHeader, context.name, { decode: false });
+  if (raw === undefined || raw.length > MAX_COOKIE_LENGTH) return none;
+  const { keyring, name, now } = context;
+  const id = verifyRemembered(keyring, name, raw, now) ?? (await verify(keyring, name, raw, { now }));
+  if (!isSessionId(id)) return none;
+  const key = await context.keys.of(id);
+  const record = await context.store.get(key);
+  if (record === null) return none;
+  const session = { id, key, record };
+  return isLive(record, now, context.timeouts)
+    ? { found: session, expired: null }
+    : { found: null, expired: session };
+}
+
+/**
+ * Applies `patch` to a stored session, atomically where the store can; for
+ * the others the record is read again right before the write. Null when the
+ * session is gone (logged out or revoked meanwhile): nothing is written back.
+ */
+export async function patchSession(
+  context: RecordContext,
+  target: StoredSession,
+  patch: SessionPatch,
+  touchOnly: boolean,
+): Promise<StoredSession | null> {
+  const { store } = context;
+  if (store.update) {
+    if (!(await store.update(target.key, patch))) return null;
+    // An atomic update does not read back: the record is what the patch made of it.
+    return { ...target, record: applyPatch(target.record, patch) ?? target.record };
+  }
+  const next = applyPatch(await store.get(target.key), patch);
+  if (next === null) return null;
+  if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
+  else await store.set(target.key, next, next.expiresAt);
+  return { ...target, record: next };
+}
+
+/**
+ * Stores `record` under a new id, then deletes `remove` — in that order, so a
+ * failed write leaves the session the request came with intact.
+ */
+export async function createSession(
+  context: RecordContext,
+  record: SessionRecord,
+  remove: StoredSession[],
+): Promise<StoredSession> {
+  const id = newSessionId();
+  const key = await context.keys.of(id);
+  await context.store.set(key, record, record.expiresAt);
+  await deleteSessions(context, remove);
+  return { id, key, record };
+}
+
+/** Deletes stored sessions (no error for one already gone). */
+export async function deleteSessions(context: RecordContext, sessions: StoredSession[]): Promise<void> {
+  await Promise.all(sessions.map((session) => context.store.delete(session.key)));
+}
