@@ -110,17 +110,22 @@ export function deleteCookie(target: SetCookieTarget, name: string, options?: De
 }
 
 /**
- * Runs `edit` on the response's headers, or on a copy of the response when
- * its headers are immutable (`Response.redirect`, a `fetch()` response).
- * Returns the response that carries the edit.
+ * Runs `edit(headers, input)` on the response's headers, or on a copy of the
+ * response when its headers are immutable (`Response.redirect`, a `fetch()`
+ * response). Returns the response that carries the edit. `input` lets callers
+ * pass a module-level function rather than build a closure per response.
  */
-export function editHeaders(response: Response, edit: (headers: Headers) => void): Response {
+export function editHeaders<Input>(
+  response: Response,
+  edit: (headers: Headers, input: Input) => void,
+  input: Input,
+): Response {
   try {
-    edit(response.headers);
+    edit(response.headers, input);
     return response;
   } catch {
     const copy = new Response(response.body, response);
-    edit(copy.headers);
+    edit(copy.headers, input);
     return copy;
   }
 }

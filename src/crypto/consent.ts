@@ -169,13 +169,11 @@ export function createConsent(options: ConsentOptions): Consent {
 
   /** Puts `kept` in place of the response's Set-Cookie lines (and the report header, if asked for). */
   function rewrite(response: Response, kept: string[], decisions: CookieDecision[]): Response {
-    const write = (headers: Headers) => {
-      headers.delete('set-cookie');
-      for (const line of kept) headers.append('set-cookie', line);
-      if (resolved.reportHeader !== undefined && decisions.length > 0)
-        headers.set(resolved.reportHeader, reportHeaderValue(decisions));
-    };
-    return editHeaders(response, write);
+    return editHeaders(response, replaceSetCookies, {
+      kept,
+      report: resolved.reportHeader !== undefined && decisions.length > 0 ? resolved.reportHeader : undefined,
+      decisions,
+    });
   }
 
   return {
@@ -214,4 +212,14 @@ export function createConsent(options: ConsentOptions): Consent {
       return async (request, ...args) => enforce(request, await handler(request, ...args));
     },
   };
+}
+
+/** Puts the kept Set-Cookie lines (and the report header, if asked for) on `headers`. */
+function replaceSetCookies(
+  headers: Headers,
+  { kept, report, decisions }: { kept: string[]; report: string | undefined; decisions: CookieDecision[] },
+): void {
+  headers.delete('set-cookie');
+  for (const line of kept) headers.append('set-cookie', line);
+  if (report !== undefined) headers.set(report, reportHeaderValue(decisions));
 }

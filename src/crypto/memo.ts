@@ -10,6 +10,8 @@
 import { BoundedMap } from '../util/bounded-map.ts';
 
 interface MemoEntry {
+  /** The exact text that verified. */
+  text: string;
   name: string;
   /** The verified value (signed) or plaintext JSON (sealed). */
   value: string;
@@ -20,6 +22,15 @@ interface MemoEntry {
 /** Longest text remembered: a cookie can't be longer anyway. */
 const MAX_TEXT = 4096;
 
+/**
+ * Entries are found by the text's last characters (MAC or tag bytes, 132
+ * bits) and then compared whole: a cookie value is a fresh slice of the
+ * header on every request, and a Map hashes a fresh string in full before
+ * it compares — for a session cookie that was most of the lookup.
+ */
+const KEY_CHARS = 22;
+const keyOf = (text: string): string => text.slice(-KEY_CHARS);
+
 export class VerifiedMemo {
   readonly #entries: BoundedMap<string, MemoEntry>;
 
@@ -29,10 +40,11 @@ export class VerifiedMemo {
 
   /** The remembered value, or undefined (unknown, other cookie, or expired). */
   get(text: string, name: string, now: number): string | undefined {
-    const entry = this.#entries.get(text);
-    if (entry === undefined || entry.name !== name) return undefined;
+    const key = keyOf(text);
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.text !== text || entry.name !== name) return undefined;
     if (now >= entry.expiresAt) {
-      this.#entries.delete(text);
+      this.#entries.delete(key);
       return undefined;
     }
     return entry.value;
@@ -40,7 +52,7 @@ export class VerifiedMemo {
 
   set(text: string, name: string, value: string, expiresAt: number): void {
     if (text.length > MAX_TEXT) return;
-    this.#entries.set(text, { name, value, expiresAt });
+    this.#entries.set(keyOf(text), { text, name, value, expiresAt });
   }
 
   get size(): number {

@@ -32,7 +32,10 @@ export class StoreKeys {
     this.#cache = new BoundedMap(capacity);
   }
 
-  /** The key for an id seen recently, without hashing. */
+  /**
+   * The key for an id seen recently, without hashing. Only well-formed ids
+   * are remembered, so a hit also says `id` is one.
+   */
   cached(id: string): string | undefined {
     return this.#cache.get(id);
   }
@@ -41,7 +44,7 @@ export class StoreKeys {
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
     const key = await sha256Base64url(id);
-    this.#cache.set(id, key);
+    if (isSessionId(id)) this.#cache.set(id, key);
     return key;
   }
 }

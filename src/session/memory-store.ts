@@ -11,7 +11,7 @@
 import { BoundedMap } from '../util/bounded-map.ts';
 import { cloneJson } from './json.ts';
 import { applyPatch } from './record.ts';
-import { peekRecord } from './store-internals.ts';
+import { peekRecord, updateOwned } from './store-internals.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 
 /** Options for {@link MemoryStore}. */
@@ -53,6 +53,8 @@ export class MemoryStore implements SessionStore {
   readonly #sweepInterval: number;
   readonly #now: () => number;
   #lastSweep: number;
+  /** The key `#used` saw last: a request's write right after its read need not move it again. */
+  #lastUsed: string | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 10_000;
@@ -97,9 +99,14 @@ export class MemoryStore implements SessionStore {
   }
 
   async update(key: string, patch: SessionPatch): Promise<boolean> {
-    // The patch's values are copied (the caller keeps its objects); untouched
-    // parts of the record are shared with the previous one, which no one mutates.
-    const next = applyPatch(this.#read(key), cloneJson(patch));
+    // The patch's values are copied (the caller keeps its objects).
+    return this[updateOwned](key, cloneJson(patch));
+  }
+
+  /** @internal `update` for the engine, whose patch values are its own copies: no second copy. */
+  async [updateOwned](key: string, patch: SessionPatch): Promise<boolean> {
+    // Untouched parts of the record are shared with the previous one, which no one mutates.
+    const next = applyPatch(this.#read(key), patch);
     if (next === null) return false;
     this.#write(key, next, next.expiresAt);
     return true;
@@ -157,6 +164,14 @@ export class MemoryStore implements SessionStore {
   #write(key: string, record: SessionRecord, expiresAt: number): void {
     const now = this.#now();
     if (now - this.#lastSweep >= this.#sweepInterval) this.sweep();
+    const existing = this.#entries.get(key);
+    if (existing !== undefined && existing.userId === record.userId && expiresAt > now) {
+      // The common update: same key, same user: rewrite the entry in place.
+      existing.record = record;
+      existing.expiresAt = expiresAt;
+      this.#used(key, existing);
+      return;
+    }
     this.#remove(key);
     if (expiresAt <= now) return;
     while (this.#entries.size >= this.#maxEntries) this.#evictOne();
@@ -171,11 +186,13 @@ export class MemoryStore implements SessionStore {
     }
   }
 
-  /** Moves `key` to the most recently used end of its group. */
+  /** Moves `key` to the most recently used end of its group (already there when it was the last one used). */
   #used(key: string, entry: Entry): void {
+    if (key === this.#lastUsed) return;
     const group = entry.userId === undefined ? this.#anonymous : this.#withUser;
     group.delete(key);
     group.add(key);
+    this.#lastUsed = key;
   }
 
   /** Evicts the least recently used anonymous session, or else the least recently used one with a user. */
@@ -187,6 +204,7 @@ export class MemoryStore implements SessionStore {
   #remove(key: string): void {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
+    if (key === this.#lastUsed) this.#lastUsed = undefined;
     this.#entries.delete(key);
     (entry.userId === undefined ? this.#anonymous : this.#withUser).delete(key);
     if (entry.userId !== undefined) {

@@ -9,6 +9,14 @@ import { emptyPatch, type PendingWrites } from './pending.ts';
 import { applyPatch, emptyRecord, userIdOf } from './record.ts';
 import type { SessionPatch, SessionRecord } from './types.ts';
 
+/** Where a new session's id and starting fields come from. */
+export interface SessionCreator {
+  /** The id a new session gets (reserved by the session, the same on every call). */
+  reserveId(): string;
+  /** Fields a new session starts with. */
+  newSessionFields(): Pick<SessionRecord, 'persistent' | 'meta'>;
+}
+
 /** The session's state at commit. */
 export interface PlanInput {
   policy: SessionPolicy;
@@ -27,10 +35,8 @@ export interface PlanInput {
   regenerate: boolean;
   destroyed: boolean;
   writes: PendingWrites | undefined;
-  /** The id a new session gets (reserved by the session). */
-  newId: () => string;
-  /** Fields a new session starts with. */
-  newSessionFields: () => Pick<SessionRecord, 'persistent' | 'meta'>;
+  /** What a new session gets, asked only when one is created (no closures built per commit). */
+  creator: SessionCreator;
 }
 
 function patchOf(input: PlanInput): SessionPatch {
@@ -41,7 +47,7 @@ const hasWrites = (input: PlanInput): boolean => input.writes !== undefined && !
 
 /** The record a new session starts from: empty, with the manager's defaults. */
 function freshRecord(input: PlanInput): SessionRecord {
-  const fields = input.newSessionFields();
+  const fields = input.creator.newSessionFields();
   const record = emptyRecord(input.policy.now, input.policy);
   if (fields.persistent) record.persistent = true;
   if (fields.meta !== undefined) record.meta = fields.meta;
@@ -103,7 +109,7 @@ export function planCommit(input: PlanInput): CommitPlan {
     // once the new one is written.
     if (current) plan.remove.push(current);
     const record = applyPatch(regeneratedBase(input), patch)!;
-    plan.write = { kind: 'create', id: input.newId(), record };
+    plan.write = { kind: 'create', id: input.creator.reserveId(), record };
     plan.events.regenerated = { from: current ?? null };
     plan.events.userAssigned = record.userId !== undefined;
   } else if (current) {
@@ -119,7 +125,7 @@ export function planCommit(input: PlanInput): CommitPlan {
     }
   } else if (writes && (current === null || !input.hasCredential || input.destroyed)) {
     const record = applyPatch(freshRecord(input), patch)!;
-    plan.write = { kind: 'create', id: input.newId(), record };
+    plan.write = { kind: 'create', id: input.creator.reserveId(), record };
     plan.events.created = true;
     plan.events.userAssigned = record.userId !== undefined;
   } else if (writes) {

@@ -4,17 +4,24 @@
  */
 import { appendSetCookie, editHeaders } from '../cookie/headers.ts';
 
+interface SessionHeaders {
+  lines: string[];
+  noStore: boolean;
+}
+
 /** Adds Set-Cookie lines and the cache rule to a Response or Headers. */
 export function applyHeaders<T extends Response | Headers>(target: T, lines: string[], noStore: boolean): T {
-  const write = (headers: Headers) => {
-    for (const line of lines) appendSetCookie(headers, line);
-    if (noStore)
-      headers.set('cache-control', 'no-store'); // logout: nothing of it is kept anywhere
-    else keepPrivate(headers);
-  };
-  if (target instanceof Response) return editHeaders(target, write) as T;
-  write(target as Headers);
+  const input: SessionHeaders = { lines, noStore };
+  if (target instanceof Response) return editHeaders(target, write, input) as T;
+  write(target as Headers, input);
   return target;
+}
+
+function write(headers: Headers, { lines, noStore }: SessionHeaders): void {
+  for (const line of lines) appendSetCookie(headers, line);
+  if (noStore)
+    headers.set('cache-control', 'no-store'); // logout: nothing of it is kept anywhere
+  else keepPrivate(headers);
 }
 
 /** Cache-Control directives that let a shared cache store the response (RFC 9111 §5.2.2). */

@@ -282,6 +282,16 @@ export class SessionImpl<
     );
   }
 
+  /** @internal For the plan: the id a session this request creates gets. */
+  reserveId(): string {
+    return (this.#newId ??= newSessionId());
+  }
+
+  /** @internal For the plan: the fields a new session starts with. */
+  newSessionFields(): Pick<SessionRecord, 'persistent' | 'meta'> {
+    return this.source.newSessionFields();
+  }
+
   #planInput(): PlanInput {
     const load = this.#load;
     return {
@@ -296,8 +306,7 @@ export class SessionImpl<
       regenerate: this.#regenerate,
       destroyed: this.#destroyed,
       writes: this.#writes,
-      newId: () => (this.#newId ??= newSessionId()),
-      newSessionFields: () => this.source.newSessionFields(),
+      creator: this,
     };
   }
 

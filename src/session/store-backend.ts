@@ -16,7 +16,7 @@ import type {
   SessionBackend,
 } from './contracts.ts';
 import { isSessionId, newSessionId } from './id.ts';
-import { isPeekable, peekRecord } from './store-internals.ts';
+import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './store-internals.ts';
 import { applyPatch, emptyRecord } from './record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 
@@ -36,11 +36,16 @@ export class StoreBackend implements SessionBackend {
 
   /** Reads a record the engine will only read: without a copy where the store allows it. */
   readonly #read: (key: string) => Promise<SessionRecord | null>;
+  /** The store's atomic update, taking the engine's patch without a copy where the store allows it. */
+  readonly #update: ((key: string, patch: SessionPatch) => Promise<boolean>) | undefined;
 
   constructor(context: RequestContext, store: SessionStore) {
     this.#context = context;
     this.#store = store;
     this.#read = isPeekable(store) ? (key) => store[peekRecord](key) : (key) => store.get(key);
+    this.#update = isOwnedUpdatable(store)
+      ? (key, patch) => store[updateOwned](key, patch)
+      : store.update && ((key, patch) => store.update!(key, patch));
   }
 
   /** The request's session cookie as sent, if it is short enough to be one of ours. */
@@ -68,8 +73,8 @@ export class StoreBackend implements SessionBackend {
     if (raw === undefined) return Promise.resolve(INVALID);
     const context = this.#context;
     const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
-    const key =
-      remembered !== undefined && isSessionId(remembered) ? context.keys.cached(remembered) : undefined;
+    // A cached key means the id was well-formed when it was remembered.
+    const key = remembered !== undefined ? context.keys.cached(remembered) : undefined;
     if (key !== undefined) {
       return context.readCache
         ? this.#loadCached(remembered!, key)
@@ -189,7 +194,7 @@ export class StoreBackend implements SessionBackend {
    */
   async #patchLoaded(target: LoadedSession, patch: SessionPatch, touchOnly: boolean): Promise<Outcome> {
     const store = this.#store;
-    if (store.update) return (await store.update(target.key, patch)) ? { live: undefined } : { live: null };
+    if (this.#update) return (await this.#update(target.key, patch)) ? { live: undefined } : { live: null };
     const next = applyPatch(await store.get(target.key), patch);
     if (next === null) return { live: null };
     if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
@@ -203,9 +208,9 @@ export class StoreBackend implements SessionBackend {
     const id = await this.#verifiedId();
     if (id !== null) {
       const key = await this.#context.keys.of(id);
-      if (store.update) {
+      if (this.#update) {
         // Atomic stores patch in place without a read.
-        if (await store.update(key, patch)) return { live: undefined };
+        if (await this.#update(key, patch)) return { live: undefined };
       } else {
         const next = applyPatch(await store.get(key), patch);
         if (next !== null) {

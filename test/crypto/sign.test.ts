@@ -180,6 +180,23 @@ describe('sign / verify', () => {
       }
     });
 
+    it('matches the whole text: a value that shares a remembered one’s MAC tail is verified, and refused', async () => {
+      const keyring = createKeyring(SECRET_A);
+      const signed = await sign(keyring, 'sid', 'value');
+      expect(await verify(keyring, 'sid', signed)).toBe('value');
+      const spy = vi.spyOn(crypto.subtle, 'verify');
+      try {
+        // Same trailer (MAC included), other value: the memo must not answer for it.
+        for (const forged of [`valuf${signed.slice(5)}`, `x${signed}`, signed.slice(1)]) {
+          expect(await verify(keyring, 'sid', forged), forged).toBeNull();
+        }
+        expect(spy).toHaveBeenCalled();
+        expect(await verify(keyring, 'sid', signed)).toBe('value');
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
     it('never remembers a rejected value', async () => {
       const keyring = createKeyring(SECRET_A);
       const signed = await sign(fresh(SECRET_B), 'sid', 'v');
