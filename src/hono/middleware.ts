@@ -78,7 +78,7 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
     // be half done), and keep onError's response untouched.
     if (c.error !== undefined) return;
     const response = c.res;
-    const committed = await manager.commit(current, response, executionContextOf(c));
+    const committed = await manager.commit(current, response, new LazyExecutionContext(c));
     if (committed !== response) {
       // A copy (the handler's Response had immutable headers, e.g.
       // Response.redirect). Clear first: assigning over an existing c.res
@@ -90,11 +90,26 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
   };
 }
 
-/** The Workers `ExecutionContext` (keeps background hooks alive), where the runtime gives one. */
-function executionContextOf(c: Context): { waitUntil(promise: Promise<unknown>): void } | undefined {
-  try {
-    return c.executionCtx;
-  } catch {
-    return undefined; // Hono throws when there is none (Node, Bun, app.request in tests)
+/**
+ * Hands background hooks to the Workers `ExecutionContext` where the runtime
+ * gives one. Looked up only when a hook runs: Hono's getter throws when there
+ * is none (Node, Bun, `app.request` in tests), and an Error per request costs
+ * more than the whole session.
+ */
+class LazyExecutionContext {
+  readonly #c: Context;
+
+  constructor(c: Context) {
+    this.#c = c;
+  }
+
+  waitUntil(promise: Promise<unknown>): void {
+    let context: { waitUntil(promise: Promise<unknown>): void } | undefined;
+    try {
+      context = this.#c.executionCtx;
+    } catch {
+      return; // no ExecutionContext: the hooks run on without it
+    }
+    context.waitUntil(promise);
   }
 }
