@@ -38,6 +38,7 @@ describe('session() hooks in the background', () => {
     const ctx = {
       waitUntil: (promise: Promise<unknown>) => void kept.push(promise),
       passThroughOnException() {},
+      props: {},
     };
     const response = await app(events).fetch(new Request('https://app.example/login'), {}, ctx);
     expect(response.status).toBe(200);
