@@ -12,6 +12,7 @@ import {
   type DenoKvKey,
   type DenoKvLike,
 } from '../../src/stores/deno-kv.ts';
+import { engineRoundTrip } from '../stores/engine-round-trip.ts';
 import { devicesScenario } from '../session/devices-scenario.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 
@@ -371,38 +372,7 @@ Deno.test('options are validated at construction', () => {
 // --- behind the session engine ---------------------------------------------
 
 Deno.test('behind the session engine: login, concurrent increments, logout', async () => {
-  const store = new DenoKVStore(kv, { prefix: prefix() });
-  const sessions = createSessionManager<{ userId?: string; n?: number }>({
-    secrets: 'deno-test-secret-0123456789-abcdefghij',
-    store,
-  });
-  const app = sessions.handle(async (request, _env, _ctx, session) => {
-    const path = new URL(request.url).pathname;
-    if (path === '/login') {
-      await session.regenerate();
-      session.set('userId', 'ada');
-    } else if (path === '/count') session.increment('n');
-    else if (path === '/logout') await session.destroy();
-    return Response.json({ userId: (await session.get('userId')) ?? null, n: (await session.get('n')) ?? 0 });
-  });
-  let cookie = '';
-  const send = async (path: string, jar = cookie) => {
-    const response = await app(
-      new Request(`https://app.example${path}`, { headers: jar ? { cookie: jar } : {} }),
-      undefined,
-      undefined,
-    );
-    const set = response.headers.getSetCookie()[0];
-    return { response, set: set?.split(';')[0] };
-  };
-  cookie = (await send('/login')).set!;
-  await Promise.all(Array.from({ length: 50 }, () => send('/count')));
-  equal(await (await send('/')).response.json(), { userId: 'ada', n: 50 }, 'after 50 concurrent increments');
-  equal((await store.listByUser('ada')).length, 1, 'indexed');
-  const stolen = cookie;
-  await send('/logout');
-  equal(await (await send('/', stolen)).response.json(), { userId: null, n: 0 }, 'old cookie after logout');
-  equal(await store.listByUser('ada'), [], 'index after logout');
+  await engineRoundTrip(new DenoKVStore(kv, { prefix: prefix() }));
 });
 
 Deno.test('behind the session engine: values returned by get are copies', async () => {

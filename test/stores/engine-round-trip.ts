@@ -2,7 +2,7 @@
  * A store behind the session engine, the same on every runtime (Web APIs and
  * the sources only, no test runner): log in with a new id, 50 concurrent
  * increments, log out, replay the old cookie. Throws on the first surprise.
- * Run by the Redis store's tests under Node, Bun and Deno.
+ * Run by the Redis store's tests under Node, Bun and Deno, and by the Deno KV store's.
  */
 import { createSessionManager, type SessionStore } from '../../src/index.ts';
 
