@@ -31,6 +31,26 @@ function bare(): FetchHandler {
   return app.fetch;
 }
 
+/**
+ * The floor of any session middleware on Hono: an async middleware that reads
+ * the cookie header and awaits the handler, and a handler that awaits once
+ * (as `await session.get()` does) — no session work at all. `/seed` sets a
+ * cookie so the returning client has one to send.
+ */
+function floor(): FetchHandler {
+  const app = new Hono<{ Variables: { cookie: string | null } }>();
+  app.use(async (c, next) => {
+    c.set('cookie', c.req.raw.headers.get('cookie'));
+    await next();
+  });
+  app.get('/seed', (c) => {
+    c.header('set-cookie', 'n=1; Path=/; HttpOnly');
+    return c.text('1');
+  });
+  app.get('/', async (c) => c.text((await Promise.resolve(c.var.cookie)) === null ? '0' : '1'));
+  return app.fetch;
+}
+
 function tessera(store: SessionStore | CookieStore, readOnly = false): FetchHandler {
   const app = new Hono<SessionEnv<Data>>();
   app.use(session<Data>({ secrets: SECRET, store }));
@@ -102,6 +122,7 @@ function honoSession(): FetchHandler {
 /** Candidates by name, in report order; the first is the baseline. */
 export const candidates: Record<string, () => FetchHandler> = {
   'bare Hono': bare,
+  'floor: async middleware + cookie header': floor,
   'Tessera MemoryStore': () => tessera(new MemoryStore()),
   'Tessera MemoryStore, read only': () => tessera(new MemoryStore(), true),
   'Tessera CookieStore': () => tessera(new CookieStore()),

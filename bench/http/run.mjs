@@ -68,6 +68,7 @@ const selected = (process.env.BENCH_HTTP_RUNTIMES ?? 'node,bun').split(',').map(
 // under load, only reads it. Targets: candidate ÷ bare Hono, median of rounds.
 const BASELINE = 'bare Hono';
 const CANDIDATES = [
+  { name: 'floor: async middleware + cookie header', readOnly: true },
   { name: 'Tessera MemoryStore', target: { node: 0.85, bun: 0.9 } },
   { name: 'Tessera MemoryStore, read only', readOnly: true, target: { node: 0.9, bun: 0.9 } },
   { name: 'Tessera CookieStore' },

@@ -1,13 +1,9 @@
 /**
  * What the `session()` middleware leaves on a request's context: the session
- * (`c.var.session`, or `getSession(c)`), and which manager loaded it.
+ * (`c.var.session`, or `getSession(c)`).
  */
 import type { Context, Env, Input } from 'hono';
-import type { SessionManager } from '../session/index.ts';
 import type { SessionOf } from './types.ts';
-
-/** The manager that loaded each request's session. */
-export const managers = new WeakMap<object, SessionManager<any, any>>();
 
 /**
  * The request's session, typed from the app's env (`SessionEnv<Data>`). The

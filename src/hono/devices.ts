@@ -6,11 +6,12 @@
 import type { Context, Env, Input, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Session, SessionInfo } from '../session/index.ts';
-import { getSession, managers } from './context.ts';
+import { managerOf } from '../session/manager.ts';
+import { getSession } from './context.ts';
 
 function bound<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>, caller: string) {
   const current = getSession(c) as Session;
-  const manager = managers.get(current);
+  const manager = managerOf(current);
   if (manager === undefined) throw new Error(`${caller}: no session() middleware ran for this request`);
   return { current, manager };
 }

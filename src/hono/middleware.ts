@@ -11,7 +11,6 @@ import {
   type SessionTypes,
   type StoreOption,
 } from '../session/index.ts';
-import { managers } from './context.ts';
 import type { SessionAppEnv, SessionEnv, SessionOptions } from './types.ts';
 
 function isManager(value: unknown): value is SessionManager {
@@ -71,7 +70,6 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
 
   return async function tesseraSession(c, next) {
     const current = manager.load(c.req.raw, ready ? c.env : c);
-    managers.set(current, manager);
     c.set('session', current);
     await next();
     // The handler threw and onError answered: commit nothing (its writes may

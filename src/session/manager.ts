@@ -243,5 +243,18 @@ export function createSessionManager<
     revokeSession,
     revokeUserSessions,
   };
+  shared.manager = manager;
   return manager;
+}
+
+/**
+ * @internal The manager that loaded `session`, or undefined for anything
+ * else. For middleware that needs the manager later in the request: the
+ * session already knows it, so nothing is recorded per request.
+ */
+export function managerOf(session: unknown): SessionManager<any, any> | undefined {
+  const state = session instanceof SessionImpl ? session.source : undefined;
+  return state instanceof RequestState
+    ? (state.shared.manager as SessionManager<any, any> | undefined)
+    : undefined;
 }

@@ -37,6 +37,8 @@ export interface ManagerShared<Env> {
   /** The two cookie variants a request can pick, worked out once. */
   readonly secureCookie: CookieSpec;
   readonly plainCookie: CookieSpec;
+  /** The manager these requests belong to (set once it exists): middleware finds it from a session without a per-request map. */
+  manager?: object;
 }
 
 // Browsers treat https and loopback origins as secure contexts, so Secure and
