@@ -59,6 +59,12 @@ const cachedSessions = createSessionManager<Data, { env: TestEnv }>({
   store: storeFor,
   readCache: readCache({ maxAge: 30 }),
 });
+/** The cache that also asks the store when the user was last revoked (`?cache=revocation`). */
+const checkedSessions = createSessionManager<Data, { env: TestEnv }>({
+  secrets,
+  store: storeFor,
+  readCache: readCache({ maxAge: 30, checkRevocation: true }),
+});
 
 const handler = (manager: typeof sessions) =>
   manager.handle<ExecutionContext>(async (request, _env, _ctx, session) => {
@@ -89,6 +95,7 @@ const handler = (manager: typeof sessions) =>
 
 const plain = handler(sessions);
 const cached = handler(cachedSessions);
+const checked = handler(checkedSessions);
 
 export default {
   fetch: (request, env, ctx) => {
@@ -99,6 +106,7 @@ export default {
       reads.set(kind, 0);
       return Response.json(count);
     }
-    return (url.searchParams.has('cache') ? cached : plain)(request, env, ctx);
+    const cache = url.searchParams.get('cache');
+    return (cache === null ? plain : cache === 'revocation' ? checked : cached)(request, env, ctx);
   },
 } satisfies ExportedHandler<TestEnv>;
