@@ -2,6 +2,7 @@
  * `createSessionManager`: loads a lazy session per request and commits it
  * onto the response. Works with any fetch-style handler.
  */
+import type { CommitResult } from './contracts.ts';
 import { StoreKeys } from './id.ts';
 import type { CookieStore } from './cookie-store.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -12,6 +13,7 @@ import { SessionImpl } from './session.ts';
 import { infoOf, isHandle, listing, liveSessions } from './devices.ts';
 import { runHooks, type SessionEvent } from './hooks.ts';
 import { afterCommit } from './lifecycle.ts';
+import { isIdle } from './plan.ts';
 import { keepsSessionsInCookies } from './store-internals.ts';
 import type {
   EnvOf,
@@ -140,7 +142,10 @@ export function createSessionManager<
     if (!impl.touched) return target;
     const planned = impl.plan();
     const plan = planned instanceof Promise ? await planned : planned;
-    const result = await state.backend.commit(plan);
+    // A request that only read (the usual one) leaves the backend nothing to
+    // do, unless the read cache is to be filled from what it read.
+    const result =
+      isIdle(plan) && state.readCache === undefined ? idleResult() : await state.backend.commit(plan);
     impl.committed(plan, result);
     if (hasLifecycleWork) {
       await afterCommit({
@@ -257,4 +262,9 @@ export function managerOf(session: unknown): SessionManager<any, any> | undefine
   return state instanceof RequestState
     ? (state.shared.manager as SessionManager<any, any> | undefined)
     : undefined;
+}
+
+/** What a backend answers to an idle plan: no cookie, nothing written or removed. */
+function idleResult(): CommitResult {
+  return { setCookies: [], live: undefined, startedOver: false, removed: [] };
 }

@@ -103,18 +103,19 @@ export function planCommit(input: PlanInput): CommitPlan {
     return plan;
   }
   const current = input.destroyed ? null : input.current;
-  const patch = patchOf(input);
+  // The patch is built in the branch that writes (a read-only request needs none).
   if (input.regenerate) {
     // The same data under a new id, with a new lifetime; the old record goes
     // once the new one is written.
     if (current) plan.remove.push(current);
-    const record = applyPatch(regeneratedBase(input), patch)!;
+    const record = applyPatch(regeneratedBase(input), patchOf(input))!;
     plan.write = { kind: 'create', id: input.creator.reserveId(), record };
     plan.events.regenerated = { from: current ?? null };
     plan.events.userAssigned = record.userId !== undefined;
   } else if (current) {
     const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
     if (writes || due) {
+      const patch = patchOf(input);
       plan.write = { kind: 'patch', target: current, patch, touchOnly: !writes };
       // A persistent cookie slides with the session (at most once per
       // touchInterval), and a change of persistence is sent at once.
@@ -124,13 +125,14 @@ export function planCommit(input: PlanInput): CommitPlan {
       plan.events.userAssigned = assignsUser(patch);
     }
   } else if (writes && (current === null || !input.hasCredential || input.destroyed)) {
-    const record = applyPatch(freshRecord(input), patch)!;
+    const record = applyPatch(freshRecord(input), patchOf(input))!;
     plan.write = { kind: 'create', id: input.creator.reserveId(), record };
     plan.events.created = true;
     plan.events.userAssigned = record.userId !== undefined;
   } else if (writes) {
     // Written without reading: the backend resolves the cookie (and may
     // patch in place with an atomic update, without a read).
+    const patch = patchOf(input);
     plan.write = { kind: 'patch', target: undefined, patch, touchOnly: false };
     plan.events.userAssigned = assignsUser(patch);
   }
@@ -142,4 +144,15 @@ export function planCommit(input: PlanInput): CommitPlan {
     plan.clearCookie = true;
   }
   return plan;
+}
+
+/** A plan with nothing for a backend to do: no write, no deletion, no cookie to send or expire. */
+export function isIdle(plan: CommitPlan): boolean {
+  return (
+    plan.write === undefined &&
+    plan.remove.length === 0 &&
+    !plan.removeCookieSession &&
+    !plan.clearCookie &&
+    !plan.noStore
+  );
 }
