@@ -7,7 +7,12 @@ import { StoreKeys } from './id.ts';
 import type { CookieStore } from './cookie-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
-import { cookieSpecFor, RequestState, type ManagerShared } from './request-state.ts';
+import {
+  assertRevocationCheckable,
+  cookieSpecFor,
+  RequestState,
+  type ManagerShared,
+} from './request-state.ts';
 import { applyHeaders } from './response-headers.ts';
 import { SessionImpl } from './session.ts';
 import { infoOf, isHandle, listing, liveSessions } from './devices.ts';
@@ -109,6 +114,10 @@ export function createSessionManager<
   type Env = EnvOf<Types>;
   type Flash = FlashOf<Data, Types>;
   const resolved = resolveOptions(options, () => new MemoryStore());
+  // A store given as an object is checked now; one made per request, when it is made.
+  const fixedStore = resolved.store;
+  if (typeof fixedStore !== 'function' && !keepsSessionsInCookies(fixedStore))
+    assertRevocationCheckable(fixedStore as SessionStore, resolved.readCache);
   // Most apps use neither: their commits skip the lifecycle step entirely.
   const hasLifecycleWork =
     resolved.maxSessionsPerUser !== undefined || Object.keys(resolved.hooks.hooks).length > 0;

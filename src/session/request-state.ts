@@ -61,6 +61,20 @@ export function cookieSpecFor<Env>(url: string, options: ResolvedOptions<Env>['c
   };
 }
 
+/**
+ * `checkRevocation` asks the store when the user was last revoked; a store
+ * without `revokedAt` cannot answer, and a check that silently never ran
+ * would leave revoked sessions readable for the cache's lifetime.
+ */
+export function assertRevocationCheckable(store: SessionStore, cache: ReadCache | undefined): void {
+  if (cache?.checkRevocation && typeof store.revokedAt !== 'function') {
+    throw new TypeError(
+      'createSessionManager: option readCache has checkRevocation, but the store has no revokedAt ' +
+        '(KVStore and MemoryStore have it); drop checkRevocation or use such a store',
+    );
+  }
+}
+
 export class RequestState<Env> implements SessionSource, RequestContext {
   readonly shared: ManagerShared<Env>;
   readonly request: Request;
@@ -174,6 +188,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
           'createSessionManager: option sessionToken needs a server-side store, not CookieStore',
         );
       }
+      if (!openOwn) assertRevocationCheckable(store as SessionStore, this.shared.options.readCache);
       this.#backend = openOwn ? openOwn(this) : new StoreBackend(this, store as SessionStore);
     }
     return this.#backend;

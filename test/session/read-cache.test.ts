@@ -130,6 +130,27 @@ describe('read cache', () => {
     }
   });
 
+  it('checkRevocation on a store without revokedAt is refused, naming the option (never a check that silently never runs)', async () => {
+    const withoutRevokedAt = new SpyStore(); // not indexed: no revokedAt
+    const options = { secrets: SECRET, readCache: readCache({ maxAge: 30, checkRevocation: true }) };
+    expect(() => createSessionManager({ ...options, store: withoutRevokedAt })).toThrow(
+      /option readCache has checkRevocation, but the store has no revokedAt/,
+    );
+    // A store made per request is checked when it is made: the request fails, loudly.
+    const perRequest = createSessionManager({ ...options, store: () => withoutRevokedAt });
+    const session = perRequest.load(new Request('https://app.example/'));
+    session.set('userId', 'ada');
+    await expect(perRequest.commit(session, new Response())).rejects.toThrow(/checkRevocation/);
+    // Without checkRevocation the same store takes the cache.
+    expect(() =>
+      createSessionManager({
+        secrets: SECRET,
+        readCache: readCache({ maxAge: 30 }),
+        store: withoutRevokedAt,
+      }),
+    ).not.toThrow();
+  });
+
   it('a record too large for one cookie is not cached (never truncated), and still reads back whole', async () => {
     const { store, send, logIn } = setup();
     const browser = await logIn();
