@@ -28,7 +28,7 @@ export interface ReadCacheOptions {
   maxAge?: number;
   /**
    * On each cached read, ask the store when the user was last revoked
-   * (`store.revokedAt`, one small read: KV and Memory stores have it), so a
+   * (`store.revokedAt`, one small read: KV, Redis and Memory stores have it), so a
    * "sign out everywhere" takes effect at once. Default false. A store
    * without `revokedAt` makes the manager throw a TypeError naming this option.
    */

@@ -70,7 +70,7 @@ export function assertRevocationCheckable(store: SessionStore, cache: ReadCache 
   if (cache?.checkRevocation && typeof store.revokedAt !== 'function') {
     throw new TypeError(
       'createSessionManager: option readCache has checkRevocation, but the store has no revokedAt ' +
-        '(KVStore and MemoryStore have it); drop checkRevocation or use such a store',
+        '(KVStore, RedisStore and MemoryStore have it); drop checkRevocation or use such a store',
     );
   }
 }

@@ -7,7 +7,7 @@
  * ordered by the store (redis.ts) instead.
  */
 import { RedisScript } from './redis-connection.ts';
-import { LUA_JSON, LUA_RECORD } from './redis-lua.ts';
+import { LUA_JSNUM, LUA_JSON, LUA_RECORD } from './redis-lua.ts';
 
 /**
  * How long a deleted session refuses writes, and a revocation mark lasts
@@ -140,3 +140,26 @@ if ARGV[2] == '1' then
 end
 return { seq, keys }
 `);
+
+/**
+ * The kept session of "sign out everywhere else" authenticates just after
+ * the revocation time, so `revokedAt` does not end it too; its expiry is
+ * kept. KEYS: the session. ARGV: user (JSON), revocation time (ms).
+ * Replies 1 when bumped, 0 when the session is gone or not the user's.
+ */
+export const OUTLIVE = new RedisScript(
+  LUA_JSNUM +
+    LUA_JSON +
+    LUA_RECORD +
+    `
+local r = load(KEYS[1])
+if not r or r.fields.userId ~= ARGV[1] then return 0 end
+local left = redis.call('PTTL', KEYS[1])
+if left <= 0 then return 0 end
+local f = r.fields
+local at = number(f.authenticatedAt) or number(f.createdAt) or 0
+f.authenticatedAt = jsnum(math.max(at, tonumber(ARGV[2])) + 1)
+store(KEYS[1], r, left)
+return 1
+`,
+);

@@ -34,7 +34,7 @@ import type { SessionPatch, SessionRecord, SessionStore } from '../session/types
 import { parseJson } from '../util/parse-json.ts';
 import { type RedisConnection, replyText } from './redis-connection.ts';
 import { decodeRecord, patchHead, patchOperations, recordText } from './redis-record.ts';
-import { DELETE, INDEX, LIST, REVOKE, SET, TOUCH } from './redis-scripts.ts';
+import { DELETE, INDEX, LIST, OUTLIVE, REVOKE, SET, TOMBSTONE_MS, TOUCH } from './redis-scripts.ts';
 import { UPDATE } from './redis-update-script.ts';
 
 export {
@@ -178,6 +178,12 @@ export class RedisStore implements SessionStore {
   async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
     const user = JSON.stringify(userId);
     const now = this.#now();
+    // For read caches (revokedAt), before any session goes: the kept one
+    // authenticates after this revocation, then the revocation time is set.
+    if (options.except !== undefined)
+      await OUTLIVE.run(this.#redis, [this.#session(options.except)], [user, String(now)]);
+    const revoked = await this.#revokedKey(user);
+    await this.#redis.send(['SET', revoked, String(now), 'PX', String(TOMBSTONE_MS)], revoked);
     const [sequence, listed] = await this.#list(user, now, true);
     const keys = listed.filter((key) => key !== options.except);
     let live = 0;
@@ -244,6 +250,23 @@ export class RedisStore implements SessionStore {
   #sessionKeys(key: string, marks: boolean): string[] {
     const session = this.#session(key);
     return marks ? [session, `${session}:gone`, `${session}:marks`] : [session, `${session}:gone`];
+  }
+
+  /**
+   * When the user's sessions were last revoked together (`deleteByUser`), or
+   * null: one small read, for the read cache's `checkRevocation`. Kept for an
+   * hour, longer than any read cache copy lives (300 s at most).
+   */
+  async revokedAt(userId: string): Promise<number | null> {
+    const revoked = await this.#revokedKey(JSON.stringify(userId));
+    const text = replyText(await this.#redis.send(['GET', revoked], revoked));
+    const at = text === null ? Number.NaN : Number(text);
+    return Number.isFinite(at) ? at : null;
+  }
+
+  /** The user's last revocation time: beside the user's index, in its hash slot. */
+  async #revokedKey(user: string): Promise<string> {
+    return `${await this.#userIndex(user)}:revoked`;
   }
 
   /** The index key of a user given as JSON text: a hash of the id, so no personal data in keys. */

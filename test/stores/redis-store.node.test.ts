@@ -5,6 +5,7 @@
  * top. (The user index against "sign out everywhere": redis-index.node.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
+import { createSessionManager, readCache, type Session } from '../../src/index.ts';
 import { nodeRedis, RedisStore } from '../../src/stores/redis.ts';
 import { SET } from '../../src/stores/redis-scripts.ts';
 import { UPDATE } from '../../src/stores/redis-update-script.ts';
@@ -163,4 +164,72 @@ describe('RedisStore at scale and behind the engine', () => {
 
   it('login, 50 concurrent increments, logout through the session engine', () =>
     engineRoundTrip(new RedisStore(nodeRedis(redis.client), { prefix: 'engine:' })));
+});
+
+describe('RedisStore revokedAt (the read cache’s checkRevocation)', () => {
+  it('records when a user was revoked; the kept session authenticates after it and keeps its expiry', async () => {
+    let time = Date.now();
+    const store = new RedisStore(nodeRedis(redis.client), { prefix: 'revoked:', now: () => time });
+    const [kept, other] = [freshKey('revoked'), freshKey('revoked')];
+    await store.set(kept, record(time, { userId: 'ada' }, 'ada'), time + HOUR);
+    await store.set(other, record(time, { userId: 'ada' }, 'ada'), time + HOUR);
+    expect(await store.revokedAt('ada')).toBeNull();
+    const ttlBefore = (await send(['PTTL', `revoked:{${kept}}`])) as number;
+    time += 1000;
+    expect(await store.deleteByUser('ada', { except: kept })).toBe(1);
+    expect(await store.revokedAt('ada')).toBe(time);
+    expect(await store.revokedAt('lin')).toBeNull();
+    expect(await store.get(other)).toBeNull();
+    const survivor = (await store.get(kept))!;
+    expect(survivor.authenticatedAt).toBe(time + 1);
+    expect(survivor.data).toEqual({ userId: 'ada' });
+    const ttlAfter = (await send(['PTTL', `revoked:{${kept}}`])) as number;
+    expect(ttlAfter).toBeGreaterThan(0);
+    expect(ttlAfter).toBeLessThanOrEqual(ttlBefore);
+  });
+
+  it('behind a read cache with checkRevocation: "sign out everywhere else" ends the other copies at once', async () => {
+    const store = new RedisStore(nodeRedis(redis.client), { prefix: 'revoked-cache:' });
+    const manager = createSessionManager<{ userId?: string }>({
+      secrets: 'redis-test-secret-0123456789-abcdefghij',
+      store,
+      readCache: readCache({ maxAge: 30, checkRevocation: true }),
+    });
+    const jar = () => new Map<string, string>();
+    const send = async (
+      cookies: Map<string, string>,
+      act: (s: Session<{ userId?: string }>) => Promise<unknown>,
+    ) => {
+      const header = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+      const session = manager.load(
+        new Request('https://app.example/', { headers: header ? { cookie: header } : {} }),
+      );
+      const result = await act(session);
+      const response = await manager.commit(session, new Response());
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const [name, value] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)];
+        if (/Max-Age=0/.test(line)) cookies.delete(name);
+        else cookies.set(name, value);
+      }
+      return result;
+    };
+    const [phone, laptop] = [jar(), jar()];
+    for (const device of [phone, laptop]) {
+      await send(device, async (s) => {
+        await s.regenerate();
+        s.set('userId', 'ada');
+      });
+      expect(await send(device, (s) => s.get('userId'))).toBe('ada'); // served from the copy
+    }
+    const phoneHandle = (await send(phone, async (s) => {
+      await s.get('userId'); // the handle is known once the session is read
+      return s.handle;
+    })) as string;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await manager.revokeUserSessions('ada', { except: phoneHandle })).toBe(1);
+    expect(await send(laptop, (s) => s.get('userId'))).toBeUndefined();
+    expect(await send(phone, (s) => s.get('userId'))).toBe('ada');
+    expect(await send(phone, (s) => s.get('userId'))).toBe('ada');
+  });
 });
