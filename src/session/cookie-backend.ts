@@ -17,7 +17,7 @@ import type {
   SessionBackend,
 } from './contracts.ts';
 import { isSessionId, newSessionId } from './id.ts';
-import { applyPatch, emptyRecord } from './record.ts';
+import { applyPatch, emptyRecord, isRecordShape } from './record.ts';
 import type { SessionRecord } from './types.ts';
 
 /** Bytes allowed per Set-Cookie line, attributes included. */
@@ -46,19 +46,8 @@ function readSealed(cookies: Cookies, name: string, maxChunks: number): string |
 /** Whether an unsealed payload has the shape this backend seals: `{ id, record }`. */
 function isSealedSession(value: unknown): value is { id: string; record: SessionRecord } {
   if (typeof value !== 'object' || value === null) return false;
-  const { id, record } = value as { id?: unknown; record?: Partial<SessionRecord> };
-  return (
-    isSessionId(id) &&
-    typeof record === 'object' &&
-    record !== null &&
-    typeof record.data === 'object' &&
-    record.data !== null &&
-    typeof record.flash === 'object' &&
-    record.flash !== null &&
-    typeof record.createdAt === 'number' &&
-    typeof record.lastSeenAt === 'number' &&
-    typeof record.expiresAt === 'number'
-  );
+  const { id, record } = value as { id?: unknown; record?: unknown };
+  return isSessionId(id) && isRecordShape(record);
 }
 
 function lineLength(name: string, value: string, attributes: CookieOptions): number {

@@ -16,6 +16,7 @@ import { getCookie } from '../cookie/parse.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { seal, unseal } from '../crypto/seal.ts';
 import type { ReadCache, RequestContext } from './contracts.ts';
+import { isRecordShape } from './record.ts';
 import type { SessionRecord } from './types.ts';
 
 /** Longest Set-Cookie line a browser keeps (RFC 6265bis §5.7). */
@@ -77,19 +78,8 @@ interface Sealed {
 
 function isSealed(value: unknown): value is Sealed {
   if (typeof value !== 'object' || value === null) return false;
-  const { k, r } = value as Partial<Sealed>;
-  return (
-    typeof k === 'string' &&
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.data === 'object' &&
-    r.data !== null &&
-    typeof r.flash === 'object' &&
-    r.flash !== null &&
-    typeof r.createdAt === 'number' &&
-    typeof r.lastSeenAt === 'number' &&
-    typeof r.expiresAt === 'number'
-  );
+  const { k, r } = value as { k?: unknown; r?: unknown };
+  return typeof k === 'string' && isRecordShape(r);
 }
 
 /** The raw cache cookie of the request, if any. */

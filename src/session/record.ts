@@ -19,6 +19,24 @@ export function timeoutsOf(
   return { idleMs: record.idleMs ?? defaults.idleMs, absoluteMs: record.absoluteMs ?? defaults.absoluteMs };
 }
 
+/**
+ * Whether a value read back from a cookie has a session record's shape (the
+ * fields the engine relies on); anything else is treated as absent.
+ */
+export function isRecordShape(value: unknown): value is SessionRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Partial<SessionRecord>;
+  return (
+    typeof record.data === 'object' &&
+    record.data !== null &&
+    typeof record.flash === 'object' &&
+    record.flash !== null &&
+    typeof record.createdAt === 'number' &&
+    typeof record.lastSeenAt === 'number' &&
+    typeof record.expiresAt === 'number'
+  );
+}
+
 /** Whether `record` is still valid at `now`, under its own timeouts or else these. */
 export function isLive(record: SessionRecord, now: number, timeouts: SessionTimeouts): boolean {
   return (
