@@ -3,16 +3,16 @@
  * counter and writes it back plus one, through RedisStore (`get`, then an
  * `update` patch: one round trip each) and through connect-redis, the
  * express-session store (`get`, then `set` of the whole session: one round
- * trip each), on the same private redis-server (test/stores/redis-server.ts)
+ * trip each), on the same private redis-server (test/stores/redis/server.ts)
  * and the same node-redis client, in this process. Also the whole request
  * through `sessions.handle` on RedisStore, for scale.
  */
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { createSessionManager, type SessionPatch } from '../src/index.ts';
-import { nodeRedis, RedisStore } from '../src/stores/redis.ts';
-import { patchHead, patchOperations } from '../src/stores/redis-record.ts';
-import { type RedisServer, startRedis } from '../test/stores/redis-server.ts';
+import { nodeRedis, RedisStore } from '../src/stores/redis/index.ts';
+import { patchHead, patchOperations } from '../src/stores/redis/record.ts';
+import { type RedisServer, startRedis } from '../test/stores/redis/server.ts';
 import { browserClient } from './client.ts';
 import { compare } from './harness.ts';
 

@@ -1,6 +1,6 @@
 /** Tessera on Bun with `Bun.serve`. Run (from the repository root): `npx bun examples/bun.ts`. */
 import { MemoryStore } from '../src/index.ts';
-import { type BunRedisLike, bunRedis, RedisStore } from '../src/stores/redis.ts';
+import { type BunRedisLike, bunRedis, RedisStore } from '../src/stores/redis/index.ts';
 import { demoApp, demoSecret, idleTimeoutFrom } from './app.ts';
 
 declare const Bun: {

@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { createClient } from 'redis';
 import { MemoryStore } from '../src/index.ts';
-import { nodeRedis, RedisStore } from '../src/stores/redis.ts';
+import { nodeRedis, RedisStore } from '../src/stores/redis/index.ts';
 import { demoApp, demoSecret, idleTimeoutFrom } from './app.ts';
 
 // With REDIS_URL (redis://127.0.0.1:6379) sessions live in Redis, else in this process.

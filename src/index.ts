@@ -4,4 +4,5 @@
  */
 export * from './cookie/index.ts';
 export * from './crypto/index.ts';
+export * from './consent/index.ts';
 export * from './session/index.ts';

@@ -47,7 +47,7 @@ export function snippetsOf(doc: string): Snippet[] {
   });
 }
 
-/** `tesserajs/kv` → src/stores/kv.ts, for every subpath the package exports. */
+/** `tesserajs/kv` → src/stores/kv/index.ts, for every subpath the package exports. */
 export const sources = entries.map(([subpath, conditions]) => ({
   specifier: specifier(subpath),
   source: join(root, conditions.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts')),

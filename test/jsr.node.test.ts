@@ -28,7 +28,7 @@ const jsr = JSON.parse(readFileSync(join(root, 'jsr.json'), 'utf8')) as {
   publish: { include: string[]; exclude: string[] };
 };
 
-/** `./dist/stores/kv.js` → `./src/stores/kv.ts`: where tsc built each export from. */
+/** `./dist/stores/kv/index.js` → `./src/stores/kv/index.ts`: where tsc built each export from. */
 const sourceOf = (built: string) => built.replace(/^\.\/dist\//, './src/').replace(/\.js$/, '.ts');
 
 describe('jsr.json', () => {

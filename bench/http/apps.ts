@@ -16,7 +16,7 @@ import {
 import { createClient } from 'redis';
 import { session, type SessionEnv } from '../../src/hono/index.ts';
 import { CookieStore, MemoryStore, type SessionStore } from '../../src/index.ts';
-import { type BunRedisLike, bunRedis, nodeRedis, RedisStore } from '../../src/stores/redis.ts';
+import { type BunRedisLike, bunRedis, nodeRedis, RedisStore } from '../../src/stores/redis/index.ts';
 
 const SECRET = 'a-benchmark-secret-of-at-least-32-bytes!!';
 type Data = { n?: number };

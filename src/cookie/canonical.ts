@@ -8,9 +8,17 @@
 import { decodeCookieValue, getCookie, type CookieSource } from './parse.ts';
 import { encodeCookieValue } from './serialize.ts';
 
+/** Read options that keep a cookie's value exactly as sent: no `%XX` decoding. */
+export const AS_SENT = { decode: false } as const;
+
+/** The cookie's value exactly as sent (not decoded), or `undefined`. */
+export function getRawCookie(source: CookieSource, name: string): string | undefined {
+  return getCookie(source, name, AS_SENT);
+}
+
 /** The cookie's decoded value when it is spelled as `serializeCookie` writes it; `undefined` otherwise. */
 export function getCanonicalCookie(source: CookieSource, name: string): string | undefined {
-  const raw = getCookie(source, name, { decode: false });
+  const raw = getRawCookie(source, name);
   if (raw === undefined) return undefined;
   const value = decodeCookieValue(raw);
   if (value === raw) return value;

@@ -33,5 +33,4 @@ export {
   type CookiePurpose,
   type ConsentPurpose,
 } from './purpose.ts';
-export { globalPrivacyControl } from './gpc.ts';
 export { readSetCookie, isDeletion, type SetCookieLine } from './set-cookie-line.ts';

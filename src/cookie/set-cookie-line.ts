@@ -4,6 +4,13 @@
  * name, the raw value, and the attributes that identify the cookie or end it.
  */
 
+/**
+ * The longest `Set-Cookie` line, attributes included, that Tessera writes:
+ * RFC 6265bis §5.7's 4096-byte bound on name + value, applied to the whole
+ * line so that every browser keeps it.
+ */
+export const MAX_SET_COOKIE_LINE = 4096;
+
 /** What a `Set-Cookie` line says about its cookie. */
 export interface SetCookieLine {
   /** The name as sent (trimmed, prefix included). */

@@ -16,16 +16,3 @@ export {
   type CookieDefinitionOptions,
   type CookieMode,
 } from './cookie-definition.ts';
-export { createConsent, type Consent } from './consent.ts';
-export {
-  CONSENT_MAX_AGE,
-  type ConsentOptions,
-  type ConsentCookieOptions,
-  type CookieDeclaration,
-  type DeclaredCookie,
-  type BlockedCookie,
-  type BlockReason,
-} from './consent-options.ts';
-export type { ConsentRecord } from './consent-record.ts';
-export { cookieReport, type CookieDecision } from './consent-report.ts';
-export { cookiePolicyTable, cookiePolicyRows, type CookiePolicyRow } from './cookie-policy.ts';

@@ -6,7 +6,8 @@
  */
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { BlankEnv } from 'hono/types';
-import type { Consent } from '../crypto/consent.ts';
+import type { Consent } from '../consent/consent.ts';
+import { replaceResponse } from './context.ts';
 
 /**
  * Enforces `consent` on every response. Mount it first — before `session()`
@@ -30,14 +31,6 @@ export function cookieConsent<E extends Env = BlankEnv>(
     // Resolved before the handler: a misconfiguration fails the request once, through app.onError.
     const current = typeof consent === 'function' ? consent(c) : consent;
     await next();
-    const response = c.res;
-    const enforced = await current.enforce(c.req.raw, response);
-    if (enforced !== response) {
-      // A copy (immutable headers). Clear first: assigning over an existing
-      // c.res makes Hono copy the old response's Set-Cookie lines onto the
-      // new one, which would bring the dropped lines back.
-      c.res = undefined;
-      c.res = enforced;
-    }
+    replaceResponse(c, await current.enforce(c.req.raw, c.res));
   };
 }

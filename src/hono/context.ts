@@ -1,6 +1,7 @@
 /**
- * What the `session()` middleware leaves on a request's context: the session
- * (`c.var.session`, or `getSession(c)`).
+ * What the middleware reads from and leaves on a request's context: the
+ * session (`c.var.session`, or `getSession(c)`), and the response it swaps
+ * in when a commit or the consent check had to copy the handler's.
  */
 import type { Context, Env, Input } from 'hono';
 import type { SessionOf } from './types.ts';
@@ -20,4 +21,17 @@ export function getSession<E extends Env, P extends string, I extends Input>(
     throw new Error('getSession: no session on this request; add app.use(session({ … })) before this route');
   }
   return value as SessionOf<E>;
+}
+
+/**
+ * Puts `response` in place of `c.res` when it is a different object (a copy
+ * made because the handler's Response had immutable headers, e.g.
+ * `Response.redirect`). Clears first: assigning over an existing `c.res`
+ * makes Hono copy the old response's Set-Cookie lines onto the new one,
+ * which would drop the session cookie or bring dropped lines back.
+ */
+export function replaceResponse(c: Context<any, any, any>, response: Response): void {
+  if (response === c.res) return;
+  c.res = undefined;
+  c.res = response;
 }

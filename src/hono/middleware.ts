@@ -11,6 +11,7 @@ import {
   type SessionTypes,
   type StoreOption,
 } from '../session/index.ts';
+import { replaceResponse } from './context.ts';
 import type { SessionAppEnv, SessionEnv, SessionOptions } from './types.ts';
 
 function isManager(value: unknown): value is SessionManager {
@@ -75,16 +76,7 @@ export function session(options: SessionOptions<Env> | SessionManager): Middlewa
     // The handler threw and onError answered: commit nothing (its writes may
     // be half done), and keep onError's response untouched.
     if (c.error !== undefined) return;
-    const response = c.res;
-    const committed = await manager.commit(current, response, new LazyExecutionContext(c));
-    if (committed !== response) {
-      // A copy (the handler's Response had immutable headers, e.g.
-      // Response.redirect). Clear first: assigning over an existing c.res
-      // makes Hono replace the new response's Set-Cookie lines with the old
-      // ones, which would drop the session cookie.
-      c.res = undefined;
-      c.res = committed;
-    }
+    replaceResponse(c, await manager.commit(current, c.res, new LazyExecutionContext(c)));
   };
 }
 

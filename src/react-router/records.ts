@@ -5,10 +5,9 @@
  * `record.ts` — and not on the engine's request plumbing, which React Router
  * (a Cookie header in, a Set-Cookie value out) does not fit.
  */
-import { getCookie } from '../cookie/parse.ts';
+import { getRawCookie } from '../cookie/canonical.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { verify, verifyRemembered } from '../crypto/sign.ts';
-import { isSessionId, newSessionId, type StoreKeys } from '../session/id.ts';
+import { newSessionId, verifiedSessionId, type StoreKeys } from '../session/id.ts';
 import { applyPatch, isLive } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from '../session/types.ts';
 
@@ -18,9 +17,6 @@ export interface StoredSession {
   key: string;
   record: SessionRecord;
 }
-
-/** Longest session cookie worth verifying: id (43) + trailer (< 80). */
-const MAX_COOKIE_LENGTH = 256;
 
 /** What one request's storage calls work with. */
 export interface RecordContext {
@@ -46,11 +42,9 @@ export async function readSession(
 ): Promise<{ found: StoredSession | null; expired: StoredSession | null }> {
   const none = { found: null, expired: null };
   // Checked exactly as sent: a percent-encoded copy is another, invalid credential.
-  const raw = getCookie(cookieHeader, context.name, { decode: false });
-  if (raw === undefined || raw.length > MAX_COOKIE_LENGTH) return none;
   const { keyring, name, now } = context;
-  const id = verifyRemembered(keyring, name, raw, now) ?? (await verify(keyring, name, raw, { now }));
-  if (!isSessionId(id)) return none;
+  const id = await verifiedSessionId(keyring, name, getRawCookie(cookieHeader, name), now);
+  if (id === null) return none;
   const key = await context.keys.of(id);
   const record = await context.store.get(key);
   if (record === null) return none;

@@ -7,7 +7,7 @@
  * own scheme. Sessions handed out are React Router's own (`createSession`).
  */
 import { createSession, type Session, type SessionData, type SessionStorage } from 'react-router';
-import { CookieStore } from '../session/cookie-store.ts';
+import { CookieStore } from '../session/backend/cookie.ts';
 import { StoreKeys } from '../session/id.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { cookieAttributesOf, resolveOptions, type ResolvedOptions } from '../session/options.ts';

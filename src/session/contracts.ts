@@ -1,8 +1,10 @@
 /**
  * The engine's internal contracts: what a request hands a session, what a
  * session asks its backend to do at commit, and what the backend reports
- * back. Types only; of these only `ReadCache` is exported from the package
- * (as what `readCache()` returns).
+ * back; and the registry through which a store that brings its own backend
+ * (`CookieStore`) is found, so that apps without it do not bundle its code.
+ * Of the types only `ReadCache` is exported from the package (as what
+ * `readCache()` returns).
  */
 import type { CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
@@ -188,4 +190,28 @@ export interface SessionSource {
   readonly transport: 'cookie' | 'header';
   /** The signed token (cookie value) for session `id` with `record`'s lifetime. */
   sign(id: string, record: SessionRecord): Promise<string>;
+}
+
+/** Opens a backend for one request. */
+export type BackendFactory = (context: RequestContext) => SessionBackend;
+
+/**
+ * Stores that bring their own backend (`CookieStore`) register it here when
+ * constructed, so the engine reaches the cookie backend — and the sealing
+ * code — only through a store the app made.
+ */
+const ownBackends = new WeakMap<object, BackendFactory>();
+
+export function registerBackend(store: object, open: BackendFactory): void {
+  ownBackends.set(store, open);
+}
+
+/** The backend factory of a store that brings its own, e.g. `CookieStore`. */
+export function ownBackendOf(store: object): BackendFactory | undefined {
+  return ownBackends.get(store);
+}
+
+/** Whether `store` keeps sessions in cookies (it has no server-side records to list or revoke). */
+export function keepsSessionsInCookies(store: object): boolean {
+  return ownBackends.has(store);
 }

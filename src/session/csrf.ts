@@ -12,6 +12,7 @@ import { sha256Base64url } from '../crypto/digest.ts';
 import type { Session } from './types.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
 import { retryingOnce } from '../util/once.ts';
+import { isToken } from '../util/token.ts';
 
 /** The session data key holding the CSRF token. Reserved: do not use it for your own data. */
 export const CSRF_SESSION_KEY = '_csrf';
@@ -38,7 +39,6 @@ export interface CsrfOptions {
 // RFC 9110 §9.2.1: safe methods do not change state, so they need no token.
 // TRACE is safe too but is checked anyway: nothing legitimate sends it.
 const EXEMPT = new Set(['GET', 'HEAD', 'OPTIONS']);
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORM_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data']);
 
 /** Whether the method needs no token (GET, HEAD, OPTIONS). */
@@ -50,7 +50,7 @@ export function isSafeMethod(method: string): boolean {
 export function csrfNames(options: CsrfOptions, caller: string): { headerName: string; fieldName: string } {
   const headerName = options.headerName ?? 'x-csrf-token';
   const fieldName = options.fieldName ?? '_csrf';
-  if (typeof headerName !== 'string' || !HEADER_NAME.test(headerName)) {
+  if (typeof headerName !== 'string' || !isToken(headerName)) {
     throw new TypeError(`${caller}: option headerName must be an HTTP header name (RFC 9110 token)`);
   }
   if (typeof fieldName !== 'string' || fieldName === '') {

@@ -1,31 +1,23 @@
 /**
  * "Your devices": a user's sessions listed, one revoked, or all but one
- * ("sign out everywhere else"), on stores that index sessions by user; and
+ * ("sign out everywhere else"), on stores that index sessions by user — the
+ * manager's `listSessions`, `revokeSession` and `revokeUserSessions` — and
  * the per-user cap on concurrent sessions (NIST SP 800-53 AC-10).
  */
-import type { SessionInfo, SessionRecord, SessionStore } from './types.ts';
+import { isHandle } from './id.ts';
+import { infoOf } from './record.ts';
+import type { Session, SessionInfo, SessionRecord, SessionStore } from './types.ts';
 
-/** Handles are store keys: base64url SHA-256 of the session id. */
-const HANDLE = /^[A-Za-z0-9_-]{43}$/;
-
-/** Whether `value` has the shape of a session handle (anything else is treated as unknown). */
-export function isHandle(value: unknown): value is string {
-  return typeof value === 'string' && HANDLE.test(value);
-}
-
-/** The info of a stored session. */
-export function infoOf(handle: string, record: SessionRecord): SessionInfo {
-  const info: SessionInfo = {
-    handle,
-    createdAt: record.createdAt,
-    lastSeenAt: record.lastSeenAt,
-    expiresAt: record.expiresAt,
-    persistent: record.persistent === true,
-  };
-  if (record.authenticatedAt !== undefined) info.authenticatedAt = record.authenticatedAt;
-  if (record.userId !== undefined) info.userId = record.userId;
-  if (record.meta !== undefined) info.meta = { ...record.meta };
-  return info;
+/**
+ * How a call outside a request finds its store: `env` for a store function of
+ * Worker bindings, `request` if the function reads the request; or the
+ * request's own session as `current`.
+ */
+export interface StoreCallOptions<Env> {
+  env?: Env;
+  request?: Request;
+  /** The session of the request making the call: its store is used, and in lists it is marked `current`. */
+  current?: Session<any, any>;
 }
 
 /** The store's user index, or a clear error naming what is missing. */
@@ -81,4 +73,59 @@ export async function enforceSessionCap(
 export interface SessionRevoked {
   handle: string;
   userId?: string;
+}
+
+/** What the device calls need from their manager. */
+export interface DeviceDeps<Env> {
+  now: () => number;
+  /** Whether a `revoked` hook listens (revokeUserSessions then lists what it revokes). */
+  hearsRevocations: boolean;
+  /** Reports revoked sessions to the lifecycle hooks. */
+  revoked(handles: string[], userId: string | undefined, request: Request | undefined): Promise<void>;
+  /** The store for a call outside the commit path; throws for sessions kept in cookies. */
+  storeFor(options: StoreCallOptions<Env>, caller: string): SessionStore;
+}
+
+/** The manager's device calls. */
+export function deviceCalls<Env>({ now, hearsRevocations, revoked, storeFor }: DeviceDeps<Env>) {
+  return {
+    async listSessions(userId: string, options: StoreCallOptions<Env> = {}): Promise<SessionInfo[]> {
+      const store = storeFor(options, 'listSessions');
+      const current = options.current?.handle;
+      const sessions = await liveSessions(store, userId, now(), 'listSessions');
+      return sessions.map(({ handle, record }) => {
+        const info = infoOf(handle, record);
+        if (current !== undefined) info.current = handle === current;
+        return info;
+      });
+    },
+
+    async revokeSession(
+      handle: string,
+      options: StoreCallOptions<Env> & { userId?: string } = {},
+    ): Promise<boolean> {
+      if (!isHandle(handle)) return false; // a handle from a client is untrusted input
+      const store = storeFor(options, 'revokeSession');
+      const record = await store.get(handle);
+      if (record === null || (options.userId !== undefined && record.userId !== options.userId)) return false;
+      await store.delete(handle);
+      await revoked([handle], record.userId, options.request);
+      return true;
+    },
+
+    async revokeUserSessions(
+      userId: string,
+      options: StoreCallOptions<Env> & { except?: string } = {},
+    ): Promise<number> {
+      const store = listing(storeFor(options, 'revokeUserSessions'), 'revokeUserSessions');
+      const except = isHandle(options.except) ? options.except : undefined;
+      // Listed first only to tell the hook which sessions went.
+      const handles = hearsRevocations
+        ? (await store.listByUser(userId)).filter((key) => key !== except)
+        : [];
+      const count = await store.deleteByUser(userId, except === undefined ? {} : { except });
+      await revoked(handles, userId, options.request);
+      return count;
+    },
+  };
 }

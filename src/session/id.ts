@@ -5,10 +5,13 @@
  */
 import { encodeBase64url } from '../crypto/base64url.ts';
 import { sha256Base64url } from '../crypto/digest.ts';
+import type { Keyring } from '../crypto/keyring.ts';
+import { verify, verifyRemembered } from '../crypto/sign.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
 
 const ID_BYTES = 32;
-const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+/** 32 bytes in base64url without padding: the shape of an id and of a store key (SHA-256) alike. */
+const BASE64URL_32_BYTES = /^[A-Za-z0-9_-]{43}$/;
 
 /** A fresh random session id (43 base64url characters). */
 export function newSessionId(): string {
@@ -17,7 +20,41 @@ export function newSessionId(): string {
 
 /** Whether `id` has the exact shape of a session id. */
 export function isSessionId(id: unknown): id is string {
-  return typeof id === 'string' && ID_PATTERN.test(id);
+  return typeof id === 'string' && BASE64URL_32_BYTES.test(id);
+}
+
+/**
+ * Whether `value` has the shape of a session handle: a store key, base64url
+ * SHA-256 of an id. Anything else is treated as unknown.
+ */
+export function isHandle(value: unknown): value is string {
+  return typeof value === 'string' && BASE64URL_32_BYTES.test(value);
+}
+
+/** Longest session cookie worth verifying: id (43) + signature trailer (< 80). */
+const MAX_SESSION_COOKIE_LENGTH = 256;
+
+/** The raw session cookie when it is short enough to be a signed id; a longer one is not ours and costs no MAC. */
+export function sessionCookieValue(raw: string | undefined): string | undefined {
+  return raw !== undefined && raw.length <= MAX_SESSION_COOKIE_LENGTH ? raw : undefined;
+}
+
+/**
+ * The session id a signed session cookie (`raw`, exactly as sent) carries, or
+ * null: too long to be ours, forged, tampered, expired, from a retired key,
+ * or not an id's shape. No store call, so forged ids never reach a store.
+ */
+export async function verifiedSessionId(
+  keyring: Keyring,
+  cookieName: string,
+  raw: string | undefined,
+  now: number,
+): Promise<string | null> {
+  const value = sessionCookieValue(raw);
+  if (value === undefined) return null;
+  const id =
+    verifyRemembered(keyring, cookieName, value, now) ?? (await verify(keyring, cookieName, value, { now }));
+  return isSessionId(id) ? id : null;
 }
 
 /**

@@ -7,8 +7,8 @@
  *    `RequestState` (request-state.ts) and returns a `SessionImpl`
  *    (session.ts). Nothing is parsed, verified or read yet.
  * 2. `await session.get(key)` asks the request's backend to load: the
- *    `StoreBackend` (store-backend.ts) verifies the signed id and reads the
- *    store; the `CookieBackend` (cookie-backend.ts) unseals the cookie.
+ *    `StoreBackend` (backend/store.ts) verifies the signed id and reads the
+ *    store; the `CookieBackend` (backend/cookie.ts) unseals the cookie.
  * 3. `session.set(key, value)` is synchronous: it lands in `PendingWrites`
  *    (pending.ts), which overlays the loaded record for later reads.
  * 4. `manager.commit(session, response)` asks the session for a `CommitPlan`
@@ -26,11 +26,11 @@ export {
 } from './manager.ts';
 export type { SessionManagerOptions, SessionCookieOptions, StoreOption, SessionMetadata } from './options.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
-export { CookieStore, type CookieStoreOptions } from './cookie-store.ts';
-export { readCache, type ReadCacheOptions } from './read-cache.ts';
+export { CookieStore, type CookieStoreOptions } from './backend/cookie.ts';
+export { readCache, type ReadCacheOptions } from './backend/read-cache.ts';
 export type { ReadCache } from './contracts.ts';
 export { csrfToken, verifyCsrf, CSRF_SESSION_KEY, type CsrfOptions, type StoredCsrfToken } from './csrf.ts';
-export type { SessionEvent, SessionEventType, SessionHook, SessionHooks } from './hooks.ts';
+export type { SessionEvent, SessionEventType, SessionHook, SessionHooks } from './lifecycle.ts';
 export type {
   Session,
   SessionStore,

@@ -4,7 +4,7 @@
  */
 import type { CommitResult } from './contracts.ts';
 import { StoreKeys } from './id.ts';
-import type { CookieStore } from './cookie-store.ts';
+import type { CookieStore } from './backend/cookie.ts';
 import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options.ts';
 import {
@@ -13,13 +13,12 @@ import {
   RequestState,
   type ManagerShared,
 } from './request-state.ts';
-import { applyHeaders } from './response-headers.ts';
+import { applyHeaders } from '../cookie/cache-control.ts';
 import { SessionImpl } from './session.ts';
-import { infoOf, isHandle, listing, liveSessions } from './devices.ts';
-import { runHooks, type SessionEvent } from './hooks.ts';
-import { afterCommit } from './lifecycle.ts';
+import { deviceCalls, type StoreCallOptions } from './devices.ts';
+import { afterCommit, reportRevoked } from './lifecycle.ts';
 import { isIdle } from './plan.ts';
-import { keepsSessionsInCookies } from './store-internals.ts';
+import { keepsSessionsInCookies } from './contracts.ts';
 import type {
   EnvOf,
   FlashOf,
@@ -46,18 +45,6 @@ export type FetchHandler<Env, Ctx> = (
   request: Request,
   ...rest: unknown extends Env ? [env?: Env, ctx?: Ctx] : [env: Env, ctx: Ctx]
 ) => Promise<Response>;
-
-/**
- * How a call outside a request finds its store: `env` for a store function of
- * Worker bindings, `request` if the function reads the request; or the
- * request's own session as `current`.
- */
-export interface StoreCallOptions<Env> {
-  env?: Env;
-  request?: Request;
-  /** The session of the request making the call: its store is used, and in lists it is marked `current`. */
-  current?: Session<any, any>;
-}
 
 /** Made by {@link createSessionManager}. */
 export interface SessionManager<Data extends SessionShape = SessionShape, Types extends SessionTypes = {}> {
@@ -196,66 +183,18 @@ export function createSessionManager<
     return store as SessionStore;
   }
 
-  async function listSessions(userId: string, options: StoreCallOptions<Env> = {}): Promise<SessionInfo[]> {
-    const store = storeFor(options, 'listSessions');
-    const current = options.current?.handle;
-    const sessions = await liveSessions(store, userId, resolved.now(), 'listSessions');
-    return sessions.map(({ handle, record }) => {
-      const info = infoOf(handle, record);
-      if (current !== undefined) info.current = handle === current;
-      return info;
-    });
-  }
-
-  async function revoked(
-    handles: string[],
-    userId: string | undefined,
-    request: Request | undefined,
-  ): Promise<void> {
-    const events = handles.map((handle): SessionEvent => {
-      const event: SessionEvent = { type: 'revoked', handle };
-      if (userId !== undefined) event.userId = userId;
-      if (request !== undefined) event.request = request;
-      return event;
-    });
-    await runHooks({ ...resolved.hooks, mode: 'await' }, events);
-  }
-
-  async function revokeSession(
-    handle: string,
-    options: StoreCallOptions<Env> & { userId?: string } = {},
-  ): Promise<boolean> {
-    if (!isHandle(handle)) return false; // a handle from a client is untrusted input
-    const store = storeFor(options, 'revokeSession');
-    const record = await store.get(handle);
-    if (record === null || (options.userId !== undefined && record.userId !== options.userId)) return false;
-    await store.delete(handle);
-    await revoked([handle], record.userId, options.request);
-    return true;
-  }
-
-  async function revokeUserSessions(
-    userId: string,
-    options: StoreCallOptions<Env> & { except?: string } = {},
-  ): Promise<number> {
-    const store = listing(storeFor(options, 'revokeUserSessions'), 'revokeUserSessions');
-    const except = isHandle(options.except) ? options.except : undefined;
-    // Listed first only to tell the hook which sessions went.
-    const handles = resolved.hooks.hooks.revoked
-      ? (await store.listByUser(userId)).filter((key) => key !== except)
-      : [];
-    const count = await store.deleteByUser(userId, except === undefined ? {} : { except });
-    await revoked(handles, userId, options.request);
-    return count;
-  }
+  const devices = deviceCalls<Env>({
+    now: resolved.now,
+    hearsRevocations: resolved.hooks.hooks.revoked !== undefined,
+    revoked: (handles, userId, request) => reportRevoked(resolved.hooks, handles, userId, request),
+    storeFor,
+  });
 
   const manager: SessionManager<Data, Types> = {
     load,
     commit,
     handle,
-    listSessions,
-    revokeSession,
-    revokeUserSessions,
+    ...devices,
   };
   shared.manager = manager;
   return manager;

@@ -11,7 +11,7 @@
 import { BoundedMap } from '../util/bounded-map.ts';
 import { cloneJson } from './json.ts';
 import { applyPatch } from './record.ts';
-import { peekRecord, updateOwned } from './store-internals.ts';
+import { peekRecord, updateOwned } from './backend/fast-paths.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 
 /** Options for {@link MemoryStore}. */

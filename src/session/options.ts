@@ -2,10 +2,11 @@
 import { cookiePrefixOf } from '../cookie/prefix.ts';
 import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from '../crypto/keyring.ts';
-import type { CookieStore } from './cookie-store.ts';
-import type { HookRunner, SessionEvent, SessionHooks } from './hooks.ts';
+import type { CookieStore } from './backend/cookie.ts';
+import type { HookRunner, SessionEvent, SessionHooks } from './lifecycle.ts';
 import type { ReadCache } from './contracts.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
+import { isToken } from '../util/token.ts';
 
 /** Values the `metadata` option may record per session. */
 export type SessionMetadata = NonNullable<SessionRecord['meta']>;
@@ -249,15 +250,13 @@ function readCacheOf(option: ReadCache | undefined): ReadCache | undefined {
 }
 
 // RFC 9110 §5.1: field names are tokens.
-const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-
 function transportOf(option: SessionTokenOptions | undefined): ResolvedOptions<unknown>['transport'] {
   if (option === undefined) return { header: undefined, bearer: false, cookie: true };
   if (
     typeof option !== 'object' ||
     option === null ||
     typeof option.header !== 'string' ||
-    !FIELD_NAME.test(option.header)
+    !isToken(option.header)
   ) {
     throw new TypeError('createSessionManager: option sessionToken.header must be an HTTP header name');
   }

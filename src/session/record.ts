@@ -4,7 +4,7 @@
  * enforced server-side), and applying a patch.
  */
 import { define, jsonEqual } from './json.ts';
-import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
+import type { SessionInfo, SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
 
 /** When a record with these timestamps stops being valid: min(last seen + idle, created + absolute). */
 export function expiryOf(createdAt: number, lastSeenAt: number, timeouts: SessionTimeouts): number {
@@ -140,4 +140,19 @@ export function applyPatch(
   if (absoluteMs !== undefined) next.absoluteMs = absoluteMs;
   if (record.meta !== undefined) next.meta = record.meta;
   return next;
+}
+
+/** The info of a stored session. */
+export function infoOf(handle: string, record: SessionRecord): SessionInfo {
+  const info: SessionInfo = {
+    handle,
+    createdAt: record.createdAt,
+    lastSeenAt: record.lastSeenAt,
+    expiresAt: record.expiresAt,
+    persistent: record.persistent === true,
+  };
+  if (record.authenticatedAt !== undefined) info.authenticatedAt = record.authenticatedAt;
+  if (record.userId !== undefined) info.userId = record.userId;
+  if (record.meta !== undefined) info.meta = { ...record.meta };
+  return info;
 }

@@ -4,7 +4,8 @@
  * worked out on first use, so loading a session that the request never
  * touches allocates two objects and does nothing else.
  */
-import { cookieHeaderOf, getCookie } from '../cookie/parse.ts';
+import { getRawCookie } from '../cookie/canonical.ts';
+import { cookieHeaderOf } from '../cookie/parse.ts';
 import { MAX_COOKIE_AGE_SECONDS, type CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { sign } from '../crypto/sign.ts';
@@ -16,17 +17,16 @@ import type {
   SessionPolicy,
   SessionSource,
 } from './contracts.ts';
-import type { CookieStore } from './cookie-store.ts';
+import type { CookieStore } from './backend/cookie.ts';
 import type { StoreKeys } from './id.ts';
 import type { ReadCache } from './contracts.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
 import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options.ts';
 import { timeoutsOf } from './record.ts';
-import { StoreBackend } from './store-backend.ts';
-import { ownBackendOf } from './store-internals.ts';
+import { StoreBackend } from './backend/store.ts';
+import { ownBackendOf } from './contracts.ts';
 
 const NOT_READ = Symbol('not read');
-const RAW = { decode: false } as const;
 // credentials = "Bearer" 1*SP b64token (RFC 6750 §2.1), the scheme matched case-insensitively.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
@@ -135,7 +135,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
         this.#sessionToken = fromHeader;
       } else {
         const header = this.shared.options.transport.cookie ? this.cookieHeader : null;
-        this.#sessionToken = header === null ? undefined : getCookie(header, this.cookie.name, RAW);
+        this.#sessionToken = header === null ? undefined : getRawCookie(header, this.cookie.name);
       }
     }
     return this.#sessionToken;

@@ -9,7 +9,7 @@
  */
 import type { CommitPlan, CommitResult, CookieVerdict, LoadedSession, SessionSource } from './contracts.ts';
 import { newSessionId } from './id.ts';
-import { infoOf } from './devices.ts';
+import { infoOf } from './record.ts';
 import { checkKey, cloneJson, copyJson } from './json.ts';
 import { PendingWrites } from './pending.ts';
 import { planCommit, previewRecord, type PlanInput } from './plan.ts';

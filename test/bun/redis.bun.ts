@@ -1,12 +1,12 @@
 /**
  * RedisStore through Bun's built-in Redis client (`RedisClient` from "bun"),
- * under real Bun. Run by test/stores/redis-bun.node.test.ts (inside
+ * under real Bun. Run by test/stores/redis/bun.node.test.ts (inside
  * `npm test`) against its private redis-server, or directly:
  * `REDIS_URL=redis://127.0.0.1:6379 bun test ./test/bun/redis.bun.ts`.
  */
 import { RedisClient } from 'bun';
 import { afterAll, describe, it } from 'bun:test';
-import { bunRedis, RedisStore } from '../../src/stores/redis.ts';
+import { bunRedis, RedisStore } from '../../src/stores/redis/index.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 import { engineRoundTrip } from '../stores/engine-round-trip.ts';
 

@@ -1,12 +1,12 @@
 /**
  * RedisStore through node-redis (`npm:redis`, resolved from the project's
- * node_modules) under real Deno. Run by test/stores/redis-deno.node.test.ts
+ * node_modules) under real Deno. Run by test/stores/redis/deno.node.test.ts
  * (inside `npm test`) against its private redis-server, or directly:
  * `REDIS_URL=redis://127.0.0.1:6379 deno test --no-config --node-modules-dir=manual --allow-net --allow-env test/deno-npm/redis.deno.ts`.
  * (Files here use npm packages, unlike test/deno, which runs with --no-npm.)
  */
 import { createClient } from 'npm:redis';
-import { nodeRedis, RedisStore } from '../../src/stores/redis.ts';
+import { nodeRedis, RedisStore } from '../../src/stores/redis/index.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 import { engineRoundTrip } from '../stores/engine-round-trip.ts';
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { csrf, csrfToken, session, type SessionEnv } from '../../src/hono/index.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../../src/index.ts';
 import { DurableObjectStore } from '../../src/stores/durable-object.ts';
-import { KVStore } from '../../src/stores/kv.ts';
+import { KVStore } from '../../src/stores/kv/index.ts';
 import { CookieJar } from '../session/helpers.ts';
 import { buildApp, setCookieNames, tamper } from './app.ts';
 

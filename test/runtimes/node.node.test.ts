@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useRedis } from '../stores/redis-helpers.ts';
+import { useRedis } from '../stores/redis/helpers.ts';
 import { scenarioOverHttp } from './server.ts';
 
 describe('examples/node.ts on Node', () => {

@@ -59,22 +59,6 @@ describe('MemoryStore', () => {
     expect((await store.get('k'))!.data).toEqual({ list: [1] });
   });
 
-  it('applies concurrent patches atomically: 50 keys and 50 increments all survive', async () => {
-    const clock = new Clock();
-    const store = new MemoryStore({ now: clock.now });
-    await store.set('k', record(clock.time), clock.time + HOUR);
-    const results = await Promise.all([
-      ...Array.from({ length: 50 }, (_, i) =>
-        store.update('k', patch(clock.time, { set: { [`key${i}`]: i } })),
-      ),
-      ...Array.from({ length: 50 }, () => store.update('k', patch(clock.time, { increment: { count: 1 } }))),
-    ]);
-    expect(results.every(Boolean)).toBe(true);
-    const data = (await store.get('k'))!.data;
-    expect(Object.keys(data)).toHaveLength(51);
-    expect(data.count).toBe(50);
-  });
-
   it('refuses to patch a missing or expired record', async () => {
     const clock = new Clock();
     const store = new MemoryStore({ now: clock.now });

@@ -6,9 +6,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createSessionManager, type SessionStore } from '../../src/index.ts';
-import { D1Store } from '../../src/stores/d1.ts';
+import { D1Store } from '../../src/stores/d1/index.ts';
 import { DurableObjectStore } from '../../src/stores/durable-object.ts';
-import { KVStore } from '../../src/stores/kv.ts';
+import { KVStore } from '../../src/stores/kv/index.ts';
 import { CookieJar, SECRET } from '../session/helpers.ts';
 
 type Data = { profile?: { name: string; tags: string[] }; n?: number };

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, type SessionPatch, type SessionRecord } from '../../src/store/index.ts';
 import { parseJson } from '../../src/util/parse-json.ts';
-import { D1Store, type D1DatabaseLike, type D1PreparedStatementLike } from '../../src/stores/d1.ts';
+import { D1Store, type D1DatabaseLike, type D1PreparedStatementLike } from '../../src/stores/d1/index.ts';
 import { storeConformance } from '../../src/testing/index.ts';
 import { CookieJar, idOf } from '../session/helpers.ts';
 import { fetchWorker, logoutIsImmediate, read as readWith, send } from '../workers/client.ts';
@@ -74,7 +74,7 @@ describe('D1Store', () => {
       '\\u0022',
       "it's",
     ];
-    // The user fields; they are never incremented here (see the comment in d1-sql.ts on numeric user ids).
+    // The user fields; they are never incremented here (see the comment in src/stores/d1/sql.ts on numeric user ids).
     const userFields = ['userId', 'a"b'];
     const key = fc.constantFrom(...plainKeys, ...userFields);
     const number = fc.oneof(

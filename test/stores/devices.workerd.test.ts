@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, it } from 'vitest';
-import { D1Store } from '../../src/stores/d1.ts';
+import { D1Store } from '../../src/stores/d1/index.ts';
 import { DurableObjectStore } from '../../src/stores/durable-object.ts';
-import { KVStore } from '../../src/stores/kv.ts';
+import { KVStore } from '../../src/stores/kv/index.ts';
 import { devicesScenario } from '../session/devices-scenario.ts';
 
 describe('your devices on the Cloudflare stores', () => {

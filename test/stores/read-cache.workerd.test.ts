@@ -5,9 +5,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createSessionManager, readCache, type SessionStore } from '../../src/index.ts';
-import { D1Store } from '../../src/stores/d1.ts';
+import { D1Store } from '../../src/stores/d1/index.ts';
 import { DurableObjectStore } from '../../src/stores/durable-object.ts';
-import { KVStore } from '../../src/stores/kv.ts';
+import { KVStore } from '../../src/stores/kv/index.ts';
 import { CookieJar, SECRET } from '../session/helpers.ts';
 
 /** Counts the reads that reach the store. */

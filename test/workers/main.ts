@@ -4,9 +4,9 @@
  * and benchmarks can go through `exports.default.fetch` like real traffic.
  */
 import { createSessionManager, MemoryStore, readCache, type SessionStore } from '../../src/index.ts';
-import { D1Store } from '../../src/stores/d1.ts';
+import { D1Store } from '../../src/stores/d1/index.ts';
 import { DurableObjectStore, SessionDurableObject } from '../../src/stores/durable-object.ts';
-import { KVStore } from '../../src/stores/kv.ts';
+import { KVStore } from '../../src/stores/kv/index.ts';
 
 export { SessionDurableObject };
 

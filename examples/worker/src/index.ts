@@ -28,7 +28,7 @@ import {
   type SessionEnv,
 } from '../../../src/hono/index.ts';
 import { DurableObjectStore, type SessionDurableObject } from '../../../src/stores/durable-object.ts';
-import { KVStore } from '../../../src/stores/kv.ts';
+import { KVStore } from '../../../src/stores/kv/index.ts';
 import { browserOf } from './browser.ts';
 import { CAMPAIGN, campaignCookie, demoCookies } from './cookies.ts';
 import {

@@ -1,0 +1,219 @@
+/**
+ * `CookieStore` and its backend: the whole session sealed into the cookie
+ * instead of a server-side store. The backend is registered for each
+ * `CookieStore` made, so the engine reaches it (and the sealing code) only
+ * through a store the app made. Above one cookie's worth the sealed session
+ * is split into `name.0`, `name.1`, … (RFC 6265bis §5.7 caps each cookie at
+ * 4096 bytes); chunks the request carried and the response no longer needs
+ * are expired.
+ */
+import { AS_SENT } from '../../cookie/canonical.ts';
+import { serializeDeletion } from '../../cookie/headers.ts';
+import { parseCookies, type Cookies } from '../../cookie/parse.ts';
+import { serializeCookie, type CookieOptions } from '../../cookie/serialize.ts';
+import { MAX_SET_COOKIE_LINE } from '../../cookie/set-cookie-line.ts';
+import { seal, unseal } from '../../crypto/seal.ts';
+import {
+  registerBackend,
+  type CommitPlan,
+  type CommitResult,
+  type LoadedSession,
+  type LoadResult,
+  type RequestContext,
+  type SessionBackend,
+} from '../contracts.ts';
+import { isSessionId, newSessionId } from '../id.ts';
+import { applyPatch, emptyRecord, isRecordShape } from '../record.ts';
+import type { SessionRecord } from '../types.ts';
+
+const chunkName = (name: string, index: number): string => `${name}.${index}`;
+
+/** The sealed text in the request: one cookie, or chunks headed by their count. */
+function readSealed(cookies: Cookies, name: string, maxChunks: number): string | null {
+  const single = cookies[name];
+  if (single !== undefined) return single;
+  const head = cookies[chunkName(name, 0)];
+  if (head === undefined) return null;
+  const dot = head.indexOf('.');
+  const count = Number(head.slice(0, dot));
+  if (dot < 1 || !Number.isInteger(count) || count < 1 || count > maxChunks) return null;
+  let sealed = head.slice(dot + 1);
+  for (let i = 1; i < count; i++) {
+    const part = cookies[chunkName(name, i)];
+    if (part === undefined) return null; // a missing chunk: the session is unreadable
+    sealed += part;
+  }
+  return sealed;
+}
+
+/** Whether an unsealed payload has the shape this backend seals: `{ id, record }`. */
+function isSealedSession(value: unknown): value is { id: string; record: SessionRecord } {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, record } = value as { id?: unknown; record?: unknown };
+  return isSessionId(id) && isRecordShape(record);
+}
+
+function lineLength(name: string, value: string, attributes: CookieOptions): number {
+  return serializeCookie(name, '', attributes).length + value.length;
+}
+
+/** Sealed text each chunk can carry: the longest chunk name bounds every line; chunk 0 also carries "count.". */
+function chunkRoom(name: string, attributes: CookieOptions, maxChunks: number): number {
+  return (
+    MAX_SET_COOKIE_LINE - lineLength(chunkName(name, maxChunks), '', attributes) - `${maxChunks}.`.length
+  );
+}
+
+/** Splits sealed text into chunks whose Set-Cookie lines fit in 4096 bytes. */
+function split(sealed: string, room: number): string[] {
+  const count = Math.ceil(sealed.length / room);
+  const chunks: string[] = [];
+  for (let i = 0; i < count; i++) chunks.push(sealed.slice(i * room, (i + 1) * room));
+  chunks[0] = `${count}.${chunks[0]}`;
+  return chunks;
+}
+
+/** One request's view of a cookie-kept session. */
+export class CookieBackend implements SessionBackend {
+  readonly #context: RequestContext;
+  readonly #maxChunks: number;
+  #cookies: Cookies | undefined;
+
+  constructor(context: RequestContext, maxChunks: number) {
+    this.#context = context;
+    this.#maxChunks = maxChunks;
+  }
+
+  #incoming(): Cookies {
+    // As sent: the sealed text has one spelling (base64url), any other is refused.
+    return (this.#cookies ??= parseCookies(this.#context.cookieHeader, AS_SENT));
+  }
+
+  /** Unseals the session from the request's cookies. */
+  async load(): Promise<LoadResult> {
+    const session = await this.#open();
+    return session === null ? { verdict: 'invalid', session: null } : { verdict: 'valid', session };
+  }
+
+  /** The sealed session, or null when absent, incomplete or tampered. */
+  async #open(): Promise<LoadedSession | null> {
+    const { name } = this.#context.cookie;
+    const sealed = readSealed(this.#incoming(), name, this.#maxChunks);
+    if (sealed === null) return null;
+    const opened = await unseal(this.#context.keyring, name, sealed, {
+      now: this.#context.policy.now,
+      maxLength: this.#capacity(),
+    });
+    if (!isSealedSession(opened)) return null;
+    // The key is the session's handle (no store uses it here).
+    return { id: opened.id, key: await this.#context.keys.of(opened.id), record: opened.record };
+  }
+
+  /** Seals the session's new state into cookies, or clears them. */
+  async commit(plan: CommitPlan): Promise<CommitResult> {
+    const result: CommitResult = { setCookies: [], live: undefined, startedOver: false, removed: [] };
+    const write = plan.write;
+    const keys = this.#context.keys;
+    if (write?.kind === 'create')
+      result.live = { id: write.id, key: await keys.of(write.id), record: write.record };
+    else if (write?.kind === 'patch') {
+      const target = write.target ?? (await this.#open());
+      const record = target ? applyPatch(target.record, write.patch) : null;
+      if (target && record) result.live = { ...target, record };
+      else {
+        // No live session behind the cookie: the writes start a new one, with a new id.
+        const policy = this.#context.policy;
+        const id = newSessionId();
+        result.live = {
+          id,
+          key: await keys.of(id),
+          record: applyPatch(emptyRecord(policy.now, policy), write.patch)!,
+        };
+        result.startedOver = true;
+      }
+    }
+    if (result.live) await this.#write(result.live, result.setCookies);
+    else if (plan.clearCookie || plan.remove.length > 0) {
+      this.#clearAll(result.setCookies, new Set());
+      result.live = null;
+    }
+    return result;
+  }
+
+  /** The longest sealed text a request may carry: what `maxChunks` full cookies hold. */
+  #capacity(): number {
+    return this.#maxChunks * MAX_SET_COOKIE_LINE;
+  }
+
+  async #write(session: LoadedSession, lines: string[]): Promise<void> {
+    const context = this.#context;
+    const { name } = context.cookie;
+    const record = session.record;
+    const attributes = context.cookieAttributes(record);
+    const room = chunkRoom(name, attributes, this.#maxChunks);
+    const limit = room * this.#maxChunks;
+    const sealed = await seal(
+      context.keyring,
+      name,
+      { id: session.id, record },
+      { expires: new Date(record.expiresAt), maxLength: Infinity },
+    );
+    // Whatever is written must read back (the limit is enforced here, loudly):
+    // a session that does not fit is an error of the handler's, not a logout.
+    if (sealed.length > limit) {
+      throw new TypeError(
+        `CookieStore: this session seals to ${sealed.length} characters and needs ${Math.ceil(sealed.length / room)} cookies, ` +
+          `more than maxChunks (${this.#maxChunks}), which hold ${limit}. ` +
+          'Keep less in the session, raise maxChunks, or use a server-side store.',
+      );
+    }
+    const written = new Set<string>();
+    if (lineLength(name, sealed, attributes) <= MAX_SET_COOKIE_LINE) {
+      lines.push(serializeCookie(name, sealed, attributes));
+      written.add(name);
+    } else {
+      split(sealed, room).forEach((part, i) => {
+        lines.push(serializeCookie(chunkName(name, i), part, attributes));
+        written.add(chunkName(name, i));
+      });
+    }
+    this.#clearAll(lines, written);
+  }
+
+  /** Expires every session cookie the request carried except `keep`. */
+  #clearAll(lines: string[], keep: Set<string>): void {
+    const { name, attributes } = this.#context.cookie;
+    const prefix = `${name}.`;
+    for (const cookie of Object.keys(this.#incoming())) {
+      if (keep.has(cookie)) continue;
+      if (cookie === name || (cookie.startsWith(prefix) && /^\d+$/.test(cookie.slice(prefix.length)))) {
+        lines.push(serializeDeletion(cookie, attributes));
+      }
+    }
+  }
+}
+
+/** Options for {@link CookieStore}. */
+export interface CookieStoreOptions {
+  /** Most cookies one session may use; committing more throws. Default 10. */
+  maxChunks?: number;
+}
+
+/**
+ * Keeps the session in the client's cookies, sealed (AES-256-GCM) with the
+ * manager's secrets and split into `name.0`, `name.1`, … above one cookie's
+ * worth. Stateless and revocation-free: `destroy()` clears the cookies of
+ * this browser, but a copied cookie stays valid until its timeout.
+ */
+export class CookieStore {
+  readonly maxChunks: number;
+
+  constructor(options: CookieStoreOptions = {}) {
+    const maxChunks = options.maxChunks ?? 10;
+    if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 50) {
+      throw new TypeError('CookieStore: option maxChunks must be a whole number from 1 to 50');
+    }
+    this.maxChunks = maxChunks;
+    registerBackend(this, (context) => new CookieBackend(context, maxChunks));
+  }
+}

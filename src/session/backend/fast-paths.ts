@@ -1,0 +1,43 @@
+/**
+ * Optional fast paths between the engine and a store, outside the public
+ * `SessionStore` contract, and how the engine finds a store's backend
+ * without importing the cookie backend's code into apps that do not use it.
+ */
+import type { RequestContext, SessionBackend } from '../contracts.ts';
+import type { SessionPatch, SessionRecord } from '../types.ts';
+
+/**
+ * A store may offer `store[peekRecord](key)`: the stored record itself rather
+ * than a copy. The engine only reads a loaded record — reads hand out copies
+ * of values, writes go through patches or new records — so for an in-process
+ * store this saves a deep copy on every request.
+ */
+export const peekRecord = Symbol('tesserajs.peekRecord');
+
+/** A store with the read fast path. */
+export interface Peekable {
+  [peekRecord](key: string): Promise<SessionRecord | null>;
+}
+
+/** Whether `store` offers the read fast path. */
+export function isPeekable(store: object): store is Peekable {
+  return peekRecord in store;
+}
+
+/**
+ * A store may offer `store[updateOwned](key, patch)`: `update` for a patch
+ * whose values the engine hands over — copies it made when the app wrote
+ * them, which it never changes afterwards — so an in-process store can keep
+ * them without copying the patch again.
+ */
+export const updateOwned = Symbol('tesserajs.updateOwned');
+
+/** A store with the owned-patch fast path. */
+export interface OwnedUpdatable {
+  [updateOwned](key: string, patch: SessionPatch): Promise<boolean>;
+}
+
+/** Whether `store` offers the owned-patch fast path. */
+export function isOwnedUpdatable(store: object): store is OwnedUpdatable {
+  return updateOwned in store;
+}

@@ -1,0 +1,222 @@
+/**
+ * The backend for server-side stores: the cookie carries only a signed id.
+ * Loading verifies the signature before any store call; committing applies
+ * the plan (deletes, an atomic patch or a full write) and sends at most one
+ * Set-Cookie.
+ */
+import { serializeDeletion } from '../../cookie/headers.ts';
+import { serializeCookie } from '../../cookie/serialize.ts';
+import { verifyRemembered } from '../../crypto/sign.ts';
+import type {
+  CommitPlan,
+  CommitResult,
+  LoadedSession,
+  LoadResult,
+  RequestContext,
+  SessionBackend,
+} from '../contracts.ts';
+import { newSessionId, sessionCookieValue, verifiedSessionId } from '../id.ts';
+import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
+import { applyPatch, emptyRecord } from '../record.ts';
+import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
+
+/** What a write did: the session now stored, and whether the cookie must carry a new id. */
+interface Outcome {
+  live: LoadedSession | null | undefined;
+  newId?: boolean;
+  startedOver?: boolean;
+}
+
+export class StoreBackend implements SessionBackend {
+  readonly #context: RequestContext;
+  readonly #store: SessionStore;
+
+  /** Reads a record the engine will only read: without a copy where the store allows it. */
+  readonly #read: (key: string) => Promise<SessionRecord | null>;
+  /** The store's atomic update, taking the engine's patch without a copy where the store allows it. */
+  readonly #update: ((key: string, patch: SessionPatch) => Promise<boolean>) | undefined;
+
+  constructor(context: RequestContext, store: SessionStore) {
+    this.#context = context;
+    this.#store = store;
+    this.#read = isPeekable(store) ? (key) => store[peekRecord](key) : (key) => store.get(key);
+    this.#update = isOwnedUpdatable(store)
+      ? (key, patch) => store[updateOwned](key, patch)
+      : store.update && ((key, patch) => store.update!(key, patch));
+  }
+
+  /** The verified session id the request's cookie carries, or null. No store call. */
+  #verifiedId(): Promise<string | null> {
+    const context = this.#context;
+    return verifiedSessionId(context.keyring, context.cookie.name, context.sessionToken, context.policy.now);
+  }
+
+  /**
+   * Loads the session behind the request's cookie; store errors propagate.
+   * A cookie seen before (its signature remembered, its key cached) goes
+   * straight to the store: the common case costs one store read and no crypto.
+   */
+  load(): Promise<LoadResult> {
+    const raw = sessionCookieValue(this.#context.sessionToken);
+    if (raw === undefined) return Promise.resolve(INVALID);
+    const context = this.#context;
+    const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+    // A cached key means the id was well-formed when it was remembered.
+    const key = remembered !== undefined ? context.keys.cached(remembered) : undefined;
+    if (key !== undefined) {
+      return context.readCache
+        ? this.#loadCached(remembered!, key)
+        : this.#read(key).then((record) => found(remembered!, key, record));
+    }
+    return this.#loadVerifying();
+  }
+
+  async #loadVerifying(): Promise<LoadResult> {
+    const id = await this.#verifiedId();
+    if (id === null) return INVALID;
+    const key = await this.#context.keys.of(id);
+    if (this.#context.readCache) return this.#loadCached(id, key);
+    return found(id, key, await this.#read(key));
+  }
+
+  /** From the read cache when the request carries a fresh copy (and the user is not revoked since), else the store. */
+  async #loadCached(id: string, key: string): Promise<LoadResult> {
+    const context = this.#context;
+    const record = await context.readCache!.read(context, key);
+    if (record !== null) {
+      const userId = record.userId;
+      const revoked =
+        context.readCache!.checkRevocation && userId !== undefined && this.#store.revokedAt
+          ? await this.#store.revokedAt(userId)
+          : null;
+      if (revoked === null || (record.authenticatedAt ?? record.createdAt) > revoked) {
+        return { verdict: 'valid', session: { id, key, record, cached: true } };
+      }
+    }
+    return found(id, key, await this.#read(key));
+  }
+
+  /**
+   * Carries out the plan against the store; at most one Set-Cookie. The write
+   * comes first and deletions after it, so a failed write (a KV 429, a Durable
+   * Object error) leaves the session the request came with intact.
+   */
+  async commit(plan: CommitPlan): Promise<CommitResult> {
+    let outcome: Outcome = { live: undefined };
+    const write = plan.write;
+    if (write?.kind === 'create') outcome = await this.#create(write.id, write.record);
+    else if (write?.kind === 'patch') {
+      outcome = write.target
+        ? await this.#patchLoaded(write.target, write.patch, write.touchOnly)
+        : await this.#patchBlind(write.patch);
+    }
+    const keys = plan.remove.map((removed) => removed.key);
+    if (plan.removeCookieSession) {
+      const id = await this.#verifiedId();
+      if (id !== null) keys.push(await this.#context.keys.of(id));
+    }
+    if (keys.length > 0) await Promise.all(keys.map((key) => this.#store.delete(key)));
+
+    const context = this.#context;
+    const { name } = context.cookie;
+    const setCookies: string[] = [];
+    // A session that travels in a header sets no cookie: the app hands the token out (`session.token()`).
+    const carryCookie = context.transport === 'cookie';
+    // The cookie carries the id of a new session, or again that of the
+    // loaded one when its persistence changed or its persistent cookie slides.
+    const carried = !carryCookie
+      ? undefined
+      : outcome.newId && outcome.live
+        ? outcome.live
+        : plan.resend && write?.kind === 'patch' && write.target && outcome.live !== null
+          ? { id: write.target.id, record: plan.resend }
+          : undefined;
+    if (carried) {
+      // The signed id expires with the session's absolute lifetime.
+      const value = await context.sign(carried.id, carried.record);
+      setCookies.push(serializeCookie(name, value, context.cookieAttributes(carried.record)));
+    } else if (plan.clearCookie && carryCookie && context.sessionToken !== undefined) {
+      setCookies.push(serializeDeletion(name, context.cookie.attributes));
+    }
+    if (context.readCache && carryCookie) await this.#refreshCache(plan, outcome, setCookies);
+    return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };
+  }
+
+  /**
+   * Rewrites the read cache with the record as this commit left it, fills it
+   * after a store read, or drops it (after an atomic update) — so no request
+   * reads its own stale write; a record too large for one cookie drops it
+   * (never truncated).
+   */
+  async #refreshCache(plan: CommitPlan, outcome: Outcome, setCookies: string[]): Promise<void> {
+    const context = this.#context;
+    const write = plan.write;
+    let next: { key: string; record: SessionRecord } | null | undefined;
+    if (plan.clearCookie || plan.noStore) next = null;
+    else if (outcome.newId && outcome.live) next = outcome.live;
+    else if (write?.kind === 'patch') {
+      // The record the write left is known only when this request wrote it
+      // whole; after an atomic update other requests' changes may be in it
+      // too, so the copy is dropped and the next read fills it from the store.
+      next = outcome.live ?? null;
+    } else if (plan.attached && !plan.attached.cached) next = plan.attached; // read from the store: fill the cache
+    if (next === undefined) return;
+    const cache = context.readCache!;
+    const line = next && (await cache.line(context, next.key, next.record));
+    if (line) setCookies.push(line);
+    else if (cache.carried(context) !== undefined) setCookies.push(cache.deletion(context));
+  }
+
+  async #create(id: string, record: SessionRecord): Promise<Outcome> {
+    const key = await this.#context.keys.of(id);
+    await this.#store.set(key, record, record.expiresAt);
+    return { live: { id, key, record }, newId: true };
+  }
+
+  /**
+   * Applies a patch to a session that was loaded in this request. Atomic
+   * stores apply it to the record as it is now; for the others the record is
+   * read again right before the write, so a session logged out or revoked
+   * meanwhile is not written back (the window left is one store round trip),
+   * and keys other requests changed meanwhile are kept.
+   */
+  async #patchLoaded(target: LoadedSession, patch: SessionPatch, touchOnly: boolean): Promise<Outcome> {
+    const store = this.#store;
+    if (this.#update) return (await this.#update(target.key, patch)) ? { live: undefined } : { live: null };
+    const next = applyPatch(await store.get(target.key), patch);
+    if (next === null) return { live: null };
+    if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
+    else await store.set(target.key, next, next.expiresAt);
+    return { live: { ...target, record: next } };
+  }
+
+  /** Applies a patch from a request that wrote without reading. */
+  async #patchBlind(patch: SessionPatch): Promise<Outcome> {
+    const store = this.#store;
+    const id = await this.#verifiedId();
+    if (id !== null) {
+      const key = await this.#context.keys.of(id);
+      if (this.#update) {
+        // Atomic stores patch in place without a read.
+        if (await this.#update(key, patch)) return { live: undefined };
+      } else {
+        const next = applyPatch(await store.get(key), patch);
+        if (next !== null) {
+          await store.set(key, next, next.expiresAt);
+          return { live: { id, key, record: next } };
+        }
+      }
+    }
+    // No live session behind the cookie: the writes start a new one, with a
+    // new id (never the client's, OWASP session fixation).
+    const policy = this.#context.policy;
+    const outcome = await this.#create(newSessionId(), applyPatch(emptyRecord(policy.now, policy), patch)!);
+    return { ...outcome, startedOver: true };
+  }
+}
+
+const INVALID: LoadResult = { verdict: 'invalid', session: null };
+
+function found(id: string, key: string, record: SessionRecord | null): LoadResult {
+  return { verdict: 'valid', session: record ? { id, key, record } : null };
+}
