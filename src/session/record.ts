@@ -47,6 +47,79 @@ export function isLive(record: SessionRecord, now: number, timeouts: SessionTime
   );
 }
 
+/**
+ * The time a per-user revocation is compared with: the session ends when its
+ * user's sessions are revoked at or after it. A login (or regenerate) moves
+ * it through `authenticatedAt`; a "sign out everywhere else" that kept the
+ * session moves it through `keptAt`, leaving `authenticatedAt` alone.
+ */
+export function revocationMark(record: SessionRecord): number {
+  const authenticated = record.authenticatedAt ?? record.createdAt;
+  return record.keptAt !== undefined && record.keptAt > authenticated ? record.keptAt : authenticated;
+}
+
+/**
+ * How long a store keeps a per-session end marker and a per-user revocation
+ * time (ms): longer than any read cache copy lives (`readCache` allows 300 s
+ * at most), so `hasEnded` sees every end a copy could outlive.
+ */
+export const END_MARKER_MS = 3_600_000;
+
+/**
+ * The record `regenerate()` moves to a new id: the stored record with a new
+ * lifetime, authenticated now, with the request's patch applied. Null when
+ * `record` is missing or no longer live (nothing is carried over).
+ */
+export function renewRecord(
+  record: SessionRecord | null | undefined,
+  patch: SessionPatch,
+): SessionRecord | null {
+  if (record == null || !isLive(record, patch.now, patch)) return null;
+  const { keptAt: _kept, ...rest } = record;
+  const now = patch.now;
+  return applyPatch(
+    { ...rest, createdAt: now, lastSeenAt: now, authenticatedAt: now, expiresAt: now + 1 },
+    patch,
+  );
+}
+
+/**
+ * The default bound on one stored session record, in bytes of its JSON text
+ * (the `maxRecordBytes` option of the server-side stores). A session is for
+ * a user id and a few small values; a bigger record costs every request
+ * that reads it, and on Redis every other client too.
+ */
+export const DEFAULT_MAX_RECORD_BYTES = 128 * 1024;
+
+/** Length of `text` in UTF-8 bytes, without encoding it. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) bytes += code >= 0x800 && !(code >= 0xd800 && code <= 0xdfff) ? 2 : 1;
+  }
+  return bytes;
+}
+
+/**
+ * The error a store throws for a write whose record is over its
+ * `maxRecordBytes`: the write is refused and the session keeps its old data.
+ */
+export function recordTooLarge(store: string, bytes: number, limit: number): RangeError {
+  return new RangeError(
+    `${store}: this session record is ${bytes} bytes, over the store's maxRecordBytes (${limit}); ` +
+      'the write was refused and the session keeps its previous data. Keep less in the session, or raise maxRecordBytes.',
+  );
+}
+
+/** Throws {@link recordTooLarge} when `text` (a record's JSON) is over `limit` bytes. */
+export function assertRecordSize(store: string, text: string, limit: number): void {
+  // Each UTF-16 unit is at most 3 UTF-8 bytes: most records need no count.
+  if (text.length * 3 <= limit) return;
+  const bytes = utf8Length(text);
+  if (bytes > limit) throw recordTooLarge(store, bytes, limit);
+}
+
 /** A record with no data, created at `now`. */
 export function emptyRecord(now: number, timeouts: SessionTimeouts): SessionRecord {
   return { data: {}, flash: {}, createdAt: now, lastSeenAt: now, expiresAt: expiryOf(now, now, timeouts) };

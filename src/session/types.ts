@@ -23,10 +23,16 @@ export interface SessionRecord {
   /** The user this session belongs to (the data field named by `userField`), for stores that index users. */
   userId?: string;
   /**
-   * When the session last gained its user, or was regenerated (ms): what a
-   * per-user revocation ("sign out everywhere") compares against.
+   * When the session last gained its user, or was regenerated (ms): when the
+   * user last proved who they are (`isFresh`). Changes only then.
    */
   authenticatedAt?: number;
+  /**
+   * When a "sign out everywhere else" (`deleteByUser` with `except`) kept
+   * this session (ms): a per-user revocation at or before it does not end
+   * it. Kept apart from `authenticatedAt`, which it must never move.
+   */
+  keptAt?: number;
   /** The cookie outlives the browser session ("remember me"): `session.persist()`. */
   persistent?: true;
   /** This session's own idle timeout (ms), set by `persist({ idleTimeout })`; overrides the manager's. */
@@ -101,6 +107,16 @@ export interface SessionStore {
    * live record. Optional: without it the engine reads, patches and sets.
    */
   update?(key: string, patch: SessionPatch): Promise<boolean>;
+  /**
+   * `regenerate()`: when the record under `fromKey` is live at `patch.now`,
+   * stores {@link renewRecord}(record, patch) under `toKey` and deletes
+   * `fromKey` (as `delete` would), atomically where the store can ("rename
+   * if it still exists"). Resolves to false, writing nothing, when there is
+   * no live record: a session ended meanwhile is never carried to a new id.
+   * Optional: without it the engine reads the record from the store, sets
+   * the new one and deletes the old.
+   */
+  move?(fromKey: string, toKey: string, patch: SessionPatch): Promise<boolean>;
   /** Keys of the live sessions of a user. Optional. */
   listByUser?(userId: string): Promise<string[]>;
   /**
@@ -115,6 +131,17 @@ export interface SessionStore {
    * reading the session.
    */
   revokedAt?(userId: string): Promise<number | null>;
+  /**
+   * Whether the session stored under `key`, of which `record` is a copy
+   * (the read cache's), has ended since the copy was made: the session was
+   * deleted (destroyed, revoked, evicted by the per-user cap, regenerated
+   * away), or its user's sessions were revoked at or after the record's
+   * {@link revocationMark}. One small read, no record read: stores keep a
+   * short-lived end marker per deleted session ({@link END_MARKER_MS}) beside
+   * the per-user revocation time. Optional: the read cache's
+   * `checkRevocation` needs it.
+   */
+  hasEnded?(key: string, record: SessionRecord): Promise<boolean>;
 }
 
 /** A map of keys to value types, as used for `Data` and `Flash`. */

@@ -14,5 +14,17 @@
  * ```
  * @packageDocumentation
  */
-export { applyPatch, isLive, expiryOf, userIdOf } from '../session/record.ts';
+export {
+  applyPatch,
+  renewRecord,
+  isLive,
+  expiryOf,
+  userIdOf,
+  revocationMark,
+  END_MARKER_MS,
+  DEFAULT_MAX_RECORD_BYTES,
+  assertRecordSize,
+  recordTooLarge,
+  utf8Length,
+} from '../session/record.ts';
 export type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from '../session/types.ts';
