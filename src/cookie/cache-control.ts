@@ -19,6 +19,8 @@ export function applyHeaders<T extends Response | Headers>(target: T, lines: str
 
 function write(headers: Headers, { lines, noStore }: SessionHeaders): void {
   for (const line of lines) appendSetCookie(headers, line);
+  // Fields for CDNs alone would override the rule below there (RFC 9213).
+  for (const field of CDN_CACHE_FIELDS) headers.delete(field);
   if (noStore)
     headers.set('cache-control', 'no-store'); // logout: nothing of it is kept anywhere
   else keepPrivate(headers);
@@ -34,10 +36,11 @@ const CDN_CACHE_FIELDS = ['cdn-cache-control', 'cloudflare-cdn-cache-control', '
  * cache, which would hand one user's session to everyone (OWASP Session
  * Management, "Web Content Caching"). Without a Cache-Control it becomes
  * `private, no-store`; the app's own directives are kept, minus those for
- * shared caches, plus `private`. CDN-targeted cache fields are removed.
+ * shared caches, plus `private`. A qualified `private="set-cookie"` does
+ * not count: it lets a shared cache store the rest of the response (RFC 9111
+ * §5.2.2.7), so an unqualified `private` is added.
  */
 function keepPrivate(headers: Headers): void {
-  for (const field of CDN_CACHE_FIELDS) headers.delete(field);
   const current = headers.get('cache-control');
   if (current === null || current.trim() === '') {
     headers.set('cache-control', 'private, no-store');
@@ -50,7 +53,6 @@ function keepPrivate(headers: Headers): void {
       (directive) =>
         directive !== '' && !SHARED_CACHE_DIRECTIVES.has(directive.split('=', 1)[0]!.trim().toLowerCase()),
     );
-  if (!kept.some((directive) => /^(private|no-store)$/i.test(directive.split('=', 1)[0]!.trim())))
-    kept.unshift('private');
+  if (!kept.some((directive) => /^(?:private|no-store)$/i.test(directive))) kept.unshift('private');
   headers.set('cache-control', kept.join(', '));
 }

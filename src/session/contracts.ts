@@ -22,12 +22,22 @@ export interface ReadCache {
   readonly checkRevocation: boolean;
   /** The request's raw cache cookie, if any. */
   carried(context: RequestContext): string | undefined;
-  /** The cached record of the session stored under `key`, if the request carries a fresh copy of it. */
+  /**
+   * The cached record of the session stored under `key`, if the request
+   * carries a fresh copy of it made under the write version it carries.
+   */
   read(context: RequestContext, key: string): Promise<SessionRecord | null>;
-  /** The Set-Cookie line with a copy of `record`, or null when it would not fit in one cookie. */
-  line(context: RequestContext, key: string, record: SessionRecord): Promise<string | null>;
+  /**
+   * The Set-Cookie line with a copy of `record` stamped with write version
+   * `version`, or null when it would not fit in one cookie.
+   */
+  line(context: RequestContext, key: string, record: SessionRecord, version: string): Promise<string | null>;
   /** The Set-Cookie line that deletes the copy. */
   deletion(context: RequestContext): string;
+  /** The write version the request carries (`''` when none). */
+  version(context: RequestContext): string;
+  /** A new write version and the Set-Cookie line that gives it to the browser. */
+  nextVersion(context: RequestContext): { version: string; line: string };
 }
 
 /** A stored session the incoming cookie pointed to. */
@@ -102,6 +112,12 @@ export type SessionWrite =
   /** Store `record` under the new `id`. */
   | { kind: 'create'; id: string; record: SessionRecord }
   /**
+   * `regenerate()` of a loaded session: move it to the new `id`, renewed and
+   * with `patch` applied, only if the store still holds it live at commit
+   * (never from a read cache copy); else start `fresh` under the new id.
+   */
+  | { kind: 'move'; from: LoadedSession; id: string; patch: SessionPatch; fresh: SessionRecord }
+  /**
    * Apply `patch` to `target` — or, when the request wrote without reading
    * (`target` undefined), to whatever live session the cookie names; with
    * none, the writes start a new session under a new id.
@@ -170,6 +186,8 @@ export interface SessionBackend {
   load(): Promise<LoadResult>;
   /** Carries out a commit plan. Store errors propagate. */
   commit(plan: CommitPlan): Promise<CommitResult>;
+  /** Reads the session from where it is kept, never from a read cache copy. Default: `load`. */
+  reload?(): Promise<LoadResult>;
 }
 
 /**
@@ -182,6 +200,8 @@ export interface SessionSource {
   readonly hasCredential: boolean;
   /** Verifies the cookie and reads the store; errors propagate. */
   load(): Promise<LoadResult>;
+  /** As `load`, but never from a read cache copy. */
+  reload(): Promise<LoadResult>;
   /** The store key (handle) of a session id. */
   keyOf(id: string): Promise<string>;
   /** Fields a new session starts with: persistence by default, the `metadata` the app records. */

@@ -75,6 +75,18 @@ export interface SessionRevoked {
   userId?: string;
 }
 
+/** Options of `manager.revokeSession`. */
+export interface RevokeSessionOptions<Env> extends StoreCallOptions<Env> {
+  /** Revoke only if the session belongs to this user. */
+  userId?: string;
+  /**
+   * With `current` and no `userId`, the session is revoked only if it belongs
+   * to `current`'s user; `anyUser: true` lifts that (an admin revoking
+   * another user's session). Default false.
+   */
+  anyUser?: boolean;
+}
+
 /** What the device calls need from their manager. */
 export interface DeviceDeps<Env> {
   now: () => number;
@@ -100,14 +112,18 @@ export function deviceCalls<Env>({ now, hearsRevocations, revoked, storeFor }: D
       });
     },
 
-    async revokeSession(
-      handle: string,
-      options: StoreCallOptions<Env> & { userId?: string } = {},
-    ): Promise<boolean> {
+    async revokeSession(handle: string, options: RevokeSessionOptions<Env> = {}): Promise<boolean> {
       if (!isHandle(handle)) return false; // a handle from a client is untrusted input
       const store = storeFor(options, 'revokeSession');
+      // A handle from a form revokes only the signed-in user's own sessions
+      // (OWASP: authorize every object reference); across users only when asked.
+      let userId = options.userId;
+      if (userId === undefined && options.current !== undefined && options.anyUser !== true) {
+        userId = (await options.current.info()).userId;
+        if (userId === undefined) return false;
+      }
       const record = await store.get(handle);
-      if (record === null || (options.userId !== undefined && record.userId !== options.userId)) return false;
+      if (record === null || (userId !== undefined && record.userId !== userId)) return false;
       await store.delete(handle);
       await revoked([handle], record.userId, options.request);
       return true;

@@ -40,6 +40,7 @@ export type {
   SessionTypes,
   SessionInfo,
   SessionLifetime,
+  GetOptions,
   FlashOf,
   EnvOf,
   SessionShape,

@@ -109,7 +109,7 @@ function eventsOf({ plan, result, request }: Committed): SessionEvent[] {
   }
   const live = result.live ?? undefined;
   // A regenerate() with no session before it (a login on a first visit) creates one.
-  if (planned.regenerated?.from)
+  if (planned.regenerated?.from && !result.startedOver)
     add('regenerated', live?.key, live?.record.userId, planned.regenerated.from.key);
   else if (planned.created || planned.regenerated || result.startedOver)
     add('created', live?.key, live?.record.userId);

@@ -15,7 +15,7 @@ import {
 } from './request-state.ts';
 import { applyHeaders } from '../cookie/cache-control.ts';
 import { SessionImpl } from './session.ts';
-import { deviceCalls, type StoreCallOptions } from './devices.ts';
+import { deviceCalls, type RevokeSessionOptions, type StoreCallOptions } from './devices.ts';
 import { afterCommit, reportRevoked } from './lifecycle.ts';
 import { isIdle } from './plan.ts';
 import { keepsSessionsInCookies } from './contracts.ts';
@@ -68,14 +68,12 @@ export interface SessionManager<Data extends SessionShape = SessionShape, Types 
   /** The user's live sessions, most recently used first ("your devices"). Needs a store that lists by user. */
   listSessions(userId: string, options?: StoreCallOptions<EnvOf<Types>>): Promise<SessionInfo[]>;
   /**
-   * Revokes one session by its handle; with `userId`, only if it belongs to
-   * that user (do pass it when the handle comes from a client). Resolves to
-   * whether a session was revoked; an unknown or malformed handle is false.
+   * Revokes one session by its handle; with `userId` (or `current`, whose
+   * user it then must be, unless `anyUser`), only if it belongs to that user
+   * — pass one when the handle comes from a client. Resolves to whether a
+   * session was revoked; an unknown or malformed handle is false.
    */
-  revokeSession(
-    handle: string,
-    options?: StoreCallOptions<EnvOf<Types>> & { userId?: string },
-  ): Promise<boolean>;
+  revokeSession(handle: string, options?: RevokeSessionOptions<EnvOf<Types>>): Promise<boolean>;
   /**
    * Revokes every session of a user — but `except` (a handle, usually the
    * current session's: "sign out everywhere else"). Resolves to how many.

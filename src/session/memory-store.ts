@@ -10,7 +10,7 @@
  */
 import { BoundedMap } from '../util/bounded-map.ts';
 import { cloneJson } from './json.ts';
-import { applyPatch } from './record.ts';
+import { applyPatch, END_MARKER_MS, renewRecord, revocationMark } from './record.ts';
 import { peekRecord, updateOwned } from './backend/fast-paths.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
 
@@ -49,6 +49,8 @@ export class MemoryStore implements SessionStore {
   readonly #byUser = new Map<string, Set<string>>();
   /** When each user was last revoked (`deleteByUser`), bounded like the sessions. */
   readonly #revoked: BoundedMap<string, number>;
+  /** When each recently ended session (deleted, revoked, evicted, moved away) ended: `hasEnded` for read cache copies. */
+  readonly #ended: BoundedMap<string, number>;
   readonly #maxEntries: number;
   readonly #sweepInterval: number;
   readonly #now: () => number;
@@ -65,6 +67,7 @@ export class MemoryStore implements SessionStore {
       throw new TypeError('MemoryStore: option sweepInterval must be a non-negative number of ms');
     this.#maxEntries = maxEntries;
     this.#revoked = new BoundedMap(maxEntries);
+    this.#ended = new BoundedMap(maxEntries);
     this.#sweepInterval = sweepInterval;
     this.#now = options.now ?? Date.now;
     this.#lastSweep = this.#now();
@@ -90,7 +93,7 @@ export class MemoryStore implements SessionStore {
   }
 
   async delete(key: string): Promise<void> {
-    this.#remove(key);
+    this.#end(key);
   }
 
   async touch(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
@@ -112,6 +115,14 @@ export class MemoryStore implements SessionStore {
     return true;
   }
 
+  async move(fromKey: string, toKey: string, patch: SessionPatch): Promise<boolean> {
+    const next = renewRecord(this.#read(fromKey), cloneJson(patch));
+    if (next === null) return false;
+    this.#end(fromKey);
+    this.#write(toKey, next, next.expiresAt);
+    return true;
+  }
+
   async listByUser(userId: string): Promise<string[]> {
     const now = this.#now();
     return [...(this.#byUser.get(userId) ?? [])].filter(
@@ -121,19 +132,28 @@ export class MemoryStore implements SessionStore {
 
   async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
     const keys = [...(this.#byUser.get(userId) ?? [])].filter((key) => key !== options.except);
-    for (const key of keys) this.#remove(key);
+    for (const key of keys) this.#end(key);
     const now = this.#now();
     this.#revoked.set(userId, now);
-    // The kept session authenticates after the revocation, so revokedAt() does not end it too.
+    // The kept session stands after the revocation (keptAt), so it does not
+    // end too; its authenticatedAt, which freshness reads, stays as it was.
     const kept = options.except === undefined ? undefined : this.#entries.get(options.except);
     if (kept !== undefined && kept.userId === userId) {
-      kept.record = { ...kept.record, authenticatedAt: Math.max(kept.record.authenticatedAt ?? 0, now) + 1 };
+      kept.record = { ...kept.record, keptAt: now + 1 };
     }
     return keys.length;
   }
 
   async revokedAt(userId: string): Promise<number | null> {
     return this.#revoked.get(userId) ?? null;
+  }
+
+  async hasEnded(key: string, record: SessionRecord): Promise<boolean> {
+    const now = this.#now();
+    const ended = this.#ended.get(key);
+    if (ended !== undefined && now - ended < END_MARKER_MS) return true;
+    const revoked = record.userId === undefined ? undefined : this.#revoked.get(record.userId);
+    return revoked !== undefined && revocationMark(record) <= revoked;
   }
 
   /** Removes every expired record now. */
@@ -198,7 +218,13 @@ export class MemoryStore implements SessionStore {
   /** Evicts the least recently used anonymous session, or else the least recently used one with a user. */
   #evictOne(): void {
     const group = this.#anonymous.size > 0 ? this.#anonymous : this.#withUser;
-    this.#remove(group.values().next().value!);
+    this.#end(group.values().next().value!);
+  }
+
+  /** Removes a session that ended (not one that expired or changed hands), leaving its end marker. */
+  #end(key: string): void {
+    if (this.#entries.has(key)) this.#ended.set(key, this.#now());
+    this.#remove(key);
   }
 
   #remove(key: string): void {

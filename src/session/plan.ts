@@ -6,7 +6,7 @@
  */
 import type { CommitPlan, CookieVerdict, LoadedSession, SessionPolicy } from './contracts.ts';
 import { emptyPatch, type PendingWrites } from './pending.ts';
-import { applyPatch, emptyRecord, userIdOf } from './record.ts';
+import { applyPatch, emptyRecord, renewRecord, userIdOf } from './record.ts';
 import type { SessionPatch, SessionRecord } from './types.ts';
 
 /** Where a new session's id and starting fields come from. */
@@ -105,13 +105,20 @@ export function planCommit(input: PlanInput): CommitPlan {
   const current = input.destroyed ? null : input.current;
   // The patch is built in the branch that writes (a read-only request needs none).
   if (input.regenerate) {
-    // The same data under a new id, with a new lifetime; the old record goes
-    // once the new one is written.
-    if (current) plan.remove.push(current);
-    const record = applyPatch(regeneratedBase(input), patchOf(input))!;
-    plan.write = { kind: 'create', id: input.creator.reserveId(), record };
+    const patch = patchOf(input);
+    const id = input.creator.reserveId();
+    const fresh = applyPatch(freshRecord(input), patch)!;
+    if (current) {
+      // The same data under a new id, with a new lifetime — taken from the
+      // record the store holds at commit, so a session ended meanwhile (or
+      // known only from a read cache copy) is never carried to a new id.
+      plan.write = { kind: 'move', from: current, id, patch, fresh };
+      plan.events.userAssigned = renewRecord(current.record, patch)?.userId !== undefined;
+    } else {
+      plan.write = { kind: 'create', id, record: fresh };
+      plan.events.userAssigned = fresh.userId !== undefined;
+    }
     plan.events.regenerated = { from: current ?? null };
-    plan.events.userAssigned = record.userId !== undefined;
   } else if (current) {
     const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
     if (writes || due) {

@@ -67,9 +67,9 @@ export function cookieSpecFor<Env>(url: string, options: ResolvedOptions<Env>['c
  * would leave revoked sessions readable for the cache's lifetime.
  */
 export function assertRevocationCheckable(store: SessionStore, cache: ReadCache | undefined): void {
-  if (cache?.checkRevocation && typeof store.revokedAt !== 'function') {
+  if (cache?.checkRevocation && typeof store.hasEnded !== 'function') {
     throw new TypeError(
-      'createSessionManager: option readCache has checkRevocation, but the store has no revokedAt ' +
+      'createSessionManager: option readCache has checkRevocation, but the store has no hasEnded ' +
         '(KVStore, RedisStore and MemoryStore have it); drop checkRevocation or use such a store',
     );
   }
@@ -196,6 +196,11 @@ export class RequestState<Env> implements SessionSource, RequestContext {
 
   load(): Promise<LoadResult> {
     return this.backend.load();
+  }
+
+  reload(): Promise<LoadResult> {
+    const backend = this.backend;
+    return backend.reload ? backend.reload() : backend.load();
   }
 
   keyOf(id: string): Promise<string> {

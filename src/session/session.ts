@@ -18,6 +18,7 @@ import type {
   ArrayKeys,
   DefaultFlash,
   ElementOf,
+  GetOptions,
   NumericKeys,
   Session,
   SessionInfo,
@@ -133,6 +134,18 @@ export class SessionImpl<
     return promise;
   }
 
+  /** Replaces a session loaded from a read cache copy by the store's record (or none, if it ended). */
+  async #reloadFromStore(): Promise<void> {
+    const { verdict, session } = await this.source.reload();
+    const policy = this.source.policy;
+    const live = session !== null && isLive(session.record, policy.now, policy) ? session : null;
+    if (session !== null && live === null) this.#expired.push(session);
+    if (this.#load.phase !== 'ready') return; // destroyed meanwhile
+    this.#verdict = live === null && verdict === 'valid' ? 'missing' : verdict;
+    this.#load = { phase: 'ready', current: live };
+    this.#handle = live?.key;
+  }
+
   #record(): SessionRecord | undefined {
     return this.#current()?.record;
   }
@@ -141,8 +154,9 @@ export class SessionImpl<
     return (this.#writes ??= new PendingWrites());
   }
 
-  async get(key: string): Promise<never> {
+  async get(key: string, options?: GetOptions): Promise<never> {
     await this.#resolve();
+    if (options?.fresh === true && this.#current()?.cached) await this.#reloadFromStore();
     const record = this.#record();
     const writes = this.#writes;
     if (writes === undefined) {
@@ -243,7 +257,18 @@ export class SessionImpl<
     return this.source.transport;
   }
 
-  async token(): Promise<string> {
+  async token(options?: { exposeCookieValue?: boolean }): Promise<string> {
+    if (
+      this.source.transport === 'cookie' &&
+      this.source.hasCredential &&
+      options?.exposeCookieValue !== true
+    ) {
+      throw new TypeError(
+        'session.token: this session came in its HttpOnly cookie, and its token is that cookie value; ' +
+          'returning it would hand the credential to page scripts. Send the token only to clients that use the ' +
+          'sessionToken header, or pass { exposeCookieValue: true }',
+      );
+    }
     await this.#resolve();
     return this.source.sign(this.id!, previewRecord(this.#planInput()));
   }

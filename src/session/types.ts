@@ -214,9 +214,13 @@ export interface Session<
   /**
    * A data value, or a flash value (returned once, then removed). Objects and
    * arrays are copies: changing one changes nothing until you `set` it.
+   *
+   * With the read cache on, a client can send back an older copy of its own
+   * session (within the cache's `maxAge`), so a counter or a one-time value
+   * may read as it was. `{ fresh: true }` reads from the store instead.
    */
-  get<K extends keyof Data & string>(key: K): Promise<Data[K] | undefined>;
-  get<K extends keyof Flash & string>(key: K): Promise<Flash[K] | undefined>;
+  get<K extends keyof Data & string>(key: K, options?: GetOptions): Promise<Data[K] | undefined>;
+  get<K extends keyof Flash & string>(key: K, options?: GetOptions): Promise<Flash[K] | undefined>;
   /** Whether a data or (unread) flash key is present; does not consume flash. */
   has(key: (keyof Data | keyof Flash) & string): Promise<boolean>;
   /**
@@ -276,10 +280,25 @@ export interface Session<
    * `sessionToken` option): the signed id, valid until the session's
    * absolute timeout. After `regenerate()` it is the new session's; hand it
    * out in the response (a header-borne session gets no cookie).
+   *
+   * @throws TypeError when the session came in the session cookie: the token
+   *   is that HttpOnly cookie's value, and handing it to a page script undoes
+   *   HttpOnly (OWASP Session Management: HttpOnly). Pass
+   *   `{ exposeCookieValue: true }` to hand it out anyway.
    */
-  token(): Promise<string>;
+  token(options?: { exposeCookieValue?: boolean }): Promise<string>;
   /** How this request's session travels: in the cookie, or in the token header. */
   readonly transport: 'cookie' | 'header';
+}
+
+/** Options of `session.get`. */
+export interface GetOptions {
+  /**
+   * Read from the store, never from a read cache copy: for one-time values
+   * (a nonce, a counter) that a client could otherwise replay from an older
+   * copy of its own session. Default false.
+   */
+  fresh?: boolean;
 }
 
 /** A session's own lifetime for `persist()`, in seconds; an absent one follows the manager. */

@@ -24,9 +24,14 @@ export class SpyStore implements SessionStore {
   listByUser?: (userId: string) => Promise<string[]>;
   deleteByUser?: (userId: string, options?: { except?: string }) => Promise<number>;
   revokedAt?: (userId: string) => Promise<number | null>;
+  hasEnded?: (key: string, record: SessionRecord) => Promise<boolean>;
+  move?: (fromKey: string, toKey: string, patch: SessionPatch) => Promise<boolean>;
 
-  /** `indexed: true` also exposes the user index (listByUser, deleteByUser, revokedAt). */
-  constructor(options: { atomic?: boolean; now?: () => number; indexed?: boolean } = {}) {
+  /**
+   * `indexed: true` also exposes the user index (listByUser, deleteByUser,
+   * revokedAt, hasEnded); `move: true` the atomic move `regenerate()` uses.
+   */
+  constructor(options: { atomic?: boolean; now?: () => number; indexed?: boolean; move?: boolean } = {}) {
     this.inner = new MemoryStore(options.now ? { now: options.now } : {});
     if (options.indexed) {
       this.listByUser = (userId) => this.inner.listByUser(userId);
@@ -34,6 +39,10 @@ export class SpyStore implements SessionStore {
       this.revokedAt = async (userId) => {
         this.calls.push({ method: 'revokedAt' });
         return this.inner.revokedAt(userId);
+      };
+      this.hasEnded = async (key, record) => {
+        this.calls.push({ method: 'hasEnded', key });
+        return this.inner.hasEnded(key, record);
       };
     }
     if (options.atomic !== false) {
@@ -44,6 +53,12 @@ export class SpyStore implements SessionStore {
       this.touch = async (key, record, expiresAt) => {
         this.calls.push({ method: 'touch', key });
         return this.inner.touch(key, record, expiresAt);
+      };
+    }
+    if (options.move) {
+      this.move = async (fromKey, toKey, patch) => {
+        this.calls.push({ method: 'move', key: fromKey, value: toKey });
+        return this.inner.move(fromKey, toKey, patch);
       };
     }
   }
@@ -69,7 +84,7 @@ export class SpyStore implements SessionStore {
   }
 
   writes(): number {
-    return this.count('set', 'update', 'touch', 'delete');
+    return this.count('set', 'update', 'touch', 'delete', 'move');
   }
 
   reset(): void {

@@ -130,11 +130,11 @@ describe('read cache', () => {
     }
   });
 
-  it('checkRevocation on a store without revokedAt is refused, naming the option (never a check that silently never runs)', async () => {
-    const withoutRevokedAt = new SpyStore(); // not indexed: no revokedAt
+  it('checkRevocation on a store without hasEnded is refused, naming the option (never a check that silently never runs)', async () => {
+    const withoutRevokedAt = new SpyStore(); // not indexed: no hasEnded
     const options = { secrets: SECRET, readCache: readCache({ maxAge: 30, checkRevocation: true }) };
     expect(() => createSessionManager({ ...options, store: withoutRevokedAt })).toThrow(
-      /option readCache has checkRevocation, but the store has no revokedAt/,
+      /option readCache has checkRevocation, but the store has no hasEnded/,
     );
     // A store made per request is checked when it is made: the request fails, loudly.
     const perRequest = createSessionManager({ ...options, store: () => withoutRevokedAt });

@@ -23,7 +23,7 @@ import {
   type SessionBackend,
 } from '../contracts.ts';
 import { isSessionId, newSessionId } from '../id.ts';
-import { applyPatch, emptyRecord, isRecordShape } from '../record.ts';
+import { applyPatch, emptyRecord, isRecordShape, renewRecord } from '../record.ts';
 import type { SessionRecord } from '../types.ts';
 
 const chunkName = (name: string, index: number): string => `${name}.${index}`;
@@ -116,7 +116,12 @@ export class CookieBackend implements SessionBackend {
     const keys = this.#context.keys;
     if (write?.kind === 'create')
       result.live = { id: write.id, key: await keys.of(write.id), record: write.record };
-    else if (write?.kind === 'patch') {
+    else if (write?.kind === 'move') {
+      // The sealed cookie is the only copy: renewed from it, or fresh when it is no longer live.
+      const renewed = renewRecord(write.from.record, write.patch);
+      result.live = { id: write.id, key: await keys.of(write.id), record: renewed ?? write.fresh };
+      result.startedOver = renewed === null;
+    } else if (write?.kind === 'patch') {
       const target = write.target ?? (await this.#open());
       const record = target ? applyPatch(target.record, write.patch) : null;
       if (target && record) result.live = { ...target, record };

@@ -17,7 +17,7 @@ import type {
 } from '../contracts.ts';
 import { newSessionId, sessionCookieValue, verifiedSessionId } from '../id.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
-import { applyPatch, emptyRecord } from '../record.ts';
+import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 
 /** What a write did: the session now stored, and whether the cookie must carry a new id. */
@@ -25,6 +25,8 @@ interface Outcome {
   live: LoadedSession | null | undefined;
   newId?: boolean;
   startedOver?: boolean;
+  /** `live.record` is the engine's estimate of what an atomic store wrote, not what it holds: never cached. */
+  estimated?: boolean;
 }
 
 export class StoreBackend implements SessionBackend {
@@ -79,20 +81,26 @@ export class StoreBackend implements SessionBackend {
     return found(id, key, await this.#read(key));
   }
 
-  /** From the read cache when the request carries a fresh copy (and the user is not revoked since), else the store. */
+  /**
+   * From the read cache when the request carries a fresh copy (and, with
+   * `checkRevocation`, the store has not seen the session end since), else
+   * the store.
+   */
   async #loadCached(id: string, key: string): Promise<LoadResult> {
     const context = this.#context;
     const record = await context.readCache!.read(context, key);
     if (record !== null) {
-      const userId = record.userId;
-      const revoked =
-        context.readCache!.checkRevocation && userId !== undefined && this.#store.revokedAt
-          ? await this.#store.revokedAt(userId)
-          : null;
-      if (revoked === null || (record.authenticatedAt ?? record.createdAt) > revoked) {
-        return { verdict: 'valid', session: { id, key, record, cached: true } };
-      }
+      const ended = context.readCache!.checkRevocation && (await this.#store.hasEnded!(key, record));
+      if (!ended) return { verdict: 'valid', session: { id, key, record, cached: true } };
     }
+    return found(id, key, await this.#read(key));
+  }
+
+  /** The session from the store itself, never from a read cache copy (`get(key, { fresh: true })`). */
+  async reload(): Promise<LoadResult> {
+    const id = await this.#verifiedId();
+    if (id === null) return INVALID;
+    const key = await this.#context.keys.of(id);
     return found(id, key, await this.#read(key));
   }
 
@@ -105,6 +113,8 @@ export class StoreBackend implements SessionBackend {
     let outcome: Outcome = { live: undefined };
     const write = plan.write;
     if (write?.kind === 'create') outcome = await this.#create(write.id, write.record);
+    else if (write?.kind === 'move')
+      outcome = await this.#move(write.from, write.id, write.patch, write.fresh);
     else if (write?.kind === 'patch') {
       outcome = write.target
         ? await this.#patchLoaded(write.target, write.patch, write.touchOnly)
@@ -150,21 +160,62 @@ export class StoreBackend implements SessionBackend {
    */
   async #refreshCache(plan: CommitPlan, outcome: Outcome, setCookies: string[]): Promise<void> {
     const context = this.#context;
-    const write = plan.write;
+    const cache = context.readCache!;
+    const wrote = plan.write !== undefined || plan.remove.length > 0 || plan.removeCookieSession;
     let next: { key: string; record: SessionRecord } | null | undefined;
     if (plan.clearCookie || plan.noStore) next = null;
-    else if (outcome.newId && outcome.live) next = outcome.live;
-    else if (write?.kind === 'patch') {
+    else if (outcome.newId && outcome.live) next = outcome.estimated ? null : outcome.live;
+    else if (plan.write?.kind === 'patch') {
       // The record the write left is known only when this request wrote it
       // whole; after an atomic update other requests' changes may be in it
       // too, so the copy is dropped and the next read fills it from the store.
       next = outcome.live ?? null;
     } else if (plan.attached && !plan.attached.cached) next = plan.attached; // read from the store: fill the cache
-    if (next === undefined) return;
-    const cache = context.readCache!;
-    const line = next && (await cache.line(context, next.key, next.record));
+    if (next === undefined && !wrote) return;
+    // A write gives the browser a new write version, so copies made by
+    // requests that read before this write landed (and answer after it) are
+    // never used; a read-only request stamps its copy with the version it came with.
+    let version = cache.version(context);
+    if (wrote) {
+      const bumped = cache.nextVersion(context);
+      version = bumped.version;
+      setCookies.push(bumped.line);
+    }
+    const line = next ? await cache.line(context, next.key, next.record, version) : null;
     if (line) setCookies.push(line);
     else if (cache.carried(context) !== undefined) setCookies.push(cache.deletion(context));
+  }
+
+  /**
+   * `regenerate()`: the session moves to a new id only if the store still
+   * holds it live now — atomically where the store can (`move`), else read
+   * from the store (never the read cache) right before the write. A session
+   * ended meanwhile is not carried over: the request starts a fresh one.
+   */
+  async #move(from: LoadedSession, id: string, patch: SessionPatch, fresh: SessionRecord): Promise<Outcome> {
+    const store = this.#store;
+    const key = await this.#context.keys.of(id);
+    if (store.move) {
+      if (await store.move(from.key, key, patch)) {
+        // The store built the record; this one has its timestamps and
+        // lifetime (for the cookie) but may lack other requests' writes, so
+        // it is never cached.
+        return {
+          live: { id, key, record: renewRecord(from.record, patch) ?? fresh },
+          newId: true,
+          estimated: true,
+        };
+      }
+    } else {
+      const record = renewRecord(await store.get(from.key), patch);
+      if (record !== null) {
+        await store.set(key, record, record.expiresAt);
+        await store.delete(from.key);
+        return { live: { id, key, record }, newId: true };
+      }
+    }
+    const outcome = await this.#create(newSessionId(), fresh);
+    return { ...outcome, startedOver: true };
   }
 
   async #create(id: string, record: SessionRecord): Promise<Outcome> {
