@@ -3,6 +3,7 @@
  * browser would (RFC 6265bis §5.6, draft-ietf-httpbis-rfc6265bis-22): the
  * name, the raw value, and the attributes that identify the cookie or end it.
  */
+import { parseCookieDate } from './date.ts';
 
 /**
  * The longest `Set-Cookie` line, attributes included, that Tessera writes:
@@ -59,11 +60,13 @@ export function readSetCookie(line: string): SetCookieLine {
 /**
  * Whether the line removes its cookie rather than setting it: `Max-Age` of
  * zero or less, or — without a valid `Max-Age`, which takes precedence
- * (§5.6.2) — an `Expires` in the past.
+ * (§5.6.2) — an `Expires` in the past, read as a browser reads it (§5.1.1).
+ * An `Expires` a browser cannot parse is ignored there, leaving a session
+ * cookie: not a deletion.
  */
 export function isDeletion(line: SetCookieLine, now: number = Date.now()): boolean {
   if (line.maxAge !== undefined && /^-?\d+$/.test(line.maxAge)) return Number(line.maxAge) <= 0;
   if (line.expires === undefined) return false;
-  const expires = Date.parse(line.expires);
-  return !Number.isNaN(expires) && expires <= now;
+  const expires = parseCookieDate(line.expires);
+  return expires !== null && expires <= now;
 }

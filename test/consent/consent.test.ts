@@ -263,6 +263,15 @@ describe('enforce', () => {
     ]);
   });
 
+  it('an Expires a browser reads as no date (Expires=0, an ISO date) is no deletion: held back without consent', async () => {
+    for (const expires of ['0', '1970-01-01']) {
+      const response = new Response('page');
+      response.headers.append('set-cookie', `c_ga=1; Expires=${expires}; Path=/`);
+      const sent = await make().enforce(request(), response);
+      expect(sent.headers.getSetCookie(), expires).toEqual([]);
+    }
+  });
+
   it('sends what was granted; with Sec-GPC: 1 never marketing, reported as gpc', async () => {
     const consent = make();
     const some = await consent.enforce(
