@@ -55,7 +55,10 @@ export interface Bindings {
   SESSION_SECRET?: string;
   /** Seconds of inactivity before a session that is not remembered ends (default 1800). */
   SESSION_IDLE_TIMEOUT?: string;
-  /** Seconds the read cache's copy of a session is used (default 30; 0 turns the cache off). */
+  /**
+   * Seconds the read cache's copy of a session is used (default 0: off). With it, a copied cookie
+   * pair keeps reading for up to that long after a logout on the Durable Object store.
+   */
   SESSION_CACHE_MAX_AGE?: string;
 }
 
@@ -129,7 +132,7 @@ app.use(originCheck());
 const middlewares = new Map<string, MiddlewareHandler<AppEnv>>();
 app.use((c, next) => {
   const idleTimeout = Number(c.env.SESSION_IDLE_TIMEOUT) || 30 * 60;
-  const cacheMaxAge = Number(c.env.SESSION_CACHE_MAX_AGE ?? 30);
+  const cacheMaxAge = Number(c.env.SESSION_CACHE_MAX_AGE ?? 0);
   const forApi = c.req.path.startsWith('/api/');
   const id = `${idleTimeout}:${cacheMaxAge}:${forApi}`;
   let middleware = middlewares.get(id);
@@ -146,9 +149,13 @@ app.use((c, next) => {
       metadata: (request) => ({ browser: browserOf(request.headers.get('user-agent') ?? undefined) }),
       userField: 'user', // the data field that names the user: sessions are listed and revoked by it
       maxSessionsPerUser: 10,
-      // Most requests read their session from a 30-second sealed copy in a cookie instead of the
-      // Durable Object; a "sign out" on another device takes effect within those 30 seconds.
-      ...(cacheMaxAge > 0 ? { readCache: readCache({ maxAge: cacheMaxAge }) } : {}),
+      // Opt-in (SESSION_CACHE_MAX_AGE): requests read their session from a short-lived sealed copy
+      // in a cookie instead of the store. Off by default so that a logout is final at once; on KV
+      // the copy asks the store whether the session ended (checkRevocation), on the Durable
+      // Object store a copied cookie pair keeps reading for up to maxAge after a logout.
+      ...(cacheMaxAge > 0
+        ? { readCache: readCache({ maxAge: cacheMaxAge, checkRevocation: c.env.SESSION_STORE === 'kv' }) }
+        : {}),
       ...(forApi ? { sessionToken: { header: 'authorization', cookie: false } } : {}),
     });
     middlewares.set(id, middleware);

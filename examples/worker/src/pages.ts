@@ -164,5 +164,8 @@ export function devicesPage(sessions: SessionInfo[], csrf: string): Html {
     <form method="post" action="/devices/revoke-others">
       <input type="hidden" name="_csrf" value="${csrf}" />
       <button type="submit">Sign out everywhere else</button>
-    </form>`;
+    </form>
+    <p class="note">A sign-out here is final at once: this demo keeps no read cache copy of the session
+      in a cookie unless <code>SESSION_CACHE_MAX_AGE</code> is set. With one on the Durable Object store, a
+      copied cookie pair would keep reading for up to that many seconds after a sign-out.</p>`;
 }
