@@ -1,0 +1,364 @@
+/**
+ * A model-based test of the session engine on a real store: browsers and
+ * thieves holding copied cookie pairs, driven by fast-check against a model
+ * of who holds which session, through logins, writes, reads, logouts,
+ * regenerations, revocations (one session, all but one, the per-user cap),
+ * the read cache on and off, the clock, and requests that overlap.
+ *
+ * Invariants, checked on every read:
+ * - an ended session never reads again once its stated bound has passed
+ *   (0 without a read cache or with `checkRevocation`; the cache's `maxAge`
+ *   without; a store's own propagation bound on top, e.g. KV's);
+ * - no accepted write is lost: a browser reads every increment it made;
+ * - `authenticatedAt` moves only at a login (regenerate) by the session's
+ *   own request: "sign out everywhere else" does not move it;
+ * - a browser never reads older data than a response it has received.
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import {
+  createSessionManager,
+  readCache,
+  type Session,
+  type SessionManager,
+  type SessionStore,
+} from '../../src/index.ts';
+import { Clock, CookieJar, SECRET } from '../session/helpers.ts';
+
+type Data = { userId?: string; n?: number };
+
+/** One session as the model knows it: identity is its id (a regenerate makes a new one). */
+interface Modelled {
+  user: string | undefined;
+  n: number;
+  authenticatedAt: number | undefined;
+  handle: string;
+  /** When it ended (logout, revocation, cap, moved away by a regenerate). */
+  endedAt?: number;
+}
+
+/** A cookie jar and the session the model says it holds. */
+interface Holder {
+  jar: CookieJar;
+  thief: boolean;
+  session: Modelled | undefined;
+}
+
+export interface ModelWorld {
+  clock: Clock;
+  manager: SessionManager<Data>;
+  browsers: Holder[];
+  thieves: Holder[];
+  sessions: Modelled[];
+  /** Seconds after an end during which a copied pair may still read. */
+  bound: number;
+}
+
+/** How a model run is set up. */
+export interface ModelOptions {
+  /** A fresh store on the given clock. */
+  store: (now: () => number) => SessionStore | Promise<SessionStore>;
+  /** Read cache: off, on, or on with checkRevocation. */
+  cache: 'off' | 'on' | 'checked';
+  /** The store's own bound on top (seconds): KV's propagation. Default 0. */
+  storeBound?: number;
+  /** Whether the store applies concurrent patches atomically (runs the overlapping-writes command). */
+  atomic?: boolean;
+  maxSessionsPerUser?: number;
+  /** fast-check runs. */
+  numRuns: number;
+  /** Called after each run (stop timers, close clients). */
+  cleanup?: () => Promise<void> | void;
+}
+
+const MAX_AGE = 30;
+const USERS = ['ada', 'bob'];
+
+async function request<T>(world: ModelWorld, jar: CookieJar, act: (s: Session<Data>) => Promise<T> | T) {
+  const session = world.manager.load(jar.request());
+  const result = await act(session);
+  jar.absorb(await world.manager.commit(session, new Response()));
+  return result;
+}
+
+/** What a holder reads: its user, counter and authentication time. */
+function observe(world: ModelWorld, holder: Holder) {
+  return request(world, holder.jar, async (s) => ({
+    user: await s.get('userId'),
+    n: await s.get('n'),
+    authenticatedAt: (await s.info()).authenticatedAt,
+  }));
+}
+
+/** Checks a holder's read against the model. */
+function checkRead(world: ModelWorld, holder: Holder, seen: Awaited<ReturnType<typeof observe>>) {
+  const session = holder.session;
+  const now = world.clock.now();
+  if (session === undefined) {
+    expect(seen.user).toBeUndefined();
+    return;
+  }
+  if (session.endedAt !== undefined) {
+    if (now >= session.endedAt + world.bound * 1000) {
+      expect(seen.user, 'an ended session read after its bound').toBeUndefined();
+      expect(seen.n, 'an ended session read after its bound').toBeUndefined();
+    } else if (seen.user !== undefined) expect(seen.user).toBe(session.user);
+    return;
+  }
+  expect(seen.user).toBe(session.user);
+  if (!holder.thief) {
+    // The browser's own writes, none older than a response it received.
+    expect(seen.n ?? 0, 'counter').toBe(session.n);
+    expect(seen.authenticatedAt, 'authenticatedAt').toBe(session.authenticatedAt);
+  }
+}
+
+const handleOf = (world: ModelWorld, jar: CookieJar) =>
+  request(world, jar, async (s) => (await s.info()).handle!);
+
+function end(world: ModelWorld, session: Modelled | undefined) {
+  if (session !== undefined && session.endedAt === undefined) session.endedAt = world.clock.now();
+}
+
+/** After a login: sessions of `user` the store no longer lists were evicted by the cap. */
+async function noteEvictions(world: ModelWorld, user: string) {
+  const listed = new Set((await world.manager.listSessions(user)).map((info) => info.handle));
+  for (const session of world.sessions)
+    if (session.user === user && session.endedAt === undefined && !listed.has(session.handle))
+      end(world, session);
+}
+
+type Command = fc.AsyncCommand<object, ModelWorld>;
+const command = (
+  name: string,
+  run: (world: ModelWorld) => Promise<void>,
+  check: (world: ModelWorld) => boolean = () => true,
+): Command => ({
+  check: () => true,
+  run: async (_m, world) => (check(world) ? run(world) : undefined),
+  toString: () => name,
+});
+
+function commands(options: ModelOptions) {
+  const browser = fc.nat({ max: 2 });
+  const thief = fc.nat({ max: 5 });
+  const user = fc.constantFrom(...USERS);
+  const list: fc.Arbitrary<Command>[] = [
+    fc.tuple(browser, user).map(([b, u]) =>
+      command(`login(${b}, ${u})`, async (world) => {
+        const holder = world.browsers[b]!;
+        const before = holder.session;
+        const alive = before !== undefined && before.endedAt === undefined;
+        await request(world, holder.jar, async (s) => {
+          await s.regenerate();
+          s.set('userId', u);
+        });
+        // The data moves with a live session; one that ended is not carried over.
+        if (alive) end(world, before);
+        const session: Modelled = {
+          user: u,
+          n: alive ? before.n : 0,
+          authenticatedAt: world.clock.now(),
+          handle: await handleOf(world, holder.jar),
+        };
+        world.sessions.push(session);
+        holder.session = session;
+        await noteEvictions(world, u);
+      }),
+    ),
+    browser.map((b) =>
+      command(`write(${b})`, async (world) => {
+        const holder = world.browsers[b]!;
+        await request(world, holder.jar, (s) => s.increment('n'));
+        const session = holder.session;
+        if (session !== undefined && session.endedAt === undefined) session.n++;
+        else {
+          // A write without a live session starts a new, anonymous one.
+          const fresh: Modelled = {
+            user: undefined,
+            n: 1,
+            authenticatedAt: undefined,
+            handle: await handleOf(world, holder.jar),
+          };
+          world.sessions.push(fresh);
+          holder.session = fresh;
+        }
+      }),
+    ),
+    browser.map((b) =>
+      command(`read(${b})`, async (world) => {
+        const holder = world.browsers[b]!;
+        checkRead(world, holder, await observe(world, holder));
+      }),
+    ),
+    browser.map((b) =>
+      command(`logout(${b})`, async (world) => {
+        const holder = world.browsers[b]!;
+        await request(world, holder.jar, (s) => s.destroy());
+        end(world, holder.session);
+        holder.session = undefined;
+      }),
+    ),
+    browser.map((b) =>
+      command(`steal(${b})`, async (world) => {
+        const holder = world.browsers[b]!;
+        world.thieves.push({ jar: holder.jar.clone(), thief: true, session: holder.session });
+      }),
+    ),
+    thief.map((t) =>
+      command(
+        `thiefRead(${t})`,
+        async (world) => {
+          const holder = world.thieves[t % world.thieves.length]!;
+          checkRead(world, holder, await observe(world, holder));
+        },
+        (world) => world.thieves.length > 0,
+      ),
+    ),
+    thief.map((t) =>
+      command(
+        `thiefRegenerate(${t})`,
+        async (world) => {
+          const holder = world.thieves[t % world.thieves.length]!;
+          const before = holder.session;
+          const alive = before !== undefined && before.endedAt === undefined;
+          const renewed = await request(world, holder.jar, async (s) => {
+            if ((await s.get('userId')) === undefined) return false;
+            await s.regenerate();
+            return true;
+          });
+          if (!renewed) return;
+          if (alive && before.user !== undefined) {
+            end(world, before);
+            const { endedAt: _ended, ...rest } = before;
+            const moved: Modelled = {
+              ...rest,
+              authenticatedAt: world.clock.now(),
+              handle: await handleOf(world, holder.jar),
+            };
+            world.sessions.push(moved);
+            holder.session = moved;
+          } else {
+            // Regenerated from a copy of an ended session: never carries the user.
+            const seen = await observe(world, holder);
+            expect(seen.user, 'a copied pair regenerated an ended session').toBeUndefined();
+            holder.session = undefined;
+          }
+        },
+        (world) => world.thieves.length > 0,
+      ),
+    ),
+    browser.map((b) =>
+      command(`revokeOthers(${b})`, async (world) => {
+        const holder = world.browsers[b]!;
+        const session = holder.session;
+        if (session === undefined || session.endedAt !== undefined || session.user === undefined) return;
+        await world.manager.revokeUserSessions(session.user, { except: session.handle });
+        for (const other of world.sessions)
+          if (other.user === session.user && other !== session) end(world, other);
+      }),
+    ),
+    fc.tuple(browser, browser).map(([b, target]) =>
+      command(`revokeSession(${b} → ${target})`, async (world) => {
+        const holder = world.browsers[b]!;
+        const victim = world.browsers[target]!.session;
+        if (holder.session?.user === undefined || victim === undefined) return;
+        const current = world.manager.load(holder.jar.request());
+        const revoked = await world.manager.revokeSession(victim.handle, { current });
+        const mine = victim.user === holder.session.user && victim.endedAt === undefined;
+        if (holder.session.endedAt === undefined) expect(revoked).toBe(mine);
+        if (revoked) end(world, victim);
+      }),
+    ),
+    fc
+      .integer({ min: 1, max: 40 })
+      .map((seconds) => command(`advance(${seconds})`, async (world) => world.clock.advance(seconds))),
+    // A slow read that loaded before a write of the same browser and answers after it.
+    browser.map((b) =>
+      command(`slowRead(${b})`, async (world) => {
+        const holder = world.browsers[b]!;
+        const slow = world.manager.load(holder.jar.request());
+        await slow.get('n');
+        await request(world, holder.jar, (s) => s.increment('n'));
+        const session = holder.session;
+        if (session !== undefined && session.endedAt === undefined) session.n++;
+        else {
+          const fresh: Modelled = {
+            user: undefined,
+            n: 1,
+            authenticatedAt: undefined,
+            handle: await handleOf(world, holder.jar),
+          };
+          world.sessions.push(fresh);
+          holder.session = fresh;
+        }
+        holder.jar.absorb(await world.manager.commit(slow, new Response()));
+        checkRead(world, holder, await observe(world, holder));
+      }),
+    ),
+  ];
+  if (options.atomic) {
+    list.push(
+      browser.map((b) =>
+        command(`overlappingWrites(${b})`, async (world) => {
+          const holder = world.browsers[b]!;
+          const session = holder.session;
+          if (session === undefined || session.endedAt !== undefined) return;
+          const [first, second] = [holder.jar.request(), holder.jar.request()].map((r) =>
+            world.manager.load(r),
+          );
+          first!.increment('n');
+          second!.increment('n');
+          const responses = await Promise.all([
+            world.manager.commit(first!, new Response()),
+            world.manager.commit(second!, new Response()),
+          ]);
+          for (const response of responses) holder.jar.absorb(response);
+          session.n += 2;
+        }),
+      ),
+    );
+  }
+  return fc.commands(list, { maxCommands: 40 });
+}
+
+/** Runs the model against a store; throws with the failing command sequence. */
+export async function runModel(options: ModelOptions): Promise<void> {
+  const cacheBound = options.cache === 'on' ? MAX_AGE : 0;
+  await fc.assert(
+    fc.asyncProperty(commands(options), async (cmds) => {
+      const clock = new Clock();
+      const store = await options.store(clock.now);
+      const manager = createSessionManager<Data>({
+        secrets: SECRET,
+        store,
+        now: clock.now,
+        idleTimeout: 3600,
+        absoluteTimeout: 86_400,
+        ...(options.maxSessionsPerUser ? { maxSessionsPerUser: options.maxSessionsPerUser } : {}),
+        ...(options.cache === 'off'
+          ? {}
+          : { readCache: readCache({ maxAge: MAX_AGE, checkRevocation: options.cache === 'checked' }) }),
+      });
+      const world: ModelWorld = {
+        clock,
+        manager,
+        browsers: [0, 1, 2].map(() => ({ jar: new CookieJar(), thief: false, session: undefined })),
+        thieves: [],
+        sessions: [],
+        bound: cacheBound + (options.storeBound ?? 0),
+      };
+      try {
+        await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
+      } finally {
+        await options.cleanup?.();
+      }
+    }),
+    { numRuns: options.numRuns },
+  );
+}
+
+/** Runs per configuration: modest in `npm test`, larger with MODEL_RUNS (npm run model). */
+export const MODEL_RUNS = Number(
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.MODEL_RUNS ?? 25,
+);
