@@ -208,6 +208,8 @@ export function applyPatch(
   const authenticatedAt =
     userId !== undefined && userId !== record.userId ? patch.now : record.authenticatedAt;
   if (authenticatedAt !== undefined) next.authenticatedAt = authenticatedAt;
+  // A session kept by "sign out everywhere else" stays kept through later writes.
+  if (record.keptAt !== undefined) next.keptAt = record.keptAt;
   if (persistent) next.persistent = true;
   if (idleMs !== undefined) next.idleMs = idleMs;
   if (absoluteMs !== undefined) next.absoluteMs = absoluteMs;

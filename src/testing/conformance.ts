@@ -509,6 +509,24 @@ export function storeConformance(
     },
   );
 
+  checkIf(
+    ['update'],
+    'update (if implemented) keeps keptAt and authenticatedAt of the record',
+    async (store) => {
+      const key = freshKey();
+      const value = {
+        ...record({ n: 1 }, 'user-kept'),
+        authenticatedAt: now() - 60_000,
+        keptAt: now() - 1_000,
+      };
+      await store.set(key, value, value.expiresAt);
+      assert(await store.update(key, patch({ set: { n: 2 } })), 'update must return true');
+      const after = await store.get(key);
+      same(after?.keptAt, value.keptAt, 'keptAt after update');
+      same(after?.authenticatedAt, value.authenticatedAt, 'authenticatedAt after update');
+    },
+  );
+
   checkIf(['move'], 'move (if implemented) renews a live record under the new key', async (store) => {
     const user = `user-${freshKey()}`;
     const [from, to] = [freshKey(), freshKey()];

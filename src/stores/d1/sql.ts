@@ -112,6 +112,7 @@ UPDATE "${table}" SET
         WHEN next.uid IS NOT NULL AND next.uid IS NOT (next.doc ->> '$.userId') THEN json(?3 -> '$.now')
         ELSE json(next.doc -> '$.authenticatedAt')
       END,
+      'keptAt', json(next.doc -> '$.keptAt'),
       'persistent', json(next.doc -> '$.persistent'),
       'idleMs', json(next.doc -> '$.idleMs'),
       'absoluteMs', json(next.doc -> '$.absoluteMs'),
