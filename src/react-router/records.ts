@@ -8,7 +8,7 @@
 import { getRawCookie } from '../cookie/canonical.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { newSessionId, verifiedSessionId, type StoreKeys } from '../session/id.ts';
-import { applyPatch, isLive } from '../session/record.ts';
+import { applyPatch, isLive, renewRecord } from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from '../session/types.ts';
 
 /** A stored session: its id, store key (SHA-256 of the id, the handle) and record. */
@@ -92,6 +92,39 @@ export async function createSession(
   await context.store.set(key, record, record.expiresAt);
   await deleteSessions(context, remove);
   return { id, key, record };
+}
+
+/**
+ * Moves a stored session to a new id (a login renews the id): only if the
+ * store still holds it live now — atomically where the store can (`move`),
+ * else read again right before the write. A session ended meanwhile (logged
+ * out or revoked since `getSession`) is not carried over: `fresh` is stored
+ * under the new id instead. `expired` sessions are deleted after the write.
+ */
+export async function moveSession(
+  context: RecordContext,
+  current: StoredSession,
+  patch: SessionPatch,
+  fresh: SessionRecord,
+  expired: StoredSession[],
+): Promise<StoredSession> {
+  const { store } = context;
+  const id = newSessionId();
+  const key = await context.keys.of(id);
+  if (store.move) {
+    if (await store.move(current.key, key, patch)) {
+      await deleteSessions(context, expired);
+      return { id, key, record: renewRecord(current.record, patch) ?? fresh };
+    }
+  } else {
+    const record = renewRecord(await store.get(current.key), patch);
+    if (record !== null) {
+      await store.set(key, record, record.expiresAt);
+      await deleteSessions(context, [...expired, current]);
+      return { id, key, record };
+    }
+  }
+  return createSession(context, fresh, expired);
 }
 
 /** Deletes stored sessions (no error for one already gone). */

@@ -11,13 +11,14 @@ import { CookieStore } from '../session/backend/cookie.ts';
 import { StoreKeys } from '../session/id.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { cookieAttributesOf, resolveOptions, type ResolvedOptions } from '../session/options.ts';
-import { applyPatch, emptyRecord, expiryOf, timeoutsOf, userIdOf } from '../session/record.ts';
-import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
+import { applyPatch, emptyRecord, userIdOf } from '../session/record.ts';
+import type { SessionPatch, SessionStore } from '../session/types.ts';
 import { changes, patchBetween, routerDataOf, snapshotOf, type RouterData } from './changes.ts';
 import { deletionCookie, lifetimeOf, sessionCookie, type CookieSpec } from './cookie.ts';
 import {
   createSession as storeSession,
   deleteSessions,
+  moveSession,
   patchSession,
   readSession,
   type RecordContext,
@@ -97,13 +98,6 @@ function storeSource<Env>(store: TesseraSessionStorageOptions<Env>['store']): (e
     throw new TypeError(`${NAME}: option store must be a store or a function of env returning one`);
   const fixed = store ?? new MemoryStore();
   return () => fixed;
-}
-
-/** The data of a stored session moved to a new id at login: a new lifetime, authenticated now. */
-function regenerated(record: SessionRecord, context: RecordContext): SessionRecord {
-  const { now } = context;
-  const expiresAt = expiryOf(now, now, timeoutsOf(record, context.timeouts));
-  return { ...record, createdAt: now, lastSeenAt: now, authenticatedAt: now, expiresAt };
 }
 
 /**
@@ -188,15 +182,18 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
     } else {
       // A new id for a session the store does not hold (never one a client
       // sent), and when the session gains or changes its user (OWASP: renew
-      // the id at login); the old record goes once the new one is written.
-      const base = current
-        ? regenerated(current.record, context)
-        : {
-            ...emptyRecord(context.now, context.timeouts),
-            ...(resolved.cookie.persistent ? { persistent: true as const } : {}),
-          };
-      const remove = current ? [...entry.expired, current] : entry.expired;
-      live = await storeSession(context, applyPatch(base, patch)!, remove);
+      // the id at login): moved from the record the store holds now, the old
+      // one deleted once the new one is written.
+      const fresh = applyPatch(
+        {
+          ...emptyRecord(context.now, context.timeouts),
+          ...(resolved.cookie.persistent ? { persistent: true as const } : {}),
+        },
+        patch,
+      )!;
+      live = current
+        ? await moveSession(context, current, patch, fresh, entry.expired)
+        : await storeSession(context, fresh, entry.expired);
     }
     entry.expired = [];
     entry.live = live;

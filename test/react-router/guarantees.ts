@@ -45,6 +45,20 @@ export function tesseraGuarantees(label: string, makeStore: () => SessionStore):
       }
     });
 
+    it('a login racing a logout does not carry the logged-out session to the new id', async () => {
+      const { storage, browser } = setup();
+      const anonymous = await storage.getSession(null);
+      anonymous.set('cart', ['apple']);
+      browser.keep(await storage.commitSession(anonymous));
+      const login = await storage.getSession(browser.cookie); // read before the logout lands
+      browser.keep(await storage.destroySession(await storage.getSession(browser.cookie)));
+      login.set('userId', 'ada');
+      const setCookie = await storage.commitSession(login);
+      const after = await storage.getSession(setCookie.split(';')[0]!);
+      expect(after.get('userId')).toBe('ada'); // the login itself stands
+      expect(after.get('cart')).toBeUndefined(); // nothing of the ended session came along
+    });
+
     it('an id the store does not know is never adopted: a commit gives a new one', async () => {
       const { storage, browser, login, ada } = setup();
       await login(ada);
