@@ -20,7 +20,14 @@
  * ```
  */
 import { DurableObject } from 'cloudflare:workers';
-import { applyPatch, userIdOf } from '../session/record.ts';
+import {
+  applyPatch,
+  assertRecordSize,
+  DEFAULT_MAX_RECORD_BYTES,
+  recordTooLarge,
+  userIdOf,
+  utf8Length,
+} from '../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../session/types.ts';
 
 const RECORD = 'record';
@@ -42,6 +49,8 @@ const INDEX_PREFIX = 'session:';
 /** What an atomic update did, so the store can keep the user index right. */
 export interface UpdateResult {
   ok: boolean;
+  /** The record the patch would make, in bytes, when that is over the limit (nothing was written). */
+  tooLarge?: number;
   userId?: string | undefined;
   previousUserId?: string | undefined;
 }
@@ -75,16 +84,23 @@ export class SessionDurableObject extends DurableObject {
     return { previousUserId: previous?.userId };
   }
 
-  /** Applies a patch in one transaction; writes nothing when there is no live record. */
-  async updateRecord(patch: SessionPatch): Promise<UpdateResult> {
+  /**
+   * Applies a patch in one transaction; writes nothing when there is no live
+   * record, or when the result would be over `maxRecordBytes` (`tooLarge`).
+   */
+  async updateRecord(patch: SessionPatch, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): Promise<UpdateResult> {
     const result = this.ctx.storage.transactionSync((): UpdateResult & { expiresAt?: number } => {
       const current = this.ctx.storage.kv.get<SessionRecord>(RECORD);
       const next = applyPatch(current, patch);
       if (next === null) return { ok: false };
+      const bytes = utf8Length(JSON.stringify(next));
+      if (bytes > maxRecordBytes) return { ok: false, tooLarge: bytes, previousUserId: current?.userId };
       this.ctx.storage.kv.put(RECORD, next);
       return { ok: true, userId: next.userId, previousUserId: current?.userId, expiresAt: next.expiresAt };
     });
     if (result.expiresAt !== undefined) await this.ctx.storage.setAlarm(result.expiresAt);
+    if (result.tooLarge !== undefined)
+      return { ok: false, tooLarge: result.tooLarge, previousUserId: result.previousUserId };
     return { ok: result.ok, userId: result.userId, previousUserId: result.previousUserId };
   }
 
@@ -152,20 +168,40 @@ export class SessionDurableObject extends DurableObject {
   }
 }
 
+/** Options for {@link DurableObjectStore}. */
+export interface DurableObjectStoreOptions {
+  /**
+   * Largest record, in bytes of its JSON text. A write past it throws a
+   * RangeError naming this option and the session keeps its previous data.
+   * Default 128 KiB (a Durable Object value may hold up to 2 MiB).
+   */
+  maxRecordBytes?: number;
+}
+
 /**
  * Session store on Durable Objects. Pass the namespace bound to
  * {@link SessionDurableObject}: `new DurableObjectStore(env.SESSIONS)`.
  */
 export class DurableObjectStore implements SessionStore {
   readonly #namespace: DurableObjectNamespace<SessionDurableObject>;
+  readonly #maxRecordBytes: number;
 
-  constructor(namespace: DurableObjectNamespace<SessionDurableObject>) {
+  constructor(
+    namespace: DurableObjectNamespace<SessionDurableObject>,
+    options: DurableObjectStoreOptions = {},
+  ) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.idFromName !== 'function') {
       throw new TypeError(
         'DurableObjectStore: the first argument must be a Durable Object namespace binding',
       );
     }
     this.#namespace = namespace;
+    const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    if (!Number.isInteger(maxRecordBytes) || maxRecordBytes < 1024 || maxRecordBytes > 2 * 1024 * 1024)
+      throw new TypeError(
+        'DurableObjectStore: option maxRecordBytes must be a whole number of bytes from 1024 to 2 MiB',
+      );
+    this.#maxRecordBytes = maxRecordBytes;
   }
 
   #session(key: string) {
@@ -196,6 +232,7 @@ export class DurableObjectStore implements SessionStore {
    *   this write was on its way: the write is refused, never resurrected.
    */
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    assertRecordSize('DurableObjectStore', JSON.stringify(record), this.#maxRecordBytes);
     if (record.userId !== undefined) await this.#user(record.userId).indexAdd(key);
     const result = await this.#session(key).setRecord(record, expiresAt);
     if (result.revoked) {
@@ -211,7 +248,12 @@ export class DurableObjectStore implements SessionStore {
     // A patch that names a user is indexed under that user first, like set().
     const named = patch.set === undefined ? undefined : userIdOf(patch.set, patch.userField);
     if (named !== undefined) await this.#user(named).indexAdd(key);
-    const result = await this.#session(key).updateRecord(patch);
+    const result = await this.#session(key).updateRecord(patch, this.#maxRecordBytes);
+    if (result.tooLarge !== undefined) {
+      // Nothing was written: undo only an index entry this call added.
+      if (named !== undefined && named !== result.previousUserId) await this.#user(named).indexRemove([key]);
+      throw recordTooLarge('DurableObjectStore', result.tooLarge, this.#maxRecordBytes);
+    }
     if (result.ok) await this.#reindex(key, result.userId, result.previousUserId, true);
     else if (named !== undefined) await this.#user(named).indexRemove([key]);
     return result.ok;

@@ -23,6 +23,15 @@ describe('DurableObjectStore', () => {
   })) {
     it(check.name, check.run);
   }
+  // A small limit, so the suite's over-the-limit write is quick to make.
+  for (const check of storeConformance(
+    () => new DurableObjectStore(env.SESSIONS_DO, { maxRecordBytes: 4096 }),
+    {
+      maxRecordBytes: 4096,
+    },
+  ).filter((check) => check.name.includes('maxRecordBytes'))) {
+    it(check.name, check.run);
+  }
 
   it('log in, read, log out: logout is effective on the very next request', () =>
     logoutIsImmediate(new CookieJar(), 'do', 'ada'));

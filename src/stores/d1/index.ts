@@ -29,7 +29,7 @@
  * each other's changes and increments are exact. (A patch with fractional
  * arithmetic is applied by compare-and-swap instead, retried up to 10 times.)
  */
-import { applyPatch } from '../../session/record.ts';
+import { applyPatch, assertRecordSize, DEFAULT_MAX_RECORD_BYTES } from '../../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../../session/types.ts';
 import { backoff } from '../../util/backoff.ts';
 import { parseJson } from '../../util/parse-json.ts';
@@ -61,6 +61,12 @@ export interface D1StoreOptions {
   table?: string;
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Largest record, in bytes of its JSON text. A write past it throws a
+   * RangeError naming this option and the session keeps its previous data.
+   * Default 128 KiB.
+   */
+  maxRecordBytes?: number;
 }
 
 /** The table the shipped migration creates. */
@@ -134,6 +140,7 @@ export class D1Store implements SessionStore {
   readonly #db: D1DatabaseLike;
   readonly #table: string;
   readonly #now: () => number;
+  readonly #maxRecordBytes: number;
   readonly #sql: {
     get: string;
     set: string;
@@ -154,6 +161,10 @@ export class D1Store implements SessionStore {
     this.#db = db;
     this.#table = table;
     this.#now = options.now ?? Date.now;
+    const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    if (!Number.isInteger(maxRecordBytes) || maxRecordBytes < 1024)
+      throw new TypeError('D1Store: option maxRecordBytes must be a whole number of bytes, at least 1024');
+    this.#maxRecordBytes = maxRecordBytes;
     const t = `"${table}"`;
     this.#sql = {
       get: `SELECT data FROM ${t} WHERE id = ?1 AND expires_at > ?2`,
@@ -190,9 +201,11 @@ export class D1Store implements SessionStore {
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    const text = JSON.stringify(record);
+    assertRecordSize('D1Store', text, this.#maxRecordBytes);
     await this.#db
       .prepare(this.#sql.set)
-      .bind(key, record.userId ?? null, JSON.stringify(record), expiresAt)
+      .bind(key, record.userId ?? null, text, expiresAt)
       .run();
   }
 
@@ -218,7 +231,11 @@ export class D1Store implements SessionStore {
         absolute: patch.absoluteMs,
         userPath: jsonPath('data', patch.userField),
       });
-      const { meta } = await this.#db.prepare(this.#sql.update).bind(key, JSON.stringify(ops), args).run();
+      // Past maxRecordBytes the statement writes nothing; the path below then throws.
+      const { meta } = await this.#db
+        .prepare(this.#sql.update)
+        .bind(key, JSON.stringify(ops), args, this.#maxRecordBytes)
+        .run();
       if (meta.changes > 0) return true;
     }
     return this.#swap(key, patch);
@@ -230,9 +247,11 @@ export class D1Store implements SessionStore {
       const row = await this.#db.prepare(this.#sql.get).bind(key, patch.now).first<{ data: string }>();
       const next = row === null ? null : applyPatch(parseJson(row.data) as SessionRecord, patch);
       if (row === null || next === null) return false;
+      const text = JSON.stringify(next);
+      assertRecordSize('D1Store', text, this.#maxRecordBytes);
       const written = await this.#db
         .prepare(this.#sql.swap)
-        .bind(key, row.data, JSON.stringify(next), next.userId ?? null, next.expiresAt)
+        .bind(key, row.data, text, next.userId ?? null, next.expiresAt)
         .run();
       if (written.meta.changes > 0) return true;
       if (attempt >= SWAP_ATTEMPTS) {

@@ -96,31 +96,33 @@ export function updateStatement(table: string): string {
       END
     FROM last
     WHERE doc IS NOT NULL
-  )
-UPDATE "${table}" SET
-  data = json_patch(
-    json_object(
-      'data', json(next.doc -> '$.data'),
-      'flash', json(next.doc -> '$.flash'),
-      'createdAt', json(next.doc -> '$.createdAt'),
-      'lastSeenAt', json(?3 -> '$.now'),
-      'expiresAt', next.expires
-    ),
-    json_object(
-      'userId', next.uid,
-      'authenticatedAt', CASE
-        WHEN next.uid IS NOT NULL AND next.uid IS NOT (next.doc ->> '$.userId') THEN json(?3 -> '$.now')
-        ELSE json(next.doc -> '$.authenticatedAt')
-      END,
-      'keptAt', json(next.doc -> '$.keptAt'),
-      'persistent', json(next.doc -> '$.persistent'),
-      'idleMs', json(next.doc -> '$.idleMs'),
-      'absoluteMs', json(next.doc -> '$.absoluteMs'),
-      'meta', json(next.doc -> '$.meta')
-    )
   ),
-  user_id = next.uid,
-  expires_at = next.expires
-FROM next
-WHERE "${table}".id = ?1 AND typeof(next.expires) = 'integer'`;
+  final(doc, expires, uid) AS (
+    SELECT json_patch(
+      json_object(
+        'data', json(next.doc -> '$.data'),
+        'flash', json(next.doc -> '$.flash'),
+        'createdAt', json(next.doc -> '$.createdAt'),
+        'lastSeenAt', json(?3 -> '$.now'),
+        'expiresAt', next.expires
+      ),
+      json_object(
+        'userId', next.uid,
+        'authenticatedAt', CASE
+          WHEN next.uid IS NOT NULL AND next.uid IS NOT (next.doc ->> '$.userId') THEN json(?3 -> '$.now')
+          ELSE json(next.doc -> '$.authenticatedAt')
+        END,
+        'keptAt', json(next.doc -> '$.keptAt'),
+        'persistent', json(next.doc -> '$.persistent'),
+        'idleMs', json(next.doc -> '$.idleMs'),
+        'absoluteMs', json(next.doc -> '$.absoluteMs'),
+        'meta', json(next.doc -> '$.meta')
+      )
+    ), next.expires, next.uid FROM next
+  )
+UPDATE "${table}" SET data = final.doc, user_id = final.uid, expires_at = final.expires
+FROM final
+WHERE "${table}".id = ?1 AND typeof(final.expires) = 'integer'
+  -- The record size limit (bytes of the JSON text): over it nothing is written.
+  AND length(CAST(final.doc AS BLOB)) <= ?4`;
 }
