@@ -285,12 +285,14 @@ export class RedisStore implements SessionStore {
    */
   async hasEnded(key: string, record: SessionRecord): Promise<boolean> {
     const gone = this.#keys.gone(key);
-    const user = typeof record.userId === 'string' ? record.userId : undefined;
+    const user = typeof record.userId === 'string' ? JSON.stringify(record.userId) : undefined;
+    const revokedKey = user === undefined ? undefined : (await this.#keys.userKeys(user))[2];
     const [ended, revoked] = await Promise.all([
       this.#redis.send(['EXISTS', gone], gone),
-      user === undefined ? null : this.revokedAt(user),
+      revokedKey === undefined ? null : this.#redis.send(['GET', revokedKey], revokedKey),
     ]);
-    return Number(ended) > 0 || (revoked !== null && revoked >= revocationMark(record));
+    const at = Number(replyText(revoked) ?? Number.NaN);
+    return Number(ended) > 0 || (Number.isFinite(at) && at >= revocationMark(record));
   }
 
   /** The hash of `record`, or the maxRecordBytes error. */

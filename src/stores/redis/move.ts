@@ -28,7 +28,9 @@
  *   `fromKey` and returns false, whether or not the revocation reached it
  *   yet. A revocation that keeps `fromKey` ("everywhere else") writes its
  *   `keptAt` before its time, so 4 sees a new version and `move` starts over
- *   from the kept record (whose mark is past the revocation);
+ *   from the kept record (whose mark is past the revocation). If that
+ *   revocation listed the index after 3, it ended `toKey` as one of the
+ *   others: the session ends — what the move coming first would have left;
  * - a concurrent `update` of `fromKey` before 4: a new version, start over,
  *   so the renewed record carries it.
  * A crash between 4 and 5 loses the session (the user signs in again),
