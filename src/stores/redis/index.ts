@@ -50,8 +50,9 @@ import {
   patchOperations,
   reach,
 } from './record.ts';
-import { DELETE, INDEX, KEEP, LIST, REVOKE, SET, TAKE, TOUCH } from './scripts.ts';
+import { DELETE, KEEP, REVOKE, SET, TAKE, TOUCH } from './scripts.ts';
 import { UPDATE } from './update-script.ts';
+import { UserIndex } from './user-index.ts';
 
 export {
   bunRedis,
@@ -80,13 +81,6 @@ export interface RedisStoreOptions {
   now?: () => number;
 }
 
-/**
- * How far behind its score an index entry is pruned (ms): room for app
- * servers whose clocks run ahead of the one that wrote the entry.
- */
-const PRUNE_MARGIN_MS = 60_000;
-/** Rounds of "write the index, then the session" before a write gives up (the user keeps changing). */
-const ATTEMPTS = 4;
 /** Sessions `deleteByUser` revokes at once. */
 const BATCH = 200;
 /** The largest `maxRecordBytes`: Redis' own limit on one value. */
@@ -94,11 +88,6 @@ const MAX_LIMIT = 512 * 1024 * 1024;
 
 const REVOKED =
   'RedisStore: the session was deleted (logged out or revoked) while this request was writing it';
-
-/** A script's request that the user's index reach `bound` first: [user JSON, bound]. */
-type Need = [string, string | undefined];
-/** What a write tells its script about the index it wrote first: [user JSON, sequence number, bound]. */
-type Claim = [string, string, string];
 
 /**
  * Session store on Redis: `new RedisStore(nodeRedis(client))` (or
@@ -108,6 +97,7 @@ type Claim = [string, string, string];
 export class RedisStore implements SessionStore {
   readonly #redis: RedisConnection;
   readonly #keys: RedisKeys;
+  readonly #index: UserIndex;
   readonly #limit: number;
   readonly #now: () => number;
 
@@ -131,6 +121,7 @@ export class RedisStore implements SessionStore {
     }
     this.#redis = redis;
     this.#keys = new RedisKeys(prefix);
+    this.#index = new UserIndex(redis, this.#keys);
     this.#limit = limit;
     this.#now = options.now ?? Date.now;
   }
@@ -154,7 +145,7 @@ export class RedisStore implements SessionStore {
     let claim = ['', '0'];
     if (bound !== undefined) {
       const user = JSON.stringify(record.userId);
-      claim = [user, (await this.#index(user, key, bound, now))[0]];
+      claim = [user, (await this.#index.add(user, key, bound, now))[0]];
     }
     if ((await this.#write(key, encoded, claim, expiresAt, now)) === -1) throw new Error(REVOKED);
   }
@@ -165,7 +156,7 @@ export class RedisStore implements SessionStore {
     const bound = String(reach(expiresAt, record.lastSeenAt));
     const head = [String(now), String(record.lastSeenAt), String(expiresAt), ttl(expiresAt, now)];
     const session = [this.#keys.session(key)];
-    await this.#claiming(key, now, async (claim) => {
+    await this.#index.claiming(key, now, async (claim) => {
       const reply = await TOUCH.run(this.#redis, session, [...head, claim[0], bound]);
       return Array.isArray(reply) ? [String(reply[1]), bound] : reply;
     });
@@ -181,7 +172,7 @@ export class RedisStore implements SessionStore {
     const operations = patchOperations(patch);
     const keys = [this.#keys.session(key), this.#keys.marks(key)];
     const limit = String(this.#limit);
-    const reply = await this.#claiming(key, this.#now(), async (claim) => {
+    const reply = await this.#index.claiming(key, this.#now(), async (claim) => {
       const reply = await UPDATE.run(this.#redis, keys, [...head, ...claim, limit, ...operations]);
       if (!Array.isArray(reply)) return reply;
       if (reply[0] === 'large') throw recordTooLarge('RedisStore', Number(reply[1]), this.#limit);
@@ -207,10 +198,10 @@ export class RedisStore implements SessionStore {
           return decodeRecord(await this.#redis.send(['HGETALL', session], session));
         },
         encode: (record, bound) => this.#encode(record, bound),
-        index: (user, key, bound) => this.#index(user, key, bound, now),
+        index: (user, key, bound) => this.#index.add(user, key, bound, now),
         take: (key, version) => TAKE.run(this.#redis, this.#keys.sessionKeys(key, false), [version]),
         write: (key, encoded, claim, expiresAt) => this.#write(key, encoded, claim, expiresAt, now),
-        unlist: (user, keys) => this.#unlist(user, keys),
+        unlist: (user, keys) => this.#index.unlist(user, keys),
       },
       fromKey,
       toKey,
@@ -220,14 +211,14 @@ export class RedisStore implements SessionStore {
 
   async delete(key: string): Promise<void> {
     const user = replyText(await DELETE.run(this.#redis, this.#keys.sessionKeys(key, false), []));
-    if (user !== null) await this.#unlist(user, [key]);
+    if (user !== null) await this.#index.unlist(user, [key]);
   }
 
   /** Keys of the user's live sessions: the index, each entry checked against its session. */
   async listByUser(userId: string): Promise<string[]> {
     const user = JSON.stringify(userId);
     const now = this.#now();
-    const [, keys] = await this.#list(user, now, false);
+    const [, keys] = await this.#index.list(user, now, false);
     const records = await Promise.all(keys.map((key) => this.get(key)));
     return keys.filter((_, i) => records[i]?.userId === userId && records[i]!.expiresAt > now);
   }
@@ -245,7 +236,7 @@ export class RedisStore implements SessionStore {
       await KEEP.run(this.#redis, [this.#keys.session(options.except)], [user, String(now)]);
     const [, , revoked] = await this.#keys.userKeys(user);
     await this.#redis.send(['SET', revoked, String(now), 'PX', String(END_MARKER_MS)], revoked);
-    const [sequence, listed] = await this.#list(user, now, true);
+    const [sequence, listed] = await this.#index.list(user, now, true);
     const keys = listed.filter((key) => key !== options.except);
     let live = 0;
     const gone: string[] = [];
@@ -261,7 +252,7 @@ export class RedisStore implements SessionStore {
         if (reply !== 2) gone.push(batch[j]!);
       });
     }
-    if (gone.length > 0) await this.#unlist(user, gone);
+    if (gone.length > 0) await this.#index.unlist(user, gone);
     return live;
   }
 
@@ -306,45 +297,6 @@ export class RedisStore implements SessionStore {
   #write(key: string, encoded: EncodedRecord, claim: string[], expiresAt: number, now: number) {
     const args = [ttl(expiresAt, now), claim[0]!, claim[1]!, encoded.state, ...encoded.fields];
     return SET.run(this.#redis, this.#keys.sessionKeys(key, true), args);
-  }
-
-  /** Removes deleted sessions from the index of `user` (JSON): after their tombstone nothing writes them back. */
-  async #unlist(user: string, keys: string[]): Promise<void> {
-    const index = await this.#keys.userIndex(user);
-    await this.#redis.send(['ZREM', index, ...keys], index);
-  }
-
-  /**
-   * Runs a session write that may ask (`need`) for the user's index to be
-   * written first; then writes it and runs the write again with the claim.
-   */
-  async #claiming<R>(key: string, now: number, write: (claim: Claim) => Promise<R | Need>): Promise<R> {
-    let claim: Claim = ['', '0', '0'];
-    for (let attempt = 1; ; attempt++) {
-      const reply = await write(claim);
-      if (!Array.isArray(reply)) return reply;
-      if (attempt >= ATTEMPTS)
-        throw new Error(`RedisStore: gave up after ${ATTEMPTS} attempts: the session's user kept changing`);
-      const [user, bound = '0'] = reply;
-      claim = [user, (await this.#index(user, key, Number(bound), now))[0], bound];
-    }
-  }
-
-  /** Adds `key` to the index of `user` (JSON) reaching `bound`: the write's sequence number and the user's revocation time. */
-  async #index(user: string, key: string, bound: number, now: number): Promise<[string, number | null]> {
-    const keys = await this.#keys.userKeys(user);
-    const args = [String(now - PRUNE_MARGIN_MS), key, String(bound), String(now)];
-    const [sequence, revoked] = (await INDEX.run(this.#redis, keys, args)) as [unknown, unknown];
-    const at = Number(replyText(revoked) ?? Number.NaN);
-    return [String(sequence), Number.isFinite(at) ? at : null];
-  }
-
-  /** Prunes and reads the index of `user` (JSON); a revocation also takes a sequence number. */
-  async #list(user: string, now: number, revoke: boolean): Promise<[string, string[]]> {
-    const [index, sequence] = await this.#keys.userKeys(user);
-    const args = [String(now - PRUNE_MARGIN_MS), revoke ? '1' : '0'];
-    const reply = (await LIST.run(this.#redis, [index, sequence], args)) as [unknown, unknown[]];
-    return [String(reply[0]), reply[1].map((key) => replyText(key)!)];
   }
 }
 
