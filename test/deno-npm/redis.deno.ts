@@ -22,10 +22,14 @@ const test = (name: string, run: () => Promise<void>) =>
 {
   let time = Date.now();
   const now = () => time;
-  const checks = storeConformance(() => new RedisStore(nodeRedis(client), { prefix: 'deno:', now }), {
-    now,
-    advance: (ms) => void (time += ms),
-  });
+  const checks = storeConformance(
+    () => new RedisStore(nodeRedis(client), { prefix: 'deno:', now, maxRecordBytes: 100_000 }),
+    {
+      now,
+      advance: (ms) => void (time += ms),
+      maxRecordBytes: 100_000,
+    },
+  );
   for (const check of checks) test(`conformance: ${check.name}`, check.run);
 }
 

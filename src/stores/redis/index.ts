@@ -2,17 +2,19 @@
  * `RedisStore` (`tesserajs/redis`): sessions in Redis, for Node, Bun and
  * Deno servers — one instance or a Redis Cluster.
  *
- * Keys (`prefix` default `tessera:`):
- * - `<prefix>{<session key>}` — the session: the record's JSON (and how far
- *   its user's index entry reaches), expiring with the session (a TTL from
- *   the app's clock to the record's `expiresAt`); read with one `GET`,
- *   patched by one Lua script (update-script.ts);
+ * Keys (`prefix` default `tessera:`; keys.ts):
+ * - `<prefix>{<session key>}:h` — the session: a hash with a field per data
+ *   and flash member and per other record field (record.ts), expiring with
+ *   the session (a TTL from the app's clock to the record's `expiresAt`);
+ *   read with one `HGETALL`, patched by one Lua script that touches only the
+ *   fields a patch names (update-script.ts);
  * - `<prefix>{<session key>}:gone` — a tombstone for an hour after a deletion;
  * - `<prefix>{<session key>}:marks` — revocations that saw this session
  *   while it was not their user's (for an hour);
  * - `<prefix>{u:<SHA-256 of user id>}` — the user's index, a sorted set of
  *   session keys scored by how long each may live, pruned past its score,
- *   expiring with its last entry; `…:seq` numbers its writes.
+ *   expiring with its last entry; `…:seq` numbers its writes, `…:revoked`
+ *   holds the last revocation time for an hour.
  *
  * Every script keeps to one hash slot (Cluster). A session and its user's
  * index live in different slots, so the store orders the two: **the index
@@ -27,15 +29,30 @@
  * a login racing it — is refused. A login racing "sign out everywhere"
  * either is revoked with the rest or fails; one that starts after it stands.
  * Entries of sessions that moved to another user or expired stay until
- * their score passes; listing checks each session.
+ * their score passes; listing checks each session. `move` crosses slots
+ * too: move.ts says how.
  */
-import { sha256Base64url } from '../../crypto/digest.ts';
+import {
+  DEFAULT_MAX_RECORD_BYTES,
+  END_MARKER_MS,
+  recordTooLarge,
+  revocationMark,
+} from '../../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../../session/types.ts';
-import { parseJson } from '../../util/parse-json.ts';
 import { type RedisConnection, replyText } from './connection.ts';
-import { decodeRecord, patchHead, patchOperations, recordText } from './record.ts';
-import { DELETE, INDEX, LIST, OUTLIVE, REVOKE, SET, TOMBSTONE_MS, TOUCH } from './scripts.ts';
+import { RedisKeys } from './keys.ts';
+import { moveSession } from './move.ts';
+import {
+  decodeRecord,
+  type EncodedRecord,
+  encodeRecord,
+  patchHead,
+  patchOperations,
+  reach,
+} from './record.ts';
+import { DELETE, KEEP, REVOKE, SET, TAKE, TOUCH } from './scripts.ts';
 import { UPDATE } from './update-script.ts';
+import { UserIndex } from './user-index.ts';
 
 export {
   bunRedis,
@@ -52,27 +69,25 @@ export {
 export interface RedisStoreOptions {
   /** Prefix of every key the store writes; no `{` or `}` (they would move keys between Cluster slots). Default `tessera:`. */
   prefix?: string;
+  /**
+   * The largest session record the store writes, in bytes of its JSON text
+   * (UTF-8). A write over it — `set`, an `update` that grows the record past
+   * it, `move` — throws a `RangeError` naming this option and changes
+   * nothing. Redis runs one command at a time, so one huge session would
+   * slow every other client. Default 128 KiB (`DEFAULT_MAX_RECORD_BYTES`).
+   */
+  maxRecordBytes?: number;
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number;
 }
 
-/**
- * How far behind its score an index entry is pruned (ms): room for app
- * servers whose clocks run ahead of the one that wrote the entry.
- */
-const PRUNE_MARGIN_MS = 60_000;
-/** Rounds of "write the index, then the session" before a write gives up (the user keeps changing). */
-const ATTEMPTS = 4;
 /** Sessions `deleteByUser` revokes at once. */
 const BATCH = 200;
+/** The largest `maxRecordBytes`: Redis' own limit on one value. */
+const MAX_LIMIT = 512 * 1024 * 1024;
 
 const REVOKED =
   'RedisStore: the session was deleted (logged out or revoked) while this request was writing it';
-
-/** A script's request that the user's index reach `bound` first: [user JSON, bound]. */
-type Need = [string, string | undefined];
-/** What a write tells its script about the index it wrote first: [user JSON, sequence number, bound]. */
-type Claim = [string, string, string];
 
 /**
  * Session store on Redis: `new RedisStore(nodeRedis(client))` (or
@@ -81,7 +96,9 @@ type Claim = [string, string, string];
  */
 export class RedisStore implements SessionStore {
   readonly #redis: RedisConnection;
-  readonly #prefix: string;
+  readonly #keys: RedisKeys;
+  readonly #index: UserIndex;
+  readonly #limit: number;
   readonly #now: () => number;
 
   constructor(redis: RedisConnection, options: RedisStoreOptions = {}) {
@@ -96,37 +113,41 @@ export class RedisStore implements SessionStore {
         'RedisStore: option prefix must be a string of at most 256 characters without { or }',
       );
     }
+    const limit = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    if (!Number.isSafeInteger(limit) || limit < 1024 || limit > MAX_LIMIT) {
+      throw new TypeError(
+        `RedisStore: option maxRecordBytes must be a whole number of bytes from 1024 to ${MAX_LIMIT}`,
+      );
+    }
     this.#redis = redis;
-    this.#prefix = prefix;
+    this.#keys = new RedisKeys(prefix);
+    this.#index = new UserIndex(redis, this.#keys);
+    this.#limit = limit;
     this.#now = options.now ?? Date.now;
   }
 
   async get(key: string): Promise<SessionRecord | null> {
-    const session = this.#session(key);
-    return decodeRecord(await this.#redis.send(['GET', session], session));
+    const session = this.#keys.session(key);
+    return decodeRecord(await this.#redis.send(['HGETALL', session], session)).record;
   }
 
   /**
    * Writes the record (the user's index first).
    *
+   * @throws RangeError when the record is over `maxRecordBytes` (nothing written).
    * @throws Error when the session was deleted (logged out or revoked) while
    *   this write was on its way: it is refused, never resurrected.
    */
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    const bound = record.userId === undefined ? undefined : reach(record.expiresAt, record.lastSeenAt);
+    const encoded = this.#encode(record, bound);
     const now = this.#now();
     let claim = ['', '0'];
-    let bound: number | undefined;
-    if (record.userId !== undefined) {
+    if (bound !== undefined) {
       const user = JSON.stringify(record.userId);
-      bound = reach(record.expiresAt, record.lastSeenAt);
-      claim = [user, await this.#index(user, key, bound, now)];
+      claim = [user, (await this.#index.add(user, key, bound, now))[0]];
     }
-    const reply = await SET.run(this.#redis, this.#sessionKeys(key, true), [
-      ttl(expiresAt, now),
-      ...claim,
-      recordText(record, bound),
-    ]);
-    if (reply === -1) throw new Error(REVOKED);
+    if ((await this.#write(key, encoded, claim, expiresAt, now)) === -1) throw new Error(REVOKED);
   }
 
   /** Moves the timestamps of a live record; never creates one. */
@@ -134,39 +155,70 @@ export class RedisStore implements SessionStore {
     const now = this.#now();
     const bound = String(reach(expiresAt, record.lastSeenAt));
     const head = [String(now), String(record.lastSeenAt), String(expiresAt), ttl(expiresAt, now)];
-    await this.#claiming(key, now, async (claim) => {
-      const reply = await TOUCH.run(this.#redis, [this.#session(key)], [...head, claim[0], bound]);
+    const session = [this.#keys.session(key)];
+    await this.#index.claiming(key, now, async (claim) => {
+      const reply = await TOUCH.run(this.#redis, session, [...head, claim[0], bound]);
       return Array.isArray(reply) ? [String(reply[1]), bound] : reply;
     });
   }
 
-  /** Applies `patch` in one Lua script; false, writing nothing, when there is no live record. */
+  /**
+   * Applies `patch` in one Lua script; false, writing nothing, when there is no live record.
+   *
+   * @throws RangeError when the patch would grow the record past `maxRecordBytes` (nothing written).
+   */
   async update(key: string, patch: SessionPatch): Promise<boolean> {
     const head = patchHead(patch);
     const operations = patchOperations(patch);
-    const keys = [this.#session(key), this.#marks(key)];
-    const reply = await this.#claiming(key, this.#now(), async (claim) => {
-      const reply = await UPDATE.run(this.#redis, keys, [...head, ...claim, ...operations]);
-      return Array.isArray(reply) ? [String(reply[1]), replyText(reply[2]) ?? undefined] : reply;
+    const keys = [this.#keys.session(key), this.#keys.marks(key)];
+    const limit = String(this.#limit);
+    const reply = await this.#index.claiming(key, this.#now(), async (claim) => {
+      const reply = await UPDATE.run(this.#redis, keys, [...head, ...claim, limit, ...operations]);
+      if (!Array.isArray(reply)) return reply;
+      if (reply[0] === 'large') throw recordTooLarge('RedisStore', Number(reply[1]), this.#limit);
+      return [String(reply[1]), replyText(reply[2]) ?? undefined];
     });
     if (reply === -1) throw new Error(REVOKED);
     return reply === 1;
   }
 
+  /**
+   * `regenerate()`: the live record under `fromKey`, renewed, under `toKey`;
+   * `fromKey` deleted as `delete` does. False, carrying nothing, when there
+   * is no live record. See move.ts for the order of its steps.
+   *
+   * @throws RangeError when the renewed record is over `maxRecordBytes` (nothing written).
+   */
+  move(fromKey: string, toKey: string, patch: SessionPatch): Promise<boolean> {
+    const now = this.#now();
+    return moveSession(
+      {
+        read: async (key) => {
+          const session = this.#keys.session(key);
+          return decodeRecord(await this.#redis.send(['HGETALL', session], session));
+        },
+        encode: (record, bound) => this.#encode(record, bound),
+        index: (user, key, bound) => this.#index.add(user, key, bound, now),
+        take: (key, version) => TAKE.run(this.#redis, this.#keys.sessionKeys(key, false), [version]),
+        write: (key, encoded, claim, expiresAt) => this.#write(key, encoded, claim, expiresAt, now),
+        unlist: (user, keys) => this.#index.unlist(user, keys),
+      },
+      fromKey,
+      toKey,
+      patch,
+    );
+  }
+
   async delete(key: string): Promise<void> {
-    const user = replyText(await DELETE.run(this.#redis, this.#sessionKeys(key, false), []));
-    // After the tombstone nothing can write the session back, so its entry can go.
-    if (user !== null) {
-      const index = await this.#userIndex(user);
-      await this.#redis.send(['ZREM', index, key], index);
-    }
+    const user = replyText(await DELETE.run(this.#redis, this.#keys.sessionKeys(key, false), []));
+    if (user !== null) await this.#index.unlist(user, [key]);
   }
 
   /** Keys of the user's live sessions: the index, each entry checked against its session. */
   async listByUser(userId: string): Promise<string[]> {
     const user = JSON.stringify(userId);
     const now = this.#now();
-    const [, keys] = await this.#list(user, now, false);
+    const [, keys] = await this.#index.list(user, now, false);
     const records = await Promise.all(keys.map((key) => this.get(key)));
     return keys.filter((_, i) => records[i]?.userId === userId && records[i]!.expiresAt > now);
   }
@@ -178,13 +230,13 @@ export class RedisStore implements SessionStore {
   async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
     const user = JSON.stringify(userId);
     const now = this.#now();
-    // For read caches (revokedAt), before any session goes: the kept one
-    // authenticates after this revocation, then the revocation time is set.
+    // Before any session goes, and before the revocation time is set: the kept
+    // one's keptAt passes the revocation, so revokedAt and hasEnded spare it.
     if (options.except !== undefined)
-      await OUTLIVE.run(this.#redis, [this.#session(options.except)], [user, String(now)]);
-    const revoked = await this.#revokedKey(user);
-    await this.#redis.send(['SET', revoked, String(now), 'PX', String(TOMBSTONE_MS)], revoked);
-    const [sequence, listed] = await this.#list(user, now, true);
+      await KEEP.run(this.#redis, [this.#keys.session(options.except)], [user, String(now)]);
+    const [, , revoked] = await this.#keys.userKeys(user);
+    await this.#redis.send(['SET', revoked, String(now), 'PX', String(END_MARKER_MS)], revoked);
+    const [sequence, listed] = await this.#index.list(user, now, true);
     const keys = listed.filter((key) => key !== options.except);
     let live = 0;
     const gone: string[] = [];
@@ -192,7 +244,7 @@ export class RedisStore implements SessionStore {
       const batch = keys.slice(i, i + BATCH);
       const replies = await Promise.all(
         batch.map((key) =>
-          REVOKE.run(this.#redis, this.#sessionKeys(key, true), [user, sequence, String(now)]),
+          REVOKE.run(this.#redis, this.#keys.sessionKeys(key, true), [user, sequence, String(now)]),
         ),
       );
       replies.forEach((reply, j) => {
@@ -200,56 +252,8 @@ export class RedisStore implements SessionStore {
         if (reply !== 2) gone.push(batch[j]!);
       });
     }
-    if (gone.length > 0) {
-      const index = await this.#userIndex(user);
-      await this.#redis.send(['ZREM', index, ...gone], index);
-    }
+    if (gone.length > 0) await this.#index.unlist(user, gone);
     return live;
-  }
-
-  /**
-   * Runs a session write that may ask (`need`) for the user's index to be
-   * written first; then writes it and runs the write again with the claim.
-   */
-  async #claiming<R>(key: string, now: number, write: (claim: Claim) => Promise<R | Need>): Promise<R> {
-    let claim: Claim = ['', '0', '0'];
-    for (let attempt = 1; ; attempt++) {
-      const reply = await write(claim);
-      if (!Array.isArray(reply)) return reply;
-      if (attempt >= ATTEMPTS)
-        throw new Error(`RedisStore: gave up after ${ATTEMPTS} attempts: the session's user kept changing`);
-      const [user, bound = '0'] = reply;
-      claim = [user, await this.#index(user, key, Number(bound), now), bound];
-    }
-  }
-
-  /** Adds `key` to the index of `user` (JSON) reaching `bound`; resolves to the write's sequence number. */
-  async #index(user: string, key: string, bound: number, now: number): Promise<string> {
-    const index = await this.#userIndex(user);
-    const args = [String(now - PRUNE_MARGIN_MS), key, String(bound), String(now)];
-    return String(await INDEX.run(this.#redis, [index, `${index}:seq`], args));
-  }
-
-  /** Prunes and reads the index of `user` (JSON); a revocation also takes a sequence number. */
-  async #list(user: string, now: number, revoke: boolean): Promise<[string, string[]]> {
-    const index = await this.#userIndex(user);
-    const args = [String(now - PRUNE_MARGIN_MS), revoke ? '1' : '0'];
-    const reply = (await LIST.run(this.#redis, [index, `${index}:seq`], args)) as [unknown, unknown[]];
-    return [String(reply[0]), reply[1].map((key) => replyText(key)!)];
-  }
-
-  #session(key: string): string {
-    return `${this.#prefix}{${key}}`;
-  }
-
-  #marks(key: string): string {
-    return `${this.#session(key)}:marks`;
-  }
-
-  /** Record and tombstone, and with `marks` the revocation marks: one hash slot. */
-  #sessionKeys(key: string, marks: boolean): string[] {
-    const session = this.#session(key);
-    return marks ? [session, `${session}:gone`, `${session}:marks`] : [session, `${session}:gone`];
   }
 
   /**
@@ -258,33 +262,45 @@ export class RedisStore implements SessionStore {
    * hour, longer than any read cache copy lives (300 s at most).
    */
   async revokedAt(userId: string): Promise<number | null> {
-    const revoked = await this.#revokedKey(JSON.stringify(userId));
+    const [, , revoked] = await this.#keys.userKeys(JSON.stringify(userId));
     const text = replyText(await this.#redis.send(['GET', revoked], revoked));
     const at = text === null ? Number.NaN : Number(text);
     return Number.isFinite(at) ? at : null;
   }
 
-  /** The user's last revocation time: beside the user's index, in its hash slot. */
-  async #revokedKey(user: string): Promise<string> {
-    return `${await this.#userIndex(user)}:revoked`;
+  /**
+   * Whether the session under `key`, of which `record` is a (read cache)
+   * copy, has ended: its tombstone (any deletion, for an hour) or its user's
+   * revocation time at or after `revocationMark(record)`. The two reads go
+   * out together (pipelined on one connection; to two nodes of a Cluster).
+   */
+  async hasEnded(key: string, record: SessionRecord): Promise<boolean> {
+    const gone = this.#keys.gone(key);
+    const user = typeof record.userId === 'string' ? JSON.stringify(record.userId) : undefined;
+    const revokedKey = user === undefined ? undefined : (await this.#keys.userKeys(user))[2];
+    const [ended, revoked] = await Promise.all([
+      this.#redis.send(['EXISTS', gone], gone),
+      revokedKey === undefined ? null : this.#redis.send(['GET', revokedKey], revokedKey),
+    ]);
+    const at = Number(replyText(revoked) ?? Number.NaN);
+    return Number(ended) > 0 || (Number.isFinite(at) && at >= revocationMark(record));
   }
 
-  /** The index key of a user given as JSON text: a hash of the id, so no personal data in keys. */
-  async #userIndex(user: string): Promise<string> {
-    return `${this.#prefix}{u:${await sha256Base64url(parseJson(user) as string)}}`;
+  /** The hash of `record`, or the maxRecordBytes error. */
+  #encode(record: SessionRecord, bound: number | undefined): EncodedRecord {
+    const encoded = encodeRecord(record, bound);
+    if (encoded.bytes > this.#limit) throw recordTooLarge('RedisStore', encoded.bytes, this.#limit);
+    return encoded;
+  }
+
+  /** Writes an encoded record with its claim: 1, or -1 when a deletion or revocation refuses it. */
+  #write(key: string, encoded: EncodedRecord, claim: string[], expiresAt: number, now: number) {
+    const args = [ttl(expiresAt, now), claim[0]!, claim[1]!, encoded.state, ...encoded.fields];
+    return SET.run(this.#redis, this.#keys.sessionKeys(key, true), args);
   }
 }
 
 /** A TTL in ms for Redis: to `expiresAt` from now, at least 1. */
 function ttl(expiresAt: number, now: number): string {
   return String(Math.max(1, Math.ceil(expiresAt - now)));
-}
-
-/**
- * How far a user's index entry reaches for a write that knows only the
- * expiry: one more idle period past it, so the next few updates need not
- * extend it (an update asks for the absolute deadline once it knows it).
- */
-function reach(expiresAt: number, lastSeenAt: number): number {
-  return expiresAt + Math.max(0, expiresAt - lastSeenAt);
 }

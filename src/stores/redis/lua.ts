@@ -1,12 +1,13 @@
 /**
- * Lua shared by RedisStore's scripts: a session record stored as the JSON
- * text `JSON.stringify` made of it, taken apart and put back together as
- * texts. A value the script does not change keeps its exact text (Redis'
- * cjson would write numbers with 14 digits and cannot tell `[]` from `{}`);
- * a number the script computes is written as JavaScript writes it (`jsnum`).
- * Object keys stay JSON texts throughout: `JSON.stringify` quotes a key one
- * way only, so the client sends the keys of a patch quoted the same way and
- * equal texts are equal keys — U+0000, quotes, backslashes and all.
+ * Lua shared by RedisStore's scripts. A session is a Redis hash (record.ts
+ * lays it out): one field per data and flash member, holding the member's
+ * JSON text, one per other record field, and the store's state (`#`). A
+ * script reads and writes only the fields it needs, so a small patch costs
+ * the same on a large record as on a small one. Values keep their exact
+ * text; a number a script computes is written as JavaScript writes it
+ * (`jsnum`: Redis' cjson would write 14 digits and cannot tell `[]` from
+ * `{}`). Keys stay JSON texts throughout: `JSON.stringify` quotes a key one
+ * way only, so equal texts are equal keys — U+0000, quotes, backslashes and all.
  */
 
 /** `jsnum(n)`: a finite number exactly as JavaScript's `String(n)` and `JSON.stringify(n)` write it. */
@@ -39,9 +40,7 @@ end
 
 /**
  * JSON texts: `skip` (whitespace), `strend` and `valueend` (where a string or
- * any value of a compact text ends), `object` (a compact object's members as
- * an ordered map of key text to value text) and `encode` (back to text),
- * `number` (a number text's value, else nil).
+ * any value of a compact text ends), `number` (a number text's value, else nil).
  */
 export const LUA_JSON = String.raw`
 local function malformed() error('RedisStore: malformed JSON in a stored session') end
@@ -72,39 +71,6 @@ local function valueend(s, i)
     end
   end
 end
--- An ordered map: keys (with stale entries), pos (a key's live entry), values.
--- Stored texts are compact (JSON.stringify's or this script's): no whitespace to skip.
-local function object(s)
-  local o = { keys = {}, pos = {}, values = {} }
-  if s == '{}' then return o end
-  local keys, pos, values, n, i = o.keys, o.pos, o.values, 0, 2
-  while true do
-    local e = strend(s, i)
-    local key = s:sub(i, e - 1)
-    local ve = valueend(s, e + 1)
-    n = n + 1
-    keys[n], pos[key], values[key] = key, n, s:sub(e + 1, ve - 1)
-    if s:byte(ve) == 125 then return o end
-    i = ve + 1
-  end
-end
--- Like JavaScript: a key set again keeps its place, a key removed and set again goes last.
-local function put(o, key, v)
-  if v == nil then o.values[key] = nil; return end
-  if o.values[key] == nil then
-    o.keys[#o.keys + 1] = key
-    o.pos[key] = #o.keys
-  end
-  o.values[key] = v
-end
-local function encode(o)
-  local out = {}
-  for at, key in ipairs(o.keys) do
-    local v = o.values[key]
-    if v and o.pos[key] == at then out[#out + 1] = key .. ':' .. v end
-  end
-  return '{' .. table.concat(out, ',') .. '}'
-end
 local function number(t)
   local c = t and t:byte(1)
   if c == 45 or (c and c >= 48 and c <= 57) then return tonumber(t) end
@@ -112,40 +78,43 @@ end
 `;
 
 /**
- * `members(key)`: the top-level members of the session at `key` (key text to
- * value text), or nil; `load(key)`: the session as { data, flash (ordered
- * maps), fields (the other members' texts by name) }, or nil; `store(key, r, ttl)` writes
- * it back in applyPatch's member order, with a TTL in ms. `#index` is the
- * store's own member: how far the user's index entry reaches.
+ * The session hash's state field `#`: "<write version> <last member number>
+ * <the record's JSON size in bytes> <data members> <flash members> <how far
+ * the user's index entry reaches, or 0>" — `state` reads it, `statetext`
+ * writes it. `head(st, out, name, old, new)` changes a record field (nil
+ * removes it), keeping `st.bytes` the size of the record's JSON text
+ * (`,"name":value`); `write(key, out)` sets the fields listed in `out`
+ * (name, text, …; a false text deletes), in chunks (Lua's unpack is bounded).
  */
-export const LUA_RECORD = String.raw`
--- Each member as three constants: its name, its key text, what precedes it when written.
-local MEMBERS = {
-  'createdAt', '"createdAt"', ',"createdAt":', 'lastSeenAt', '"lastSeenAt"', ',"lastSeenAt":',
-  'expiresAt', '"expiresAt"', ',"expiresAt":', 'userId', '"userId"', ',"userId":',
-  'authenticatedAt', '"authenticatedAt"', ',"authenticatedAt":', 'persistent', '"persistent"', ',"persistent":',
-  'idleMs', '"idleMs"', ',"idleMs":', 'absoluteMs', '"absoluteMs"', ',"absoluteMs":',
-  'meta', '"meta"', ',"meta":', '#index', '"#index"', ',"#index":',
-}
--- The top-level members of the session at key (key text to value text), or nil.
-local function members(key)
-  local text = redis.call('GET', key)
-  return text and object(text).values or nil
+export const LUA_STATE = String.raw`
+local function state(text)
+  local w, seq, bytes, dn, fn, index = text:match('^(%d+) (%d+) (%d+) (%d+) (%d+) (%S+)$')
+  if not w then error('RedisStore: malformed state in a stored session') end
+  return { w = tonumber(w), seq = tonumber(seq), bytes = tonumber(bytes), dn = tonumber(dn),
+    fn = tonumber(fn), index = index }
 end
-local function load(key)
-  local top = members(key)
-  if not top then return nil end
-  local fields = {}
-  for m = 1, #MEMBERS, 3 do fields[MEMBERS[m]] = top[MEMBERS[m + 1]] end
-  return { fields = fields, data = object(top['"data"'] or '{}'), flash = object(top['"flash"'] or '{}') }
+local function statetext(st)
+  return string.format('%d %d %d %d %d ', st.w, st.seq, st.bytes, st.dn, st.fn) .. st.index
 end
-local function store(key, r, ttl)
-  local out, fields = { '{"data":', encode(r.data), ',"flash":', encode(r.flash) }, r.fields
-  for m = 1, #MEMBERS, 3 do
-    local v = fields[MEMBERS[m]]
-    if v then out[#out + 1] = MEMBERS[m + 2]; out[#out + 1] = v end
+local function head(st, out, name, old, v)
+  old = old or nil
+  if old == v then return end
+  if old then st.bytes = st.bytes - (#name + 4 + #old) end
+  if v then st.bytes = st.bytes + #name + 4 + #v end
+  out[#out + 1] = name
+  out[#out + 1] = v or false
+end
+local function chunks(command, key, list)
+  for i = 1, #list, 1000 do redis.call(command, key, unpack(list, i, math.min(i + 999, #list))) end
+end
+local function write(key, out)
+  local sets, dels = {}, {}
+  for i = 1, #out, 2 do
+    if out[i + 1] then sets[#sets + 1] = out[i]; sets[#sets + 1] = out[i + 1]
+    else dels[#dels + 1] = out[i] end
   end
-  out[#out + 1] = '}'
-  redis.call('SET', key, table.concat(out), 'PX', string.format('%.0f', math.max(1, math.ceil(ttl))))
+  if #dels > 0 then chunks('HDEL', key, dels) end
+  if #sets > 0 then chunks('HSET', key, sets) end
 end
+local function ttl(ms) return string.format('%.0f', math.max(1, math.ceil(ms))) end
 `;

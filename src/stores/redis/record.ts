@@ -1,29 +1,135 @@
 /**
- * A session record as RedisStore keeps it — the JSON text `JSON.stringify`
- * makes of it, plus the store's `#index` member — and a patch as the
- * arguments of the update script, its keys quoted as `JSON.stringify` quotes
- * them (redis-lua.ts says why). Records are read back with `parseJson`
- * (JSON.parse misnames escaped keys in the V8 of workerd and Deno).
+ * A session record as RedisStore keeps it: a Redis hash with
+ * - `d<key>` and `f<key>` for each data and flash member, `key` quoted as
+ *   `JSON.stringify` quotes it, holding "<number> <the value's JSON>": the
+ *   number orders members as they were added (a hash has no order), so a
+ *   record reads back with its keys in the order `applyPatch` gives them;
+ * - one field per other record field (`createdAt`, `userId`, …), its JSON;
+ * - `#`, the store's state (lua.ts): write version, last member number, the
+ *   size of the record's JSON text, member counts, how far the user's index
+ *   entry reaches.
+ * A patch goes to the update script as arguments, its keys quoted the same
+ * way. Records are read back with `parseJson` (JSON.parse misnames escaped
+ * keys in the V8 of workerd and Deno).
  */
+import { utf8Length } from '../../session/record.ts';
 import type { SessionPatch, SessionRecord } from '../../session/types.ts';
 import { parseJson } from '../../util/parse-json.ts';
 import { replyText } from './connection.ts';
 
-/** The store's own member of a stored record: how far the user's index entry reaches (ms). */
-const INDEX = '#index';
+/** The record's fields other than data and flash, in the order a read writes them (applyPatch's). */
+const HEAD = [
+  'createdAt',
+  'lastSeenAt',
+  'expiresAt',
+  'userId',
+  'authenticatedAt',
+  'keptAt',
+  'persistent',
+  'idleMs',
+  'absoluteMs',
+  'meta',
+] as const;
 
-/** The text stored for `record`, with how far its user's index entry reaches when it has a user. */
-export function recordText(record: SessionRecord, bound?: number): string {
-  return JSON.stringify(bound === undefined ? record : { ...record, [INDEX]: bound });
+/** `{"data":` `,"flash":` `}`: what the JSON text of a record has besides its members. */
+const FRAME = 18;
+
+/** A record as the set script's arguments. */
+export interface EncodedRecord {
+  /** Field, value, field, value, … of the hash. */
+  fields: string[];
+  /** The state field without its write version (the script adds it). */
+  state: string;
+  /** Size of the record's JSON text in UTF-8 bytes. */
+  bytes: number;
 }
 
-/** The record in a `GET` reply, or null. */
-export function decodeRecord(reply: unknown): SessionRecord | null {
-  const text = replyText(reply);
-  if (text === null) return null;
-  const record = parseJson(text) as SessionRecord & { [INDEX]?: number };
-  if (INDEX in record) delete record[INDEX];
-  return record;
+/** The hash of `record`, with how far its user's index entry reaches when it has a user. */
+export function encodeRecord(record: SessionRecord, bound?: number): EncodedRecord {
+  const fields: string[] = [];
+  let seq = 0;
+  let bytes = FRAME;
+  const members = (kind: string, values: Record<string, unknown>): number => {
+    let n = 0;
+    for (const key of Object.keys(values)) {
+      const value = JSON.stringify(values[key]) as string | undefined;
+      if (value === undefined) continue; // JSON.stringify leaves such members out too
+      const name = JSON.stringify(key);
+      fields.push(kind + name, `${++seq} ${value}`);
+      bytes += utf8Length(name) + 1 + utf8Length(value) + (n > 0 ? 1 : 0);
+      n++;
+    }
+    return n;
+  };
+  const dn = members('d', record.data);
+  const fn = members('f', record.flash);
+  bytes += 4; // the braces of data and flash
+  for (const name of HEAD) {
+    const value = record[name];
+    if (value === undefined) continue;
+    const text = JSON.stringify(value);
+    fields.push(name, text);
+    bytes += name.length + 4 + utf8Length(text);
+  }
+  return { fields, state: `${seq} ${bytes} ${dn} ${fn} ${bound ?? 0}`, bytes };
+}
+
+/**
+ * How far a user's index entry reaches for a write that knows only the
+ * expiry: one more idle period past it, so the next few updates need not
+ * extend it (an update asks for the absolute deadline once it knows it).
+ */
+export function reach(expiresAt: number, lastSeenAt: number): number {
+  return expiresAt + Math.max(0, expiresAt - lastSeenAt);
+}
+
+/** A hash reply (`HGETALL`) as field/value pairs: a flat array (RESP2), or a map (RESP3, Bun). */
+function pairsOf(reply: unknown): [string, string][] {
+  const pairs: [string, string][] = [];
+  if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2)
+      pairs.push([replyText(reply[i]) ?? '', replyText(reply[i + 1]) ?? '']);
+  } else if (reply instanceof Map) {
+    for (const [field, value] of reply) pairs.push([replyText(field) ?? '', replyText(value) ?? '']);
+  } else if (typeof reply === 'object' && reply !== null) {
+    for (const [field, value] of Object.entries(reply)) pairs.push([field, replyText(value) ?? '']);
+  }
+  return pairs;
+}
+
+/** A stored session read back: the record (or null) and its write version. */
+export interface Stored {
+  record: SessionRecord | null;
+  version: string;
+}
+
+/** The record in an `HGETALL` reply, or null when there is none. */
+export function decodeRecord(reply: unknown): Stored {
+  const data: [number, string][] = [];
+  const flash: [number, string][] = [];
+  const head = new Map<string, string>();
+  for (const [field, value] of pairsOf(reply)) {
+    const kind = field.charCodeAt(0);
+    if ((kind === 100 || kind === 102) && field.charCodeAt(1) === 34) {
+      const space = value.indexOf(' ');
+      const member = `${field.slice(1)}:${value.slice(space + 1)}`;
+      (kind === 100 ? data : flash).push([Number(value.slice(0, space)), member]);
+    } else head.set(field, value);
+  }
+  const state = head.get('#');
+  if (state === undefined) return { record: null, version: '' };
+  const join = (members: [number, string][]) =>
+    members
+      .sort((a, b) => a[0] - b[0])
+      .map((member) => member[1])
+      .join(',');
+  // One JSON text, parsed once: members in the order they were added, keys as JSON.parse orders them.
+  let text = `{"data":{${join(data)}},"flash":{${join(flash)}}`;
+  for (const name of HEAD) {
+    const value = head.get(name);
+    if (value !== undefined) text += `,"${name}":${value}`;
+  }
+  return { record: parseJson(`${text}}`) as SessionRecord, version: state.slice(0, state.indexOf(' ')) };
 }
 
 /** The update script's arguments after the index claim: the patch's operations, each counted. */

@@ -1,27 +1,31 @@
 /**
  * `RedisStore.update`: `applyPatch` (src/session/record.ts) as one Lua script,
  * so a patch is applied where the record lives, atomically, in one round
- * trip. The record is a JSON text (lua.ts); `set` and `push` splice
- * value texts, `increment` writes the sum as JavaScript would, and `pull`
- * and `consumed` parse texts only to compare them (`parse`, `equal`: like
- * `jsonEqual`, objects in any key order).
+ * trip. It reads and writes only the hash fields the patch names (record.ts),
+ * plus the record's few timestamps: its cost does not grow with the record.
+ * `set` and `push` splice value texts, `increment` writes the sum as
+ * JavaScript would, and `pull` and `consumed` compare texts, parsing only
+ * texts that hold objects (`parse`, `equal`: like `jsonEqual`, objects in any
+ * key order) — every other JSON value has one text.
  *
  * KEYS: the session, its revocation marks. ARGV: now, idleMs, absoluteMs,
  * userField (as JSON text), persist ('' none, '0' off, '1' on), persist
  * idleMs, persist absoluteMs, then the index claim (user JSON, sequence
- * number, bound; see redis.ts), then the patch operations, each a count and
- * its items, keys as JSON texts: unset (key), set (key, json), increment
- * (key, by), pull (key, n, json × n), push (key, n, json × n), consumed
- * (key, json), flash (key, json).
+ * number, bound; see index.ts), the size limit (bytes), then the patch
+ * operations, each a count and its items, keys as JSON texts: unset (key),
+ * set (key, json), increment (key, by), pull (key, n, json × n), push (key,
+ * n, json × n), consumed (key, json), flash (key, json).
  *
  * Replies: 1 written; 0 no live record (nothing written); -1 a claim of the
  * user that a revocation already saw; { 'need', userJson, bound } when the
- * user's index must first reach `bound` (nothing written).
+ * user's index must first reach `bound`; { 'large', bytes } when the patch
+ * would make the record's JSON text larger than the limit. Nothing is
+ * written before the script knows it replies 1.
  */
 import { RedisScript } from './connection.ts';
-import { LUA_JSNUM, LUA_JSON, LUA_RECORD } from './lua.ts';
+import { LUA_JSNUM, LUA_JSON, LUA_STATE } from './lua.ts';
 
-/** Parsed JSON values that compare like `jsonEqual`. */
+/** Parsed JSON values that compare like `jsonEqual`, and `same`: texts first. */
 const LUA_EQUAL = String.raw`
 -- Nodes: { s = raw string text } (JSON.stringify escapes one way, so equal
 -- strings have equal texts), { v = number }, { l = literal },
@@ -77,102 +81,161 @@ equal = function(x, y)
   end
   return true
 end
+-- Values written by JSON.stringify (or spliced from its texts) differ in text
+-- only through the key order of objects: without one on both sides, unequal
+-- texts are unequal values.
+local function same(a, b)
+  if a == b then return true end
+  if not (a:find('{', 1, true) and b:find('{', 1, true)) then return false end
+  return equal(parse(a, 1), (parse(b, 1)))
+end
 `;
 
 const LUA_UPDATE = String.raw`
+local H = KEYS[1]
 local now = tonumber(ARGV[1])
-local r = load(KEYS[1])
-if not r then return 0 end
-local f = r.fields
-local created, seen, expires = number(f.createdAt), number(f.lastSeenAt), number(f.expiresAt)
+local m = redis.call('HMGET', H, '#', 'createdAt', 'lastSeenAt', 'expiresAt', 'idleMs', 'absoluteMs',
+  'userId', 'authenticatedAt', 'persistent')
+if not m[1] then return 0 end
+local st = state(m[1])
+local created, seen, expires = number(m[2]), number(m[3]), number(m[4])
 if not (created and seen and expires) then return 0 end
 local dIdle, dAbs = tonumber(ARGV[2]), tonumber(ARGV[3])
 -- isLive, under the record's own timeouts where it has them.
-if not (now < math.min(seen + (number(f.idleMs) or dIdle), created + (number(f.absoluteMs) or dAbs))
+if not (now < math.min(seen + (number(m[5]) or dIdle), created + (number(m[6]) or dAbs))
   and now < expires) then return 0 end
+local before = st.bytes
 
-local data, flash = r.data, r.flash
-local at = 10
+-- Members: the fields the patch names, read once, changed here, written at the end.
+local got, changed = {}, {}
+local function raw(f)
+  local s = got[f]
+  if s == nil then s = redis.call('HGET', H, f); got[f] = s end
+  return s
+end
+local function value(f)
+  local s = raw(f)
+  if s then return s:sub(s:find(' ', 1, true) + 1) end
+end
+-- Like JavaScript: a key set again keeps its place, a new key (or one removed and set again) goes last.
+local function put(kind, k, v)
+  local f, count = kind .. k, kind == 'd' and 'dn' or 'fn'
+  local s = raw(f)
+  local n = st[count]
+  if v == nil then
+    if not s then return end
+    st.bytes = st.bytes - (#k + #s - s:find(' ', 1, true) + 1 + (n > 1 and 1 or 0))
+    st[count] = n - 1
+    got[f], changed[f] = false, false
+    return
+  end
+  local t
+  if s then
+    local sp = s:find(' ', 1, true)
+    st.bytes = st.bytes + #v - (#s - sp)
+    t = s:sub(1, sp) .. v
+  else
+    st.seq = st.seq + 1
+    st.bytes = st.bytes + #k + 1 + #v + (n > 0 and 1 or 0)
+    st[count] = n + 1
+    t = string.format('%d ', st.seq) .. v
+  end
+  got[f], changed[f] = t, t
+end
+
+local at = 11
 local function take() at = at + 1; return ARGV[at] end
 local function count() return tonumber(take()) end
 
-for _ = 1, count() do local k = take(); put(data, k, nil); put(flash, k, nil) end
-for _ = 1, count() do local k = take(); put(data, k, take()) end
+for _ = 1, count() do local k = take(); put('d', k, nil); put('f', k, nil) end
+for _ = 1, count() do local k = take(); put('d', k, take()) end
 for _ = 1, count() do
   local k = take()
   local by = tonumber(take())
-  put(data, k, jsnum((number(data.values[k]) or 0) + by))
+  put('d', k, jsnum((number(value('d' .. k)) or 0) + by))
 end
 for _ = 1, count() do
   local k, values = take(), {}
-  for j = 1, count() do values[j] = parse(take(), 1) end
-  local cur = data.values[k]
+  for j = 1, count() do values[j] = take() end
+  local cur = value('d' .. k)
   if cur and cur:byte(1) == 91 then
-    local kept, i = {}, skip(cur, 2)
-    if cur:byte(i) ~= 93 then
+    local kept, i = {}, 2
+    if cur:byte(2) ~= 93 then
       while true do
-        local node, e = parse(cur, i)
-        local keep = true
-        for j = 1, #values do if equal(node, values[j]) then keep = false; break end end
-        if keep then kept[#kept + 1] = cur:sub(i, e - 1) end
-        i = skip(cur, e)
-        local d = cur:byte(i)
-        i = skip(cur, i + 1)
-        if d == 93 then break end
+        local e = valueend(cur, i)
+        local item, keep = cur:sub(i, e - 1), true
+        for j = 1, #values do if same(item, values[j]) then keep = false; break end end
+        if keep then kept[#kept + 1] = item end
+        if cur:byte(e) == 93 then break end
+        i = e + 1
       end
     end
-    put(data, k, '[' .. table.concat(kept, ',') .. ']')
+    put('d', k, '[' .. table.concat(kept, ',') .. ']')
   end
 end
 for _ = 1, count() do
   local k, items = take(), {}
   for j = 1, count() do items[j] = take() end
-  local cur = data.values[k]
-  if not (cur and cur:byte(1) == 91) then put(data, k, '[' .. table.concat(items, ',') .. ']')
+  local cur = value('d' .. k)
+  if not (cur and cur:byte(1) == 91) then put('d', k, '[' .. table.concat(items, ',') .. ']')
   elseif #items > 0 then
-    put(data, k, cur:find('^%[%s*%]$') and '[' .. table.concat(items, ',') .. ']'
+    put('d', k, cur == '[]' and '[' .. table.concat(items, ',') .. ']'
       or cur:sub(1, -2) .. ',' .. table.concat(items, ',') .. ']')
   end
 end
 for _ = 1, count() do
   local k, v = take(), take()
-  local cur = flash.values[k]
-  if cur and equal(parse(cur, 1), (parse(v, 1))) then put(flash, k, nil) end
+  local cur = value('f' .. k)
+  if cur and same(cur, v) then put('f', k, nil) end
 end
-for _ = 1, count() do local k = take(); put(flash, k, take()) end
+for _ = 1, count() do local k = take(); put('f', k, take()) end
 
-local before = f.userId
-if ARGV[5] == '0' then f.persistent, f.idleMs, f.absoluteMs = nil, nil, nil
+local out = {}
+local persistent, idle, absolute = m[9] or nil, m[5] or nil, m[6] or nil
+if ARGV[5] == '0' then persistent, idle, absolute = nil, nil, nil
 elseif ARGV[5] == '1' then
-  f.persistent = 'true'
-  f.idleMs = ARGV[6] ~= '' and ARGV[6] or nil
-  f.absoluteMs = ARGV[7] ~= '' and ARGV[7] or nil
+  persistent = 'true'
+  idle = ARGV[6] ~= '' and ARGV[6] or nil
+  absolute = ARGV[7] ~= '' and ARGV[7] or nil
 end
-local deadline = created + (number(f.absoluteMs) or dAbs)
-local nexp = math.min(now + (number(f.idleMs) or dIdle), deadline)
+local deadline = created + (number(absolute) or dAbs)
+local nexp = math.min(now + (number(idle) or dIdle), deadline)
 
 -- userIdOf: a string, or a finite number as String(n) writes it (its JSON text).
-local ut, user = data.values[ARGV[4]], nil
+local ut, user = value('d' .. ARGV[4]), nil
 if ut then
   if ut:byte(1) == 34 then user = ut elseif number(ut) then user = '"' .. ut .. '"' end
 end
-if not user then f['#index'] = nil
-else
-  if user ~= before then f.authenticatedAt = ARGV[1] end
-  if user ~= before or not (number(f['#index']) and number(f['#index']) >= nexp) then
-    -- The user's index must list this session until nexp before the record says so.
-    if ARGV[8] ~= user or tonumber(ARGV[10]) < nexp then return { 'need', user, jsnum(deadline) } end
-    if user ~= before then
-      local mark = tonumber(redis.call('HGET', KEYS[2], user))
-      if mark and mark >= tonumber(ARGV[9]) then return -1 end
-    end
-    f['#index'] = ARGV[10]
+local authenticated = m[8] or nil
+if user and user ~= m[7] then authenticated = ARGV[1] end
+head(st, out, 'lastSeenAt', m[3], ARGV[1])
+head(st, out, 'expiresAt', m[4], jsnum(nexp))
+head(st, out, 'userId', m[7], user)
+head(st, out, 'authenticatedAt', m[8], authenticated)
+head(st, out, 'persistent', m[9], persistent)
+head(st, out, 'idleMs', m[5], idle)
+head(st, out, 'absoluteMs', m[6], absolute)
+-- A patch may not grow the record past the limit (one already past it may still shrink).
+if st.bytes > tonumber(ARGV[11]) and st.bytes > before then return { 'large', st.bytes } end
+
+if not user then st.index = '0'
+elseif user ~= m[7] or not ((number(st.index) or 0) >= nexp) then
+  -- The user's index must list this session until nexp before the record says so.
+  if ARGV[8] ~= user or tonumber(ARGV[10]) < nexp then return { 'need', user, jsnum(deadline) } end
+  if user ~= m[7] then
+    local mark = tonumber(redis.call('HGET', KEYS[2], user))
+    if mark and mark >= tonumber(ARGV[9]) then return -1 end
   end
+  st.index = ARGV[10]
 end
-f.userId, f.lastSeenAt, f.expiresAt = user, ARGV[1], jsnum(nexp)
-store(KEYS[1], r, nexp - now)
+for f, t in pairs(changed) do out[#out + 1] = f; out[#out + 1] = t end
+st.w = st.w + 1
+out[#out + 1] = '#'
+out[#out + 1] = statetext(st)
+write(H, out)
+redis.call('PEXPIRE', H, ttl(nexp - now))
 return 1
 `;
 
 /** The update script. */
-export const UPDATE = new RedisScript(LUA_JSNUM + LUA_JSON + LUA_RECORD + LUA_EQUAL + LUA_UPDATE);
+export const UPDATE = new RedisScript(LUA_JSNUM + LUA_JSON + LUA_STATE + LUA_EQUAL + LUA_UPDATE);

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPatch, type SessionPatch, type SessionRecord } from '../../../src/store/index.ts';
+import { applyPatch, type SessionPatch, type SessionRecord, utf8Length } from '../../../src/store/index.ts';
 import { ioRedis, nodeRedis, RedisStore } from '../../../src/stores/redis/index.ts';
 import { storeConformance } from '../../../src/testing/index.ts';
 import { type RedisServer, startRedis } from './server.ts';
@@ -29,6 +29,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** Above the suite's 64 KiB record, so that one round-trips and the size check has room. */
+const LIMIT = 100_000;
+
 for (const [name, connect] of [
   ['node-redis', () => nodeRedis(node)],
   ['ioredis', () => ioRedis(io)],
@@ -36,10 +39,10 @@ for (const [name, connect] of [
   describe(`RedisStore conformance through ${name}`, () => {
     let time = Date.now();
     const now = () => time;
-    const checks = storeConformance(() => new RedisStore(connect(), { prefix: `${name}:`, now }), {
-      now,
-      advance: (ms) => void (time += ms),
-    });
+    const checks = storeConformance(
+      () => new RedisStore(connect(), { prefix: `${name}:`, now, maxRecordBytes: LIMIT }),
+      { now, advance: (ms) => void (time += ms), maxRecordBytes: LIMIT },
+    );
     for (const check of checks) it(check.name, check.run);
   });
 }
@@ -150,11 +153,17 @@ describe('RedisStore update agrees with applyPatch', () => {
           const expected = applyPatch(before, patch)!;
           expect(await store.update(k, patch)).toBe(true);
           expect(JSON.stringify(await store.get(k))).toBe(JSON.stringify(expected));
-          // A sum the script computed is stored exactly as JSON.stringify writes it.
-          const text = String(await node.sendCommand(['GET', `property:{${k}}`]));
+          // A sum the script computed is stored exactly as JSON.stringify writes it
+          // (a data member's field holds "<order> <JSON text>").
           for (const field of Object.keys(patch.increment ?? {}))
-            if (typeof expected.data[field] === 'number')
-              expect(text).toContain(`${JSON.stringify(field)}:${JSON.stringify(expected.data[field])}`);
+            if (typeof expected.data[field] === 'number') {
+              const hash = ['HGET', `property:{${k}}:h`, `d${JSON.stringify(field)}`];
+              const text = String(await node.sendCommand(hash));
+              expect(text.slice(text.indexOf(' ') + 1)).toBe(JSON.stringify(expected.data[field]));
+            }
+          // The size the store keeps is the size of the record's JSON text.
+          const state = String(await node.sendCommand(['HGET', `property:{${k}}:h`, '#']));
+          expect(Number(state.split(' ')[2])).toBe(utf8Length(JSON.stringify(expected)));
         },
       ),
       { numRuns: 150 },

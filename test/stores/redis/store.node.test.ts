@@ -85,16 +85,16 @@ describe('RedisStore expiry and deletion', () => {
     const t = Date.now();
     const k = freshKey('ttl');
     await store.set(k, { ...record(t, { userId: 'grace' }, 'grace'), expiresAt: t + 90_000 }, t + 90_000);
-    const pttl = Number(await send(['PTTL', `ttl:{${k}}`]));
+    const pttl = Number(await send(['PTTL', `ttl:{${k}}:h`]));
     expect(pttl).toBeGreaterThan(85_000);
     expect(pttl).toBeLessThanOrEqual(90_000);
     await store.update(k, patch(Date.now(), { set: { a: 1 } }));
-    expect(Number(await send(['PTTL', `ttl:{${k}}`]))).toBeGreaterThan(HOUR - 5000);
+    expect(Number(await send(['PTTL', `ttl:{${k}}:h`]))).toBeGreaterThan(HOUR - 5000);
     const [index] = (await send(['KEYS', 'ttl:{u:*}'])) as string[];
     // The entry reaches the absolute deadline (24 h) once an update has told the store what it is.
     expect(Number(await send(['PTTL', index!]))).toBeGreaterThan(23 * HOUR);
     await store.delete(k);
-    expect(await send(['EXISTS', `ttl:{${k}}`])).toBe(0);
+    expect(await send(['EXISTS', `ttl:{${k}}:h`])).toBe(0);
     expect(Number(await send(['PTTL', `ttl:{${k}}:gone`]))).toBeGreaterThan(HOUR - 5000);
     expect(await send(['ZCARD', index!])).toBe(0);
   });
@@ -113,7 +113,7 @@ describe('RedisStore expiry and deletion', () => {
     ]);
     const [index] = (await send(['KEYS', 'touch:{u:*}'])) as string[];
     expect(Number(await send(['ZSCORE', index!, k]))).toBeGreaterThanOrEqual(t + 5 * HOUR);
-    expect(Number(await send(['PTTL', `touch:{${k}}`]))).toBeGreaterThan(5 * HOUR - 5000);
+    expect(Number(await send(['PTTL', `touch:{${k}}:h`]))).toBeGreaterThan(5 * HOUR - 5000);
   });
 
   it('a write in flight after a logout does not bring the session back', async () => {
@@ -126,7 +126,7 @@ describe('RedisStore expiry and deletion', () => {
     expect(await store.update(k, patch(t, { set: { v: 3 } }))).toBe(false);
     await store.touch(k, record(t), t + HOUR);
     expect(await store.get(k)).toBeNull();
-    expect(await send(['EXISTS', `gone:{${k}}`])).toBe(0);
+    expect(await send(['EXISTS', `gone:{${k}}:h`])).toBe(0);
   });
 
   it('the user index never grows past the live sessions: expired entries are pruned on every write', async () => {
@@ -167,23 +167,24 @@ describe('RedisStore at scale and behind the engine', () => {
 });
 
 describe('RedisStore revokedAt (the read cache’s checkRevocation)', () => {
-  it('records when a user was revoked; the kept session authenticates after it and keeps its expiry', async () => {
+  it('records when a user was revoked; the kept session is kept after it (keptAt), keeps its authenticatedAt and its expiry', async () => {
     let time = Date.now();
     const store = new RedisStore(nodeRedis(redis.client), { prefix: 'revoked:', now: () => time });
     const [kept, other] = [freshKey('revoked'), freshKey('revoked')];
-    await store.set(kept, record(time, { userId: 'ada' }, 'ada'), time + HOUR);
+    await store.set(kept, { ...record(time, { userId: 'ada' }, 'ada'), authenticatedAt: time }, time + HOUR);
     await store.set(other, record(time, { userId: 'ada' }, 'ada'), time + HOUR);
     expect(await store.revokedAt('ada')).toBeNull();
-    const ttlBefore = (await send(['PTTL', `revoked:{${kept}}`])) as number;
+    const ttlBefore = (await send(['PTTL', `revoked:{${kept}}:h`])) as number;
     time += 1000;
     expect(await store.deleteByUser('ada', { except: kept })).toBe(1);
     expect(await store.revokedAt('ada')).toBe(time);
     expect(await store.revokedAt('lin')).toBeNull();
     expect(await store.get(other)).toBeNull();
     const survivor = (await store.get(kept))!;
-    expect(survivor.authenticatedAt).toBe(time + 1);
+    expect(survivor.keptAt).toBe(time + 1);
+    expect(survivor.authenticatedAt).toBe(time - 1000);
     expect(survivor.data).toEqual({ userId: 'ada' });
-    const ttlAfter = (await send(['PTTL', `revoked:{${kept}}`])) as number;
+    const ttlAfter = (await send(['PTTL', `revoked:{${kept}}:h`])) as number;
     expect(ttlAfter).toBeGreaterThan(0);
     expect(ttlAfter).toBeLessThanOrEqual(ttlBefore);
   });
