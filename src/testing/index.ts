@@ -1,1 +1,1 @@
-export { storeConformance, type ConformanceCheck, type ConformanceOptions } from './conformance.ts';
+export { storeConformance, type ConformanceCheck, type ConformanceOptions } from './conformance/index.ts';
