@@ -11,6 +11,8 @@ import type { WriteQueue } from './queue.ts';
 export interface BindingState {
   /** Last write time per KV key. */
   lastWrite: BoundedMap<string, number>;
+  /** The `lastSeenAt` this isolate last wrote per last-seen key. */
+  lastSeen: BoundedMap<string, number>;
   /** Deletions per KV key, counted, so a write in flight can tell one happened. */
   deletions: BoundedMap<string, number>;
   /** Pending patches per KV key; a result is an Error for a patch refused on its own (too large). */
@@ -27,6 +29,7 @@ export function stateOf(kv: KVNamespaceLike): BindingState {
   if (state === undefined) {
     state = {
       lastWrite: new BoundedMap(MAX_REMEMBERED),
+      lastSeen: new BoundedMap(MAX_REMEMBERED),
       deletions: new BoundedMap(MAX_REMEMBERED),
       queues: new Map(),
       absoluteMs: undefined,

@@ -69,19 +69,18 @@ export class Records {
   }
 
   /**
-   * A touch: skipped when this isolate wrote the last-seen key (or, with
-   * `orRecord`, the record) less than a second ago (KV: one write per key
-   * per second; the time lost is under a second).
+   * A touch: skipped when this isolate wrote a last-seen time less than a
+   * second older (KV takes one write per key per second; the time lost is
+   * under a second), or with `orRecord` when it wrote the record itself
+   * less than a second ago.
    */
   async writeLastSeen(key: string, record: SessionRecord, orRecord = false): Promise<void> {
     const full = this.keys.lastSeen(key);
-    const now = this.now();
-    const recent = (k: string) => {
-      const last = this.shared.lastWrite.get(k);
-      return last !== undefined && now - last < MIN_WRITE_SPACING;
-    };
-    if (recent(full) || (orRecord && recent(this.keys.record(key)))) return;
-    this.shared.lastWrite.set(full, now);
+    const written = this.shared.lastSeen.get(full);
+    if (written !== undefined && record.lastSeenAt - written < MIN_WRITE_SPACING) return;
+    const wroteRecord = this.shared.lastWrite.get(this.keys.record(key));
+    if (orRecord && wroteRecord !== undefined && this.now() - wroteRecord < MIN_WRITE_SPACING) return;
+    this.shared.lastSeen.set(full, record.lastSeenAt);
     await this.ns.put(full, lastSeenText(record), this.ttl(record.expiresAt));
   }
 

@@ -20,18 +20,28 @@
  */
 import type { KVNamespaceLike } from '../../../src/stores/kv/index.ts';
 
-/** A clock that follows real time (write queues sleep on real timers) and jumps when told. */
+/**
+ * A clock that follows real time (write queues sleep on real timers), jumps
+ * when told, and never returns the same instant twice: workerd stops
+ * `Date.now()` between I/O, and this fake does none, so without that a
+ * session made right after a revocation would share its millisecond.
+ */
 export class TestClock {
   #offset: number;
+  #last = -Infinity;
 
   constructor(start = Date.UTC(2030, 0, 1)) {
     this.#offset = start - Date.now();
   }
 
-  readonly now = (): number => Date.now() + this.#offset;
+  readonly now = (): number => {
+    this.#last = Math.max(Date.now() + this.#offset, this.#last + 1);
+    return this.#last;
+  };
 
   advance(ms: number): void {
     this.#offset += ms;
+    this.#last += ms;
   }
 }
 
