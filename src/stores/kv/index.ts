@@ -1,16 +1,22 @@
 /**
  * `KVStore`: sessions in Cloudflare Workers KV.
  *
- * KV is eventually consistent: a write is visible at once in the location
- * that made it, elsewhere within about 60 seconds. What that means here, and
- * what the store does about it:
+ * KV is eventually consistent and last-writer-wins: a write is visible at
+ * once in the location that made it, elsewhere after about 60 seconds (KV
+ * promises no hard bound). What that means here, and what the store does:
  *
- * - Logout (`delete`) is final at once in the location that made it, and
- *   within ~60 s elsewhere.
- * - "Sign out everywhere" (`deleteByUser`) writes a per-user revocation
- *   time that every read checks, so it does not depend on `list()` being
- *   fresh and costs a bounded number of KV operations; it is final within
- *   ~60 s everywhere.
+ * - A read-only request never rewrites the record: its sliding expiry goes
+ *   to a small "last seen" key (`lifetime.ts`), so a location that has not
+ *   yet seen a logout cannot write the session back.
+ * - Logout (`delete`) removes the record and leaves an end marker that every
+ *   read checks without KV's `cacheTtl`: final at once where it was made,
+ *   after KV's propagation (~60 s) elsewhere, whatever `cacheTtl` is. A data
+ *   write at a location that has not seen the logout yet may put the record
+ *   back, but reads refuse it while the marker lasts.
+ * - "Sign out everywhere" (`deleteByUser`) writes a per-user revocation time
+ *   that every read checks, so it does not depend on `list()` being fresh
+ *   and costs a bounded number of KV operations; final after ~60 s
+ *   everywhere.
  * - `update` applies patches to the record as read right before the write,
  *   and coalesces the patches of one isolate to the same key into one write
  *   (KV takes one write per key per second): concurrent requests served by
@@ -18,54 +24,47 @@
  *
  * Use the Durable Object store when that is not enough.
  */
-import { utf8 } from '../../crypto/bytes.ts';
-import { sha256Base64url } from '../../crypto/digest.ts';
-import { applyPatch } from '../../session/record.ts';
+import {
+  applyPatch,
+  assertRecordSize,
+  DEFAULT_MAX_RECORD_BYTES,
+  renewRecord,
+  revocationMark,
+} from '../../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../../session/types.ts';
-import { backoff, sleep } from '../../util/backoff.ts';
-import { BoundedMap } from '../../util/bounded-map.ts';
-import { parseJson } from '../../util/parse-json.ts';
+import { sleep } from '../../util/backoff.ts';
+import { learnAbsolute, stateOf } from './binding.ts';
+import { Keys, prefixFits } from './keys.ts';
+import { asRecord, isTouchOnly, keepUntil } from './lifetime.ts';
+import { type KVNamespaceLike, Namespace } from './namespace.ts';
+import { Records } from './records.ts';
 import { WriteQueue } from './queue.ts';
 
-/** The part of a Workers KV binding the store uses. */
-export interface KVNamespaceLike {
-  get(key: string, options: { type: 'text'; cacheTtl?: number }): Promise<string | null>;
-  put(key: string, value: string, options?: { expirationTtl?: number }): Promise<void>;
-  delete(key: string): Promise<void>;
-  list(options: { prefix: string; cursor?: string | null; limit?: number }): Promise<{
-    keys: { name: string; expiration?: number }[];
-    list_complete: boolean;
-    cursor?: string;
-  }>;
-}
+export type { KVNamespaceLike } from './namespace.ts';
+export { KV_MIN_TTL_SECONDS } from './records.ts';
 
 /** Options for {@link KVStore}. */
 export interface KVStoreOptions {
   /** Prefix of every key this store writes. Default `session:`. */
   prefix?: string;
   /**
-   * Let KV cache reads at the edge for this many seconds (≥ 60). Faster
-   * reads, but a logout may take that long to be seen elsewhere.
+   * Let KV serve record reads from its edge cache for this many seconds
+   * (≥ 60): faster reads of data that may be that old. End markers and
+   * revocation times are never read through it, so a logout is not delayed.
    */
   cacheTtl?: number;
   /** Attempts for a write that KV refuses with 429 (one write per key per second). Default 4. */
   attempts?: number;
   /** First backoff delay in ms (full jitter, doubling per attempt). Default 250. */
   backoff?: number;
+  /** Largest record (bytes of its JSON) a write may store; larger writes throw. Default 128 KiB. */
+  maxRecordBytes?: number;
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number;
 }
 
-/** KV's shortest expirationTtl. */
-export const KV_MIN_TTL_SECONDS = 60;
-/** KV's longest key. */
-const MAX_KEY_BYTES = 512;
-/** Length of a store key: base64url SHA-256. */
-const HASHED_ID_LENGTH = 43;
-/** KV accepts one write per key per second. */
-const MIN_WRITE_SPACING = 1000;
-/** Longest backoff between attempts, in ms. */
-const MAX_BACKOFF = 4000;
+/** KV's largest value. */
+const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
 /**
  * Sessions `deleteByUser` deletes one by one (3 KV operations each); the
  * revocation time makes every other one dead at once. Keeps a call well
@@ -73,65 +72,22 @@ const MAX_BACKOFF = 4000;
  */
 export const KV_MAX_DELETIONS_PER_CALL = 250;
 
-function isRateLimited(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /\b429\b|too many requests/i.test(message);
-}
-
-/** What every KVStore over one binding shares in an isolate: apps often build the store per request. */
-interface BindingState {
-  /** Last write time per KV key. */
-  lastWrite: BoundedMap<string, number>;
-  /** Deletions per KV key, counted, so a write in flight can tell one happened. */
-  deletions: BoundedMap<string, number>;
-  /** Pending patches per KV key. */
-  queues: Map<string, WriteQueue<SessionPatch, boolean>>;
-}
-
-const bindings = new WeakMap<KVNamespaceLike, BindingState>();
-const MAX_REMEMBERED = 10_000;
-
-function stateOf(kv: KVNamespaceLike): BindingState {
-  let state = bindings.get(kv);
-  if (state === undefined) {
-    state = {
-      lastWrite: new BoundedMap(MAX_REMEMBERED),
-      deletions: new BoundedMap(MAX_REMEMBERED),
-      queues: new Map(),
-    };
-    bindings.set(kv, state);
-  }
-  return state;
-}
-
-/** When a session's user last authenticated in it: what a revocation time is compared with. */
-const authenticatedAt = (record: SessionRecord): number => record.authenticatedAt ?? record.createdAt;
-
 /**
- * Session store on Workers KV. Keys are `prefix + SHA-256(id)`; records
- * expire in KV with the session (never sooner than KV's 60-second minimum —
- * the engine still checks expiry itself). Users are indexed with one extra
- * key per session under `prefix + "user:"`, and revoked with one key per user
- * under `prefix + "revoked:"`.
+ * Session store on Workers KV. Keys are `prefix + SHA-256(id)`; see
+ * `keys.ts` for the others (last seen, end markers, the user index and
+ * revocation times). Records stay in KV until the session's absolute
+ * deadline; the engine still checks expiry itself.
  */
 export class KVStore implements SessionStore {
-  readonly #kv: KVNamespaceLike;
-  readonly #prefix: string;
-  readonly #cacheTtl: number | undefined;
-  readonly #attempts: number;
-  readonly #backoff: number;
-  readonly #now: () => number;
-  readonly #shared: BindingState;
+  readonly #r: Records;
+  readonly #maxRecordBytes: number;
 
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.get !== 'function') {
       throw new TypeError('KVStore: the first argument must be a KV namespace binding');
     }
     const prefix = options.prefix ?? 'session:';
-    if (
-      typeof prefix !== 'string' ||
-      utf8(`${prefix}revoked:`).length + 2 * HASHED_ID_LENGTH + 1 > MAX_KEY_BYTES
-    ) {
+    if (typeof prefix !== 'string' || !prefixFits(prefix)) {
       throw new TypeError('KVStore: option prefix is too long for KV keys (512 bytes)');
     }
     if (options.cacheTtl !== undefined && !(Number.isInteger(options.cacheTtl) && options.cacheTtl >= 60)) {
@@ -140,86 +96,122 @@ export class KVStore implements SessionStore {
     const attempts = options.attempts ?? 4;
     if (!Number.isInteger(attempts) || attempts < 1)
       throw new TypeError('KVStore: option attempts must be a positive whole number');
-    this.#kv = namespace;
-    this.#prefix = prefix;
-    this.#cacheTtl = options.cacheTtl;
-    this.#attempts = attempts;
-    this.#backoff = options.backoff ?? 250;
-    this.#now = options.now ?? Date.now;
-    this.#shared = stateOf(namespace);
+    const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    if (!Number.isInteger(maxRecordBytes) || maxRecordBytes < 1 || maxRecordBytes > KV_MAX_VALUE_BYTES) {
+      throw new TypeError(
+        `KVStore: option maxRecordBytes must be a whole number of bytes from 1 to ${KV_MAX_VALUE_BYTES} (KV's largest value)`,
+      );
+    }
+    const ns = new Namespace(namespace, options.cacheTtl, attempts, options.backoff ?? 250);
+    this.#r = new Records(ns, new Keys(prefix), options.now ?? Date.now, stateOf(namespace));
+    this.#maxRecordBytes = maxRecordBytes;
   }
 
-  /** The record, unless its user was revoked ("sign out everywhere") after it authenticated. */
-  async get(key: string): Promise<SessionRecord | null> {
-    const record = await this.#read(this.#prefix + key);
-    if (record === null || record.userId === undefined) return record;
-    return authenticatedAt(record) > (await this.#revokedAt(record.userId)) ? record : null;
+  /** The record as last seen, unless it was deleted or its user revoked ("sign out everywhere") since it authenticated. */
+  get(key: string): Promise<SessionRecord | null> {
+    return this.#r.live(key, 'cached');
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
-    await this.#writeRecord(key, record, expiresAt);
+    const text = JSON.stringify(record);
+    assertRecordSize('KVStore', text, this.#maxRecordBytes);
+    const until = Math.max(expiresAt, keepUntil(record, this.#r.shared.absoluteMs));
+    await this.#r.write(key, record, text, until);
   }
 
   /**
    * Applies `patch` to the live record; false, writing nothing, when there is
-   * none. Patches to one key in this isolate are queued and written together,
-   * at most once a second, each applied to the record as read right before
-   * the write.
+   * none. A patch that only moves the time (a read-only request's touch)
+   * writes the last-seen key, never the record. Patches with data to one key
+   * in this isolate are queued and written together, at most once a second,
+   * each applied to the record as read right before the write.
    */
-  update(key: string, patch: SessionPatch): Promise<boolean> {
-    const full = this.#prefix + key;
-    const queues = this.#shared.queues;
+  async update(key: string, patch: SessionPatch): Promise<boolean> {
+    learnAbsolute(this.#r.shared, patch);
+    if (isTouchOnly(patch)) {
+      const next = applyPatch(await this.#r.live(key, 'cached'), patch);
+      if (next !== null) await this.#r.writeLastSeen(key, next);
+      return next !== null;
+    }
+    const full = this.#r.keys.record(key);
+    const queues = this.#r.shared.queues;
     let queue = queues.get(full);
     if (queue === undefined) {
       queue = new WriteQueue(
         (patches) => this.#applyBatch(key, patches),
-        () => this.#spacing(full),
+        () => this.#r.spacing(full),
       );
       queue.onIdle = () => queues.delete(full);
       queues.set(full, queue);
     }
-    return queue.add(patch);
+    const result = await queue.add(patch);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /** Records activity in the last-seen key only (see `lifetime.ts`); nothing when the record is gone. */
+  async touch(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
+    const stored = await this.#r.live(key, 'cached');
+    if (stored === null) return;
+    await this.#r.writeLastSeen(key, { ...stored, lastSeenAt: record.lastSeenAt, expiresAt }, true);
+  }
+
+  /** Deletes the record and leaves its end marker for `END_MARKER_MS` (what `hasEnded` and every read check). */
+  async delete(key: string): Promise<void> {
+    await Promise.all([this.#r.markEnded(key), this.#r.delete(key)]);
   }
 
   /**
-   * A touch is a rewrite in KV: skipped if this isolate wrote the key less
-   * than a second ago, or if the record is gone (a logout must not be undone
-   * by a touch that raced it).
+   * `regenerate()`: the live record under `fromKey`, read past KV's edge
+   * cache, renewed under `toKey`; then `fromKey` is deleted as `delete`
+   * does. KV has no atomics: a location that has not yet seen a logout of
+   * `fromKey` (~60 s) may still move it, and a write to `fromKey` landing
+   * between the read and the delete is not carried over.
    */
-  async touch(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
-    const last = this.#shared.lastWrite.get(this.#prefix + key);
-    if (last !== undefined && this.#now() - last < MIN_WRITE_SPACING) return;
-    if ((await this.get(key)) === null) return;
-    await this.set(key, record, expiresAt);
+  async move(fromKey: string, toKey: string, patch: SessionPatch): Promise<boolean> {
+    learnAbsolute(this.#r.shared, patch);
+    const next = renewRecord(await this.#r.live(fromKey, 'fresh'), patch);
+    if (next === null) return false;
+    const text = JSON.stringify(next);
+    assertRecordSize('KVStore', text, this.#maxRecordBytes);
+    await this.#r.write(toKey, next, text, keepUntil(next, patch.absoluteMs));
+    await this.delete(fromKey);
+    return true;
   }
 
-  async delete(key: string): Promise<void> {
-    const full = this.#prefix + key;
-    this.#shared.deletions.set(full, (this.#shared.deletions.get(full) ?? 0) + 1);
-    this.#shared.lastWrite.delete(full);
-    await this.#retry(() => this.#kv.delete(full));
+  /**
+   * Whether the session a copy (`record`) was made of has ended: its end
+   * marker, or a revocation of its user at or after the copy's
+   * `revocationMark`. Both read past KV's edge cache, in parallel.
+   */
+  async hasEnded(key: string, record: SessionRecord): Promise<boolean> {
+    const [ended, revokedAt] = await Promise.all([
+      this.#r.ended(key),
+      record.userId === undefined ? -Infinity : this.#r.revokedAt(record.userId),
+    ]);
+    return ended || revocationMark(record) <= revokedAt;
   }
 
   /** Live sessions of a user (index entries whose session moved on are dropped). */
   async listByUser(userId: string): Promise<string[]> {
-    const prefix = await this.#indexPrefix(userId);
-    const keys = await this.#indexed(prefix, Infinity);
+    const prefix = await this.#r.keys.indexPrefix(userId);
+    const keys = await this.#r.ns.names(prefix, Infinity);
     const [records, revokedAt] = await Promise.all([
-      Promise.all(keys.map((key) => this.#read(this.#prefix + key))),
-      this.#revokedAt(userId),
+      Promise.all(keys.map((key) => this.#r.stored(key, 'cached'))),
+      this.#r.revokedAt(userId),
     ]);
-    const now = this.#now();
+    const now = this.#r.now();
     const live = keys.filter((_, i) => {
       const record = records[i];
       return (
         record != null &&
         record.userId === userId &&
         record.expiresAt > now &&
-        authenticatedAt(record) > revokedAt
+        revocationMark(record) > revokedAt
       );
     });
     const stale = keys.filter((key) => !live.includes(key));
-    await Promise.all(stale.map((key) => this.#retry(() => this.#kv.delete(prefix + key))));
+    await Promise.all(stale.map((key) => this.#r.ns.delete(prefix + key)));
     return live;
   }
 
@@ -227,135 +219,80 @@ export class KVStore implements SessionStore {
    * Revokes every session of a user. One write records the revocation time,
    * which every read checks, so sessions `list()` does not show yet (created
    * seconds ago, or elsewhere) are revoked too; then up to
-   * {@link KV_MAX_DELETIONS_PER_CALL} listed sessions are deleted outright.
+   * {@link KV_MAX_DELETIONS_PER_CALL} listed sessions are deleted outright
+   * (no end markers: the revocation time already ends them for `hasEnded`).
    * Resolves to how many sessions the index listed.
    */
   async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
-    const revokedAt = this.#now();
-    if (options.except !== undefined) await this.#outliveRevocation(options.except, userId, revokedAt);
-    const revokedKey = await this.#revokedKey(userId);
-    await this.#retry(() => this.#kv.put(revokedKey, JSON.stringify(revokedAt)));
-    const prefix = await this.#indexPrefix(userId);
-    const keys = (await this.#indexed(prefix, KV_MAX_DELETIONS_PER_CALL + 2)).filter(
+    const revokedAt = this.#r.now();
+    if (options.except !== undefined) await this.#keep(options.except, userId, revokedAt);
+    await this.#r.ns.put(await this.#r.keys.revoked(userId), JSON.stringify(revokedAt));
+    const prefix = await this.#r.keys.indexPrefix(userId);
+    const keys = (await this.#r.ns.names(prefix, KV_MAX_DELETIONS_PER_CALL + 2)).filter(
       (key) => key !== options.except,
     );
     const chosen = keys.slice(0, KV_MAX_DELETIONS_PER_CALL);
-    const records = await Promise.all(chosen.map((key) => this.#read(this.#prefix + key)));
+    const records = await Promise.all(
+      chosen.map(async (key) => asRecord(await this.#r.ns.json(this.#r.keys.record(key), 'cached'))),
+    );
     // A session that changed hands since it was indexed belongs to its new user now.
     const owned = chosen.filter((_, i) => records[i]?.userId === userId);
     await Promise.all([
-      ...owned.map((key) => this.delete(key)),
-      ...chosen.map((key) => this.#retry(() => this.#kv.delete(prefix + key))),
+      ...owned.map((key) => this.#r.delete(key)),
+      ...chosen.map((key) => this.#r.ns.delete(prefix + key)),
     ]);
     return keys.length;
   }
 
-  /** The kept session of "sign out everywhere else" authenticates after the revocation time, so it survives it. */
-  async #outliveRevocation(key: string, userId: string, revokedAt: number): Promise<void> {
-    const record = await this.get(key);
+  /**
+   * The kept session of "sign out everywhere else" survives the revocation
+   * through `keptAt` (after the revocation time); `authenticatedAt` stays
+   * as it was. A session already revoked is not brought back.
+   */
+  async #keep(key: string, userId: string, revokedAt: number): Promise<void> {
+    const record = await this.#r.live(key, 'fresh');
     if (record === null || record.userId !== userId) return;
-    const authenticatedAt = Math.max(record.authenticatedAt ?? record.createdAt, revokedAt) + 1;
-    await sleep(this.#spacing(this.#prefix + key)); // KV: one write per key per second
-    await this.#writeRecord(key, { ...record, authenticatedAt }, record.expiresAt);
+    const next: SessionRecord = { ...record, keptAt: Math.max(record.keptAt ?? 0, revokedAt + 1) };
+    await sleep(this.#r.spacing(this.#r.keys.record(key))); // KV: one write per key per second
+    await this.#r.write(key, next, JSON.stringify(next), keepUntil(next, this.#r.shared.absoluteMs));
   }
 
-  /** When the user was last revoked ("sign out everywhere"), or null: one small, edge-cacheable read. */
+  /** When the user was last revoked ("sign out everywhere"), or null: one small read past KV's edge cache. */
   async revokedAt(userId: string): Promise<number | null> {
-    const at = await this.#revokedAt(userId);
+    const at = await this.#r.revokedAt(userId);
     return at === -Infinity ? null : at;
   }
 
-  /** The JSON under `fullKey`, read as text and parsed here (see `parseJson`), or null. */
-  async #json(fullKey: string): Promise<unknown> {
-    const options =
-      this.#cacheTtl === undefined
-        ? { type: 'text' as const }
-        : { type: 'text' as const, cacheTtl: this.#cacheTtl };
-    const text = await this.#kv.get(fullKey, options);
-    return text === null ? null : parseJson(text);
-  }
-
-  async #read(fullKey: string): Promise<SessionRecord | null> {
-    const value = await this.#json(fullKey);
-    return typeof value === 'object' && value !== null ? (value as SessionRecord) : null;
-  }
-
-  /** When the user was last revoked ("sign out everywhere"), or -Infinity. */
-  async #revokedAt(userId: string): Promise<number> {
-    const value = await this.#json(await this.#revokedKey(userId));
-    return typeof value === 'number' ? value : -Infinity;
-  }
-
-  async #writeRecord(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
-    const full = this.#prefix + key;
-    const expirationTtl = this.#ttl(expiresAt);
-    await this.#retry(() => this.#kv.put(full, JSON.stringify(record), { expirationTtl }));
-    this.#shared.lastWrite.set(full, this.#now());
-    if (record.userId !== undefined) {
-      const indexKey = (await this.#indexPrefix(record.userId)) + key;
-      await this.#retry(() => this.#kv.put(indexKey, '1', { expirationTtl }));
-    }
-  }
-
-  /** Ms to wait before the next write to `fullKey` (KV's one write per key per second). */
-  #spacing(fullKey: string): number {
-    const last = this.#shared.lastWrite.get(fullKey);
-    return last === undefined
-      ? 0
-      : Math.max(0, Math.min(MIN_WRITE_SPACING, last + MIN_WRITE_SPACING - this.#now()));
-  }
-
-  /** Reads the record once, applies every queued patch in order, writes once. */
-  async #applyBatch(key: string, patches: SessionPatch[]): Promise<boolean[]> {
-    const full = this.#prefix + key;
-    const deletionsBefore = this.#shared.deletions.get(full);
-    let record = await this.get(key);
-    const applied = patches.map((patch) => {
+  /**
+   * Reads the record once, applies every queued patch in order, writes once.
+   * A patch that would take the record over `maxRecordBytes` is refused on
+   * its own (its caller gets the error); the others still land.
+   */
+  async #applyBatch(key: string, patches: SessionPatch[]): Promise<(boolean | Error)[]> {
+    const full = this.#r.keys.record(key);
+    const deletionsBefore = this.#r.shared.deletions.get(full);
+    let record = await this.#r.live(key, 'fresh');
+    let text: string | undefined;
+    const results = patches.map((patch): boolean | Error => {
       const next = applyPatch(record, patch);
-      if (next !== null) record = next;
-      return next !== null;
-    });
-    // Deleted in this isolate while we read: a logout is never undone.
-    if (!applied.includes(true) || this.#shared.deletions.get(full) !== deletionsBefore)
-      return patches.map(() => false);
-    await this.#writeRecord(key, record!, record!.expiresAt);
-    return applied;
-  }
-
-  async #indexed(prefix: string, limit: number): Promise<string[]> {
-    const keys: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.#kv.list(cursor === undefined ? { prefix } : { prefix, cursor });
-      for (const entry of page.keys) keys.push(entry.name.slice(prefix.length));
-      cursor = page.list_complete || keys.length >= limit ? undefined : page.cursor;
-    } while (cursor !== undefined);
-    return keys;
-  }
-
-  /** Index keys carry the user id hashed, so keys stay short and carry no personal data. */
-  async #indexPrefix(userId: string): Promise<string> {
-    return `${this.#prefix}user:${await sha256Base64url(userId)}:`;
-  }
-
-  async #revokedKey(userId: string): Promise<string> {
-    return `${this.#prefix}revoked:${await sha256Base64url(userId)}`;
-  }
-
-  /** Seconds until `expiresAt`, never below KV's 60-second minimum. */
-  #ttl(expiresAt: number): number {
-    return Math.max(KV_MIN_TTL_SECONDS, Math.ceil((expiresAt - this.#now()) / 1000));
-  }
-
-  /** Runs a KV write, retrying 429s with jittered backoff so competing writers spread apart. */
-  async #retry(write: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+      if (next === null) return false;
+      // applyPatch knows nothing of keptAt: a kept session stays kept through its writes.
+      if (record!.keptAt !== undefined) next.keptAt = record!.keptAt;
+      const nextText = JSON.stringify(next);
       try {
-        return await write();
+        assertRecordSize('KVStore', nextText, this.#maxRecordBytes);
       } catch (error) {
-        if (attempt >= this.#attempts || !isRateLimited(error)) throw error;
-        await backoff(attempt, this.#backoff, Math.max(this.#backoff, MAX_BACKOFF));
+        return error as Error;
       }
-    }
+      record = next;
+      text = nextText;
+      return true;
+    });
+    if (text === undefined) return results;
+    // Deleted in this isolate while we read: a logout is never undone.
+    if (this.#r.shared.deletions.get(full) !== deletionsBefore) return patches.map(() => false);
+    const absoluteMs = patches[patches.length - 1]!.absoluteMs;
+    await this.#r.write(key, record!, text, keepUntil(record!, absoluteMs));
+    return results;
   }
 }

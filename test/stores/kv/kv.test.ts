@@ -87,18 +87,33 @@ const record = (expiresAt: number, userId?: string): SessionRecord => ({
 const KEY = 'A'.repeat(43);
 
 describe('KVStore', () => {
-  it('sets expirationTtl from the session expiry, never below 60 s', async () => {
+  it("keeps a record in KV until the session's absolute deadline (a touch never extends it), never below 60 s", async () => {
     const kv = new FakeKV();
-    const store = new KVStore(kv, { now: () => NOW, backoff: 1 });
-    await store.set(KEY, record(NOW + 10_000), NOW + 10_000);
-    await store.set(KEY, record(NOW + 3_600_000), NOW + 3_600_000);
-    await store.set(KEY, record(NOW - 5_000), NOW - 5_000);
-    expect(kv.puts.map((p) => p.options)).toEqual([
-      { expirationTtl: 60 },
-      { expirationTtl: 3600 },
-      { expirationTtl: 60 },
+    let time = NOW;
+    const store = new KVStore(kv, { now: () => time, backoff: 1 });
+    const [own, learned, fresh, expired] = ['A', 'B', 'C', 'D'].map((c) => c.repeat(43)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    // Its own absolute timeout (persist) …
+    await store.set(own, { ...record(NOW + 10_000), absoluteMs: 7_200_000 }, NOW + 10_000);
+    // … else the manager's, as the engine's patches carry it (until then: 400 days) …
+    await store.set(learned, record(NOW + 10_000), NOW + 10_000);
+    time += 1000; // KV: one write per key per second
+    const patch = { now: time, idleMs: 10_000, absoluteMs: 3_600_000, userField: 'userId', set: { b: 2 } };
+    await store.update(learned, patch);
+    await store.set(fresh, { ...record(time + 10_000), createdAt: time }, time + 10_000);
+    // … and never below KV's minimum.
+    await store.set(expired, { ...record(NOW - 5_000), createdAt: NOW - 3_600_000 }, NOW - 5_000);
+    expect(kv.puts.map((p) => [p.key.slice('session:'.length, 'session:'.length + 1), p.options])).toEqual([
+      ['A', { expirationTtl: 7200 }],
+      ['B', { expirationTtl: 400 * 86_400 }],
+      ['B', { expirationTtl: 3599 }],
+      ['C', { expirationTtl: 3600 }],
+      ['D', { expirationTtl: 60 }],
     ]);
-    expect(kv.puts[0]!.key).toBe(`session:${KEY}`);
   });
 
   it('retries a 429 with bounded backoff, then surfaces it', async () => {
@@ -135,7 +150,12 @@ describe('KVStore', () => {
   it('passes cacheTtl to reads and validates its options', async () => {
     const kv = new FakeKV();
     await new KVStore(kv, { cacheTtl: 120 }).get(KEY);
-    expect(kv.gets).toEqual([{ key: `session:${KEY}`, cacheTtl: 120 }]);
+    // The record and its last-seen key may come from the edge cache; the end marker never does.
+    expect(kv.gets).toEqual([
+      { key: `session:${KEY}`, cacheTtl: 120 },
+      { key: `session:seen:${KEY}`, cacheTtl: 120 },
+      { key: `session:ended:${KEY}` },
+    ]);
     expect(() => new KVStore(kv, { cacheTtl: 30 })).toThrow(/option cacheTtl/);
     expect(() => new KVStore(kv, { prefix: 'p'.repeat(500) })).toThrow(/option prefix/);
     expect(() => new KVStore({} as KVNamespaceLike)).toThrow(/KV namespace/);
@@ -206,7 +226,10 @@ describe('KVStore', () => {
     await manager.commit(logout, new Response());
     inFlight.set('n', 1);
     await manager.commit(inFlight, new Response());
-    expect([...kv.data.keys()].filter((key) => !key.includes(':user:'))).toEqual([]);
+    // Only the index entry and the end marker of the logout are left: no record.
+    expect([...kv.data.keys()].filter((key) => !key.includes(':user:') && !key.includes(':ended:'))).toEqual(
+      [],
+    );
     expect(await manager.load(browser.request()).get('user')).toBeUndefined();
   });
 

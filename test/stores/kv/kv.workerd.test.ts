@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_RECORD_BYTES } from '../../../src/store/index.ts';
 import { KVStore } from '../../../src/stores/kv/index.ts';
 import { storeConformance } from '../../../src/testing/index.ts';
 import { CookieJar } from '../../session/helpers.ts';
@@ -9,7 +10,7 @@ describe('KVStore on a real KV binding', () => {
   let n = 0;
   for (const check of storeConformance(
     () => new KVStore(env.SESSIONS_KV, { prefix: `conformance-${n++}:` }),
-    { largeRecordBytes: 100_000 },
+    { largeRecordBytes: 100_000, maxRecordBytes: DEFAULT_MAX_RECORD_BYTES },
   )) {
     it(check.name, check.run);
   }
