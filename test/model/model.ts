@@ -25,6 +25,15 @@ import {
 } from '../../src/index.ts';
 import { Clock, CookieJar, SECRET } from '../session/helpers.ts';
 
+/**
+ * The test clock, never giving the same instant twice: a revocation and a
+ * login are never in one millisecond, as they cannot be one after the other
+ * in one request on a real clock either.
+ */
+class StrictClock extends Clock {
+  override readonly now = (): number => ++this.time;
+}
+
 type Data = { userId?: string; n?: number };
 
 /** One session as the model knows it: identity is its id (a regenerate makes a new one). */
@@ -37,10 +46,12 @@ interface Modelled {
   endedAt?: number;
 }
 
-/** A cookie jar and the session the model says it holds. */
+/** A cookie jar, where its requests arrive, and the session the model says it holds. */
 interface Holder {
   jar: CookieJar;
   thief: boolean;
+  /** The location its requests reach (a store made per request may depend on it: KV's edge locations). */
+  location: string;
   session: Modelled | undefined;
 }
 
@@ -52,12 +63,17 @@ export interface ModelWorld {
   sessions: Modelled[];
   /** Seconds after an end during which a copied pair may still read. */
   bound: number;
+  /** The store is eventually consistent: a location may not have seen a recent login yet. */
+  eventual: boolean;
 }
 
 /** How a model run is set up. */
 export interface ModelOptions {
-  /** A fresh store on the given clock. */
-  store: (now: () => number) => SessionStore | Promise<SessionStore>;
+  /**
+   * A fresh store on the given clock, or a function of the location a
+   * request reaches (its `x-location` header) returning that location's store.
+   */
+  store: (now: () => number) => StoreOrPerLocation | Promise<StoreOrPerLocation>;
   /** Read cache: off, on, or on with checkRevocation. */
   cache: 'off' | 'on' | 'checked';
   /** The store's own bound on top (seconds): KV's propagation. Default 0. */
@@ -67,6 +83,8 @@ export interface ModelOptions {
   maxSessionsPerUser?: number;
   /** fast-check runs. */
   numRuns: number;
+  /** Most commands in one run. Default 40. */
+  maxCommands?: number;
   /** Called after each run (stop timers, close clients). */
   cleanup?: () => Promise<void> | void;
 }
@@ -74,16 +92,21 @@ export interface ModelOptions {
 const MAX_AGE = 30;
 const USERS = ['ada', 'bob'];
 
-async function request<T>(world: ModelWorld, jar: CookieJar, act: (s: Session<Data>) => Promise<T> | T) {
-  const session = world.manager.load(jar.request());
+type StoreOrPerLocation = SessionStore | ((location: string) => SessionStore);
+
+/** A request of `holder`, arriving at its location. */
+const requestOf = (holder: Holder) => holder.jar.request('/', { headers: { 'x-location': holder.location } });
+
+async function request<T>(world: ModelWorld, holder: Holder, act: (s: Session<Data>) => Promise<T> | T) {
+  const session = world.manager.load(requestOf(holder));
   const result = await act(session);
-  jar.absorb(await world.manager.commit(session, new Response()));
+  holder.jar.absorb(await world.manager.commit(session, new Response()));
   return result;
 }
 
 /** What a holder reads: its user, counter and authentication time. */
 function observe(world: ModelWorld, holder: Holder) {
-  return request(world, holder.jar, async (s) => ({
+  return request(world, holder, async (s) => ({
     user: await s.get('userId'),
     n: await s.get('n'),
     authenticatedAt: (await s.info()).authenticatedAt,
@@ -105,6 +128,8 @@ function checkRead(world: ModelWorld, holder: Holder, seen: Awaited<ReturnType<t
     } else if (seen.user !== undefined) expect(seen.user).toBe(session.user);
     return;
   }
+  // A thief elsewhere on an eventually consistent store may not see a recent login yet.
+  if (holder.thief && world.eventual && seen.user === undefined) return;
   expect(seen.user).toBe(session.user);
   if (!holder.thief) {
     // The browser's own writes, none older than a response it received.
@@ -113,16 +138,30 @@ function checkRead(world: ModelWorld, holder: Holder, seen: Awaited<ReturnType<t
   }
 }
 
-const handleOf = (world: ModelWorld, jar: CookieJar) =>
-  request(world, jar, async (s) => (await s.info()).handle!);
+const handleOf = (world: ModelWorld, holder: Holder) =>
+  request(world, holder, async (s) => (await s.info()).handle!);
+
+/**
+ * The handle and authentication time a login (a regenerate) gave `holder`'s
+ * session, checked to fall within the login request (`since`: the clock
+ * before it). From then on the model expects that time to stay.
+ */
+async function loggedIn(world: ModelWorld, holder: Holder, since: number) {
+  const info = await request(world, holder, (s) => s.info());
+  expect(info.authenticatedAt, 'authenticatedAt after a login').toBeGreaterThan(since);
+  expect(info.authenticatedAt!, 'authenticatedAt after a login').toBeLessThanOrEqual(world.clock.time);
+  return { handle: info.handle!, authenticatedAt: info.authenticatedAt };
+}
 
 function end(world: ModelWorld, session: Modelled | undefined) {
   if (session !== undefined && session.endedAt === undefined) session.endedAt = world.clock.now();
 }
 
 /** After a login: sessions of `user` the store no longer lists were evicted by the cap. */
-async function noteEvictions(world: ModelWorld, user: string) {
-  const listed = new Set((await world.manager.listSessions(user)).map((info) => info.handle));
+async function noteEvictions(world: ModelWorld, user: string, holder: Holder) {
+  const listed = new Set(
+    (await world.manager.listSessions(user, { request: requestOf(holder) })).map((info) => info.handle),
+  );
   for (const session of world.sessions)
     if (session.user === user && session.endedAt === undefined && !listed.has(session.handle))
       end(world, session);
@@ -148,8 +187,9 @@ function commands(options: ModelOptions) {
       command(`login(${b}, ${u})`, async (world) => {
         const holder = world.browsers[b]!;
         const before = holder.session;
+        const since = world.clock.time;
         const alive = before !== undefined && before.endedAt === undefined;
-        await request(world, holder.jar, async (s) => {
+        await request(world, holder, async (s) => {
           await s.regenerate();
           s.set('userId', u);
         });
@@ -158,18 +198,17 @@ function commands(options: ModelOptions) {
         const session: Modelled = {
           user: u,
           n: alive ? before.n : 0,
-          authenticatedAt: world.clock.now(),
-          handle: await handleOf(world, holder.jar),
+          ...(await loggedIn(world, holder, since)),
         };
         world.sessions.push(session);
         holder.session = session;
-        await noteEvictions(world, u);
+        await noteEvictions(world, u, holder);
       }),
     ),
     browser.map((b) =>
       command(`write(${b})`, async (world) => {
         const holder = world.browsers[b]!;
-        await request(world, holder.jar, (s) => s.increment('n'));
+        await request(world, holder, (s) => s.increment('n'));
         const session = holder.session;
         if (session !== undefined && session.endedAt === undefined) session.n++;
         else {
@@ -178,7 +217,7 @@ function commands(options: ModelOptions) {
             user: undefined,
             n: 1,
             authenticatedAt: undefined,
-            handle: await handleOf(world, holder.jar),
+            handle: await handleOf(world, holder),
           };
           world.sessions.push(fresh);
           holder.session = fresh;
@@ -194,7 +233,7 @@ function commands(options: ModelOptions) {
     browser.map((b) =>
       command(`logout(${b})`, async (world) => {
         const holder = world.browsers[b]!;
-        await request(world, holder.jar, (s) => s.destroy());
+        await request(world, holder, (s) => s.destroy());
         end(world, holder.session);
         holder.session = undefined;
       }),
@@ -202,7 +241,12 @@ function commands(options: ModelOptions) {
     browser.map((b) =>
       command(`steal(${b})`, async (world) => {
         const holder = world.browsers[b]!;
-        world.thieves.push({ jar: holder.jar.clone(), thief: true, session: holder.session });
+        world.thieves.push({
+          jar: holder.jar.clone(),
+          thief: true,
+          location: 'elsewhere',
+          session: holder.session,
+        });
       }),
     ),
     thief.map((t) =>
@@ -221,8 +265,9 @@ function commands(options: ModelOptions) {
         async (world) => {
           const holder = world.thieves[t % world.thieves.length]!;
           const before = holder.session;
+          const since = world.clock.time;
           const alive = before !== undefined && before.endedAt === undefined;
-          const renewed = await request(world, holder.jar, async (s) => {
+          const renewed = await request(world, holder, async (s) => {
             if ((await s.get('userId')) === undefined) return false;
             await s.regenerate();
             return true;
@@ -231,11 +276,7 @@ function commands(options: ModelOptions) {
           if (alive && before.user !== undefined) {
             end(world, before);
             const { endedAt: _ended, ...rest } = before;
-            const moved: Modelled = {
-              ...rest,
-              authenticatedAt: world.clock.now(),
-              handle: await handleOf(world, holder.jar),
-            };
+            const moved: Modelled = { ...rest, ...(await loggedIn(world, holder, since)) };
             world.sessions.push(moved);
             holder.session = moved;
           } else {
@@ -253,7 +294,10 @@ function commands(options: ModelOptions) {
         const holder = world.browsers[b]!;
         const session = holder.session;
         if (session === undefined || session.endedAt !== undefined || session.user === undefined) return;
-        await world.manager.revokeUserSessions(session.user, { except: session.handle });
+        await world.manager.revokeUserSessions(session.user, {
+          except: session.handle,
+          request: requestOf(holder),
+        });
         for (const other of world.sessions)
           if (other.user === session.user && other !== session) end(world, other);
       }),
@@ -263,10 +307,11 @@ function commands(options: ModelOptions) {
         const holder = world.browsers[b]!;
         const victim = world.browsers[target]!.session;
         if (holder.session?.user === undefined || victim === undefined) return;
-        const current = world.manager.load(holder.jar.request());
+        const current = world.manager.load(requestOf(holder));
         const revoked = await world.manager.revokeSession(victim.handle, { current });
         const mine = victim.user === holder.session.user && victim.endedAt === undefined;
-        if (holder.session.endedAt === undefined) expect(revoked).toBe(mine);
+        // Elsewhere on an eventually consistent store, a recent session may not be seen yet.
+        if (holder.session.endedAt === undefined && !world.eventual) expect(revoked).toBe(mine);
         if (revoked) end(world, victim);
       }),
     ),
@@ -277,9 +322,9 @@ function commands(options: ModelOptions) {
     browser.map((b) =>
       command(`slowRead(${b})`, async (world) => {
         const holder = world.browsers[b]!;
-        const slow = world.manager.load(holder.jar.request());
+        const slow = world.manager.load(requestOf(holder));
         await slow.get('n');
-        await request(world, holder.jar, (s) => s.increment('n'));
+        await request(world, holder, (s) => s.increment('n'));
         const session = holder.session;
         if (session !== undefined && session.endedAt === undefined) session.n++;
         else {
@@ -287,7 +332,7 @@ function commands(options: ModelOptions) {
             user: undefined,
             n: 1,
             authenticatedAt: undefined,
-            handle: await handleOf(world, holder.jar),
+            handle: await handleOf(world, holder),
           };
           world.sessions.push(fresh);
           holder.session = fresh;
@@ -304,9 +349,7 @@ function commands(options: ModelOptions) {
           const holder = world.browsers[b]!;
           const session = holder.session;
           if (session === undefined || session.endedAt !== undefined) return;
-          const [first, second] = [holder.jar.request(), holder.jar.request()].map((r) =>
-            world.manager.load(r),
-          );
+          const [first, second] = [requestOf(holder), requestOf(holder)].map((r) => world.manager.load(r));
           first!.increment('n');
           second!.increment('n');
           const responses = await Promise.all([
@@ -319,7 +362,7 @@ function commands(options: ModelOptions) {
       ),
     );
   }
-  return fc.commands(list, { maxCommands: 40 });
+  return fc.commands(list, { maxCommands: options.maxCommands ?? 40 });
 }
 
 /** Runs the model against a store; throws with the failing command sequence. */
@@ -327,8 +370,12 @@ export async function runModel(options: ModelOptions): Promise<void> {
   const cacheBound = options.cache === 'on' ? MAX_AGE : 0;
   await fc.assert(
     fc.asyncProperty(commands(options), async (cmds) => {
-      const clock = new Clock();
-      const store = await options.store(clock.now);
+      const clock = new StrictClock();
+      const made = await options.store(clock.now);
+      const store =
+        typeof made === 'function'
+          ? (request: Request) => made(request.headers.get('x-location') ?? 'admin')
+          : made;
       const manager = createSessionManager<Data>({
         secrets: SECRET,
         store,
@@ -343,10 +390,16 @@ export async function runModel(options: ModelOptions): Promise<void> {
       const world: ModelWorld = {
         clock,
         manager,
-        browsers: [0, 1, 2].map(() => ({ jar: new CookieJar(), thief: false, session: undefined })),
+        browsers: [0, 1, 2].map((i) => ({
+          jar: new CookieJar(),
+          thief: false,
+          location: `location-${i}`,
+          session: undefined,
+        })),
         thieves: [],
         sessions: [],
         bound: cacheBound + (options.storeBound ?? 0),
+        eventual: (options.storeBound ?? 0) > 0,
       };
       try {
         await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);

@@ -38,22 +38,24 @@ export function setup(
       finish: async () => void jar.absorb(await manager.commit(session, new Response())),
     };
   };
+  // A user of its own per setup: stores shared by a test file (KV, D1, Durable Objects) keep other tests' sessions.
+  const ada = `ada-${crypto.randomUUID()}`;
   const logIn = async (jar = new CookieJar()) => {
     await send(jar, async (s) => {
       await s.regenerate();
-      s.set('userId', 'ada');
+      s.set('userId', ada);
     });
     return jar;
   };
   const user = (jar: CookieJar) => send(jar, (s) => s.get('userId'));
-  return { clock, store, manager, send, start, logIn, user };
+  return { clock, store, manager, send, start, logIn, user, ada };
 }
 
 /** Runs the store-dependent composition cases on the stores `makeStore` makes. */
 export function compositionGuarantees(label: string, makeStore: (now: () => number) => SessionStore): void {
   describe(`regenerate() only from a record the store still holds (${label})`, () => {
     it('a copied cookie pair with a read cache copy cannot regenerate a logged-out session back to life', async () => {
-      const { send, logIn, user } = setup(makeStore, { readCache: readCache({ maxAge: 30 }) });
+      const { send, logIn, user, ada } = setup(makeStore, { readCache: readCache({ maxAge: 30 }) });
       const victim = await logIn();
       await user(victim); // fills the read cache copy
       const thief = victim.clone();
@@ -67,11 +69,11 @@ export function compositionGuarantees(label: string, makeStore: (now: () => numb
     });
 
     it('a request that read the session, then regenerates after another request logged out, does not carry the user', async () => {
-      const { send, start, logIn, user } = setup(makeStore);
+      const { send, start, logIn, user, ada } = setup(makeStore);
       const browser = await logIn();
       const lateJar = browser.clone();
       const late = start(lateJar);
-      expect(await late.session.get('userId')).toBe('ada');
+      expect(await late.session.get('userId')).toBe(ada);
       await send(browser, (s) => s.destroy());
       void late.session.regenerate();
       await late.finish();
@@ -79,11 +81,11 @@ export function compositionGuarantees(label: string, makeStore: (now: () => numb
     });
 
     it('after revokeUserSessions, a copied pair that regenerates gets an empty session', async () => {
-      const { send, manager, logIn, user } = setup(makeStore, { readCache: readCache({ maxAge: 30 }) });
+      const { send, manager, logIn, user, ada } = setup(makeStore, { readCache: readCache({ maxAge: 30 }) });
       const victim = await logIn();
       await user(victim);
       const thief = victim.clone();
-      await manager.revokeUserSessions('ada');
+      await manager.revokeUserSessions(ada);
       await send(thief, async (s) => {
         if (await s.get('userId')) await s.regenerate();
       });
@@ -93,14 +95,14 @@ export function compositionGuarantees(label: string, makeStore: (now: () => numb
 
   describe(`"sign out everywhere else" and freshness (${label})`, () => {
     it('the kept session keeps its authenticatedAt: a stale session that signs out the others is still not fresh', async () => {
-      const { clock, send, manager, logIn } = setup(makeStore);
+      const { clock, send, manager, logIn, ada } = setup(makeStore);
       const stolen = await logIn();
       await logIn(); // the victim's own device
       clock.advance(600); // past the 300 s freshness window, within the idle timeout
       const handle = await send(stolen, async (s) => (await s.info()).handle);
-      expect(await manager.revokeUserSessions('ada', { except: handle })).toBe(1);
+      expect(await manager.revokeUserSessions(ada, { except: handle })).toBe(1);
       expect(await send(stolen, (s) => s.isFresh(300))).toBe(false);
-      expect(await send(stolen, (s) => s.get('userId'))).toBe('ada');
+      expect(await send(stolen, (s) => s.get('userId'))).toBe(ada);
     });
   });
 }

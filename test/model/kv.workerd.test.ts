@@ -1,0 +1,23 @@
+/** The engine's model-based test (test/model/model.ts) on KVStore over workerd's own KV binding (one location). */
+import { env } from 'cloudflare:workers';
+import { describe, it } from 'vitest';
+import { KVStore } from '../../src/stores/kv/index.ts';
+import { MODEL_RUNS, runModel } from './model.ts';
+
+let prefix = 0;
+// KVStore spaces writes to one key a second apart on real timers: few, short runs.
+const runs = Math.max(3, Math.round(MODEL_RUNS / 8));
+
+describe('model: browsers, thieves and the clock against the engine on KVStore in workerd', () => {
+  for (const cache of ['off', 'checked'] as const) {
+    it(`read cache ${cache}`, { timeout: 180_000 }, () =>
+      runModel({
+        store: (now) => new KVStore(env.SESSIONS_KV, { prefix: `model-${prefix++}:`, now }),
+        cache,
+        atomic: true,
+        numRuns: runs,
+        maxCommands: 15,
+      }),
+    );
+  }
+});
