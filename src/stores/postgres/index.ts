@@ -303,10 +303,11 @@ export class PostgresStore implements SessionStore {
   }
 
   /**
-   * Deletes expired rows, a thousand per statement through the `expires_at`
-   * index (rows a write holds are left for next time), and revocation times
-   * older than `END_MARKER_MS`; resolves to how many sessions went. Expired
-   * rows are never read as live meanwhile: call it from a cron job.
+   * Deletes rows that expired at least a minute ago (the index holds expiry
+   * rounded up to the minute), a thousand per statement, leaving rows a
+   * write holds for next time, and revocation times older than
+   * `END_MARKER_MS`; resolves to how many sessions went. Expired rows are
+   * never read as live meanwhile. Call it from a cron job.
    */
   async sweep(): Promise<number> {
     const now = this.#now();

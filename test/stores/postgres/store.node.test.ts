@@ -230,7 +230,7 @@ describe('PostgresStore writes', () => {
     expect(await store.get(to)).toBeNull();
   });
 
-  it('sweep() deletes expired rows (more than a thousand) and old revocation times, keeps the rest', async () => {
+  it('sweep() deletes rows expired a minute ago (more than a thousand) and old revocation times, keeps the rest', async () => {
     let time = Date.now();
     const { schema, store } = await fresh({ now: () => time });
     const live = freshKey('live');
@@ -238,14 +238,17 @@ describe('PostgresStore writes', () => {
     await store.set(freshKey('u'), record(time, {}, 'old'), time + HOUR);
     await store.deleteByUser('old');
     await db.pool.query(
-      `INSERT INTO "${schema}".tessera_sessions (id, record, expires_at, version)
-       SELECT 'expired-' || i, '{}', $1::bigint, 1 FROM generate_series(1, 1500) i`,
-      [time - 1],
+      `INSERT INTO "${schema}".tessera_sessions (id, record, expires_at, sweep_at, version)
+       SELECT 'expired-' || i, '{}', $1::bigint, $1::bigint, 1 FROM generate_series(1, 1500) i`,
+      [time - 60_000],
     );
     expect(await store.sweep()).toBe(1500);
     expect(await store.get(live)).not.toBeNull();
     expect(await store.revokedAt('old')).toBe(time);
-    time += END_MARKER_MS + 1;
+    // Swept within a minute of its expiry (sweep_at is rounded up to the minute).
+    time += END_MARKER_MS; // an hour: the live session's expiry too
+    expect(await store.get(live)).toBeNull();
+    time += 60_000;
     expect(await store.sweep()).toBe(1);
     expect(await store.revokedAt('old')).toBeNull();
   });
