@@ -19,7 +19,6 @@
 import {
   applyPatch,
   assertRecordSize,
-  DEFAULT_MAX_RECORD_BYTES,
   END_MARKER_MS,
   renewRecord,
   revocationMark,
@@ -28,15 +27,9 @@ import type { SessionPatch, SessionRecord, SessionStore } from '../../session/ty
 import { BoundedMap } from '../../util/bounded-map.ts';
 import { parseJson } from '../../util/parse-json.ts';
 import type { PostgresConnection, PostgresQuery } from './connection.ts';
-import {
-  DEFAULT_SCHEMA,
-  DEFAULT_TABLE,
-  identifier,
-  SWEEP_CHUNK,
-  type Statements,
-  schemaStatements,
-  statements,
-} from './sql.ts';
+import { type PostgresStoreOptions, resolveOptions } from './options.ts';
+import { SWEEP_CHUNK, type Statements, schemaStatements, statements } from './sql.ts';
+import { at, newVersion, until, userColumn } from './values.ts';
 
 export {
   bunSql,
@@ -52,25 +45,9 @@ export {
   type PostgresQuery,
   type PostgresRow,
 } from './connection.ts';
+export type { PostgresStoreOptions } from './options.ts';
 export { schemaStatements } from './sql.ts';
 
-/** Options for {@link PostgresStore}. */
-export interface PostgresStoreOptions {
-  /** Schema of the tables. Default `public`. */
-  schema?: string;
-  /**
-   * Sessions table; the revocation table is `<table>_revocations`. Default
-   * `tessera_sessions`, as the shipped migration creates. At most 48
-   * characters.
-   */
-  table?: string;
-  /** Largest record a write may store, in bytes of its JSON. Default 128 KiB (`DEFAULT_MAX_RECORD_BYTES`). */
-  maxRecordBytes?: number;
-  /** Clock in ms, for tests. Default `Date.now`. */
-  now?: () => number;
-}
-
-const OPTIONS = new Set(['schema', 'table', 'maxRecordBytes', 'now']);
 const STORE = 'PostgresStore';
 /** Versions remembered for the compare-and-swap, and the largest record text kept with one. */
 const SEEN_ENTRIES = 512;
@@ -87,22 +64,13 @@ interface Stored {
 type Source = 'seen' | 'read' | 'locked';
 /** A write found the row changed since `seen`: read it again under a lock. */
 const AGAIN = Symbol('again');
-
-/** A random 52-bit row version, as text. */
-function newVersion(): string {
-  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
-  return String((high! & 0xfffff) * 2 ** 32 + low!);
+/** A write that gives a row a user: it must run in a transaction that holds the user's shared lock first. */
+interface Claim {
+  claim: string;
 }
-
-/**
- * The `user_id` column: the user id as JSON text, so any string fits (a
- * PostgreSQL text value cannot hold U+0000) and distinct ids stay distinct.
- */
-const userColumn = (userId: string) => JSON.stringify(String(userId));
-
-/** Times go to bigint columns: a bound rounded down, an expiry up. */
-const at = (ms: number) => String(Math.floor(ms));
-const until = (ms: number) => String(Math.ceil(ms));
+/** Takes the shared lock of a user (its `user_id` text) in the current transaction. */
+type Lock = (user: string) => Promise<void>;
+type Outcome = boolean | typeof AGAIN | Claim;
 
 /**
  * Session store on PostgreSQL: `new PostgresStore(postgresJs(sql))`.
@@ -121,33 +89,13 @@ export class PostgresStore implements SessionStore {
   readonly #seen = new BoundedMap<string, Stored>(SEEN_ENTRIES);
 
   constructor(db: PostgresConnection, options: PostgresStoreOptions = {}) {
-    if (
-      db === null ||
-      typeof db !== 'object' ||
-      typeof db.query !== 'function' ||
-      typeof db.transaction !== 'function'
-    )
-      throw new TypeError(
-        'PostgresStore: the first argument must be a connection: postgresJs(sql), nodePostgres(pool), bunSql(sql) or hyperdrive(env.HYPERDRIVE, …)',
-      );
-    if (options === null || typeof options !== 'object')
-      throw new TypeError('PostgresStore: options must be an object');
-    for (const name of Object.keys(options))
-      if (!OPTIONS.has(name))
-        throw new TypeError(
-          `PostgresStore: unknown option ${JSON.stringify(name)} (known: ${[...OPTIONS].join(', ')})`,
-        );
-    const limit = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    if (!Number.isSafeInteger(limit) || limit < 1)
-      throw new TypeError('PostgresStore: option maxRecordBytes must be a positive integer (bytes)');
-    if (options.now !== undefined && typeof options.now !== 'function')
-      throw new TypeError('PostgresStore: option now must be a function returning ms');
-    this.#schema = identifier('schema', options.schema ?? DEFAULT_SCHEMA, 63);
-    this.#table = identifier('table', options.table ?? DEFAULT_TABLE, 48);
+    const resolved = resolveOptions(db, options);
+    this.#schema = resolved.schema;
+    this.#table = resolved.table;
+    this.#limit = resolved.limit;
+    this.#now = resolved.now;
     this.#db = db;
     this.#sql = statements(this.#schema, this.#table);
-    this.#limit = limit;
-    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -177,7 +125,14 @@ export class PostgresStore implements SessionStore {
     assertRecordSize(STORE, text, this.#limit);
     const version = newVersion();
     const kept = record.keptAt === undefined ? null : at(record.keptAt);
-    await this.#db.query(this.#sql.set, [key, this.#user(record), text, until(expiresAt), version, kept]);
+    const user = this.#user(record);
+    const args = [key, user, text, until(expiresAt), version, kept];
+    if (user === null) await this.#db.query(this.#sql.set, args);
+    else
+      await this.#db.transaction(async (query) => {
+        await query(this.#sql.claimUser, [this.#lockKey(user)]);
+        await query(this.#sql.set, args);
+      });
     this.#remember(key, { text, version });
   }
 
@@ -207,21 +162,19 @@ export class PostgresStore implements SessionStore {
    * @throws RangeError when the patched record is over `maxRecordBytes` (the old one stays).
    */
   async update(key: string, patch: SessionPatch): Promise<boolean> {
-    return this.#rewrite(key, patch.now, async (query, stored, source) => {
-      const next = applyPatch(parseJson(stored.text) as SessionRecord, patch);
+    return this.#rewrite(key, patch.now, async (query, stored, source, lock) => {
+      const current = parseJson(stored.text) as SessionRecord;
+      const next = applyPatch(current, patch);
       if (next === null) return source === 'seen' ? AGAIN : false;
       const text = this.#fits(JSON.stringify(next), source);
       if (text === AGAIN) return AGAIN;
+      const user = this.#user(next);
+      if (user !== null && user !== this.#user(current)) {
+        if (lock === undefined) return { claim: user };
+        await lock(user);
+      }
       const version = newVersion();
-      const args = [
-        key,
-        stored.version,
-        at(patch.now),
-        this.#user(next),
-        text,
-        until(next.expiresAt),
-        version,
-      ];
+      const args = [key, stored.version, at(patch.now), user, text, until(next.expiresAt), version];
       if ((await query(this.#sql.swap, args)).length === 0) return source === 'locked' ? false : AGAIN;
       this.#remember(key, { text, version });
       return true;
@@ -235,18 +188,23 @@ export class PostgresStore implements SessionStore {
    * @throws RangeError when the renewed record is over `maxRecordBytes` (nothing moves).
    */
   async move(fromKey: string, toKey: string, patch: SessionPatch): Promise<boolean> {
-    return this.#rewrite(fromKey, patch.now, async (query, stored, source) => {
+    return this.#rewrite(fromKey, patch.now, async (query, stored, source, lock) => {
       const next = renewRecord(parseJson(stored.text) as SessionRecord, patch);
       if (next === null) return source === 'seen' ? AGAIN : false;
       const text = this.#fits(JSON.stringify(next), source);
       if (text === AGAIN) return AGAIN;
+      const user = this.#user(next);
+      if (user !== null) {
+        if (lock === undefined) return { claim: user };
+        await lock(user);
+      }
       const version = newVersion();
       const args = [
         fromKey,
         stored.version,
         at(patch.now),
         toKey,
-        this.#user(next),
+        user,
         text,
         until(next.expiresAt),
         version,
@@ -276,12 +234,14 @@ export class PostgresStore implements SessionStore {
    * deleted sessions were live.
    */
   async deleteByUser(userId: string, options: { except?: string } = {}): Promise<number> {
-    const [row] = await this.#db.query(this.#sql.deleteByUser, [
-      userColumn(userId),
-      options.except ?? null,
-      at(this.#now()),
-    ]);
-    return Number(row?.live ?? 0);
+    const user = userColumn(userId);
+    return this.#db.transaction(async (query) => {
+      // Waits for writes giving a session this user to commit, and holds new ones
+      // until this commits: the statement below then sees every session of the user.
+      await query(this.#sql.revokeUser, [this.#lockKey(user)]);
+      const [row] = await query(this.#sql.deleteByUser, [user, options.except ?? null, at(this.#now())]);
+      return Number(row?.live ?? 0);
+    });
   }
 
   /** When the user's sessions were last revoked together, or null (kept until `sweep()` drops it after `END_MARKER_MS`). */
@@ -324,23 +284,37 @@ export class PostgresStore implements SessionStore {
 
   /**
    * Runs `write` on the live row under `key`: first on the version this
-   * process saw (or a fresh read), then — when it answers AGAIN — once more
-   * on the row read under a lock, in one transaction. False when no row is live.
+   * process saw (or a fresh read), then — when it answers AGAIN, or claims a
+   * user — once more in one transaction, on the row read under a lock (the
+   * claimed user's shared lock first, so "sign out everywhere" sees the
+   * write or the write waits for it). False when no row is live.
    */
   async #rewrite(
     key: string,
     now: number,
-    write: (query: PostgresQuery, stored: Stored, source: Source) => Promise<boolean | typeof AGAIN>,
+    write: (query: PostgresQuery, stored: Stored, source: Source, lock?: Lock) => Promise<Outcome>,
   ): Promise<boolean> {
     const seen = this.#seen.get(key);
     const stored = seen ?? (await this.#read(this.#db.query, key, now, false));
     if (stored === null) return false;
     const first = await write(this.#db.query, stored, seen === undefined ? 'read' : 'seen');
-    if (first !== AGAIN) return first;
+    if (typeof first === 'boolean') return first;
     return this.#db.transaction(async (query) => {
+      const held = new Set<string>();
+      const lock: Lock = async (user) => {
+        if (held.has(user)) return;
+        held.add(user);
+        await query(this.#sql.claimUser, [this.#lockKey(user)]);
+      };
+      if (first !== AGAIN) await lock(first.claim);
       const locked = await this.#read(query, key, now, true);
-      return locked !== null && (await write(query, locked, 'locked')) === true;
+      return locked !== null && (await write(query, locked, 'locked', lock)) === true;
     });
+  }
+
+  /** The advisory lock key of a user (its `user_id` text), per table. */
+  #lockKey(user: string): string {
+    return `${this.#schema}.${this.#table} ${user}`;
   }
 
   async #read(query: PostgresQuery, key: string, now: number, lock: boolean): Promise<Stored | null> {

@@ -103,7 +103,7 @@ export function statements(schema: string, table: string) {
     /** $1 user, $2 now. */
     list: `SELECT id FROM ${t} WHERE user_id = $1::text AND expires_at > $2::bigint`,
     /**
-     * "Sign out everywhere (else)" in one statement: $1 user, $2 the key
+     * "Sign out everywhere (else)" in one statement (after `revokeUser`): $1 user, $2 the key
      * kept (or null), $3 now. The kept session is marked kept after this
      * revocation, the revocation time recorded, every other row of the user
      * deleted; resolves to how many of those were live.
@@ -132,6 +132,14 @@ export function statements(schema: string, table: string) {
   SELECT count(*) AS n FROM gone`,
     /** $1 the oldest revocation time still needed. */
     sweepRevocations: `DELETE FROM ${r} WHERE revoked_at <= $1::bigint`,
+    /**
+     * Transaction-scoped advisory locks on a user ($1 names it): a write that
+     * gives a session a user holds it shared, `deleteByUser` exclusive, so a
+     * revocation waits for such writes to commit and then sees their rows, and
+     * later ones wait for it. Released at COMMIT: safe behind poolers.
+     */
+    claimUser: `SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text, 0))`,
+    revokeUser: `SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))`,
     /** Serialises concurrent `ensureSchema()` calls (CREATE … IF NOT EXISTS can race). */
     schemaLock: `SELECT pg_advisory_xact_lock(hashtext($1::text))`,
   };

@@ -164,6 +164,43 @@ describe('PostgresStore writes', () => {
     expect((await store.get(moved))?.data).toEqual({ userId: 'u1' });
   });
 
+  it('a login (move) racing "sign out everywhere" is revoked with the rest: the revocation waits for it', async () => {
+    const { store: other, schema } = await fresh();
+    const inner = nodePostgres(db.pool);
+    let during: (() => Promise<void>) | undefined;
+    // Runs `during` after the move's statement, before its transaction commits.
+    const connection: PostgresConnection = {
+      query: inner.query,
+      transaction: (body) =>
+        inner.transaction((query) =>
+          body(async (text, params) => {
+            const rows = await query(text, params);
+            if (text.startsWith('WITH gone')) {
+              const run = during;
+              during = undefined;
+              await run?.();
+            }
+            return rows;
+          }),
+        ),
+    };
+    const store = new PostgresStore(connection, { schema });
+    const t = Date.now();
+    const [from, to] = [freshKey('race'), freshKey('race')];
+    await store.set(from, record(t, { userId: 'ada' }, 'ada'), t + HOUR);
+    let revoked: Promise<number> | undefined;
+    let settled = false;
+    during = async () => {
+      revoked = other.deleteByUser('ada').finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false); // held until the login commits
+    };
+    expect(await store.move(from, to, patch(t, { set: { n: 1 } }))).toBe(true);
+    expect(await revoked).toBe(1);
+    expect(await other.get(to)).toBeNull();
+    expect(await other.listByUser('ada')).toEqual([]);
+  });
+
   it('a touch moves the timestamps only, and skips a row another process changed meanwhile', async () => {
     const { store, other } = await fresh();
     const t = Date.now();
