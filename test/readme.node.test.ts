@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docText, snippetsOf, sources, type Runtime } from './docs.ts';
 import { bin, root, run, type RunResult } from './run.ts';
 
-const DOCS = ['README.md', 'docs/migrating.md'];
+const DOCS = ['README.md', 'docs/migrating.md', 'docs/postgres.md'];
 const readme = docText('README.md');
 const snippets = DOCS.flatMap(snippetsOf);
 
