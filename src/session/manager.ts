@@ -2,7 +2,7 @@
  * `createSessionManager`: loads a lazy session per request and commits it
  * onto the response. Works with any fetch-style handler.
  */
-import type { CommitResult } from './contracts.ts';
+import type { CommitPlan, CommitResult } from './contracts.ts';
 import { StoreKeys } from './id.ts';
 import type { CookieStore } from './backend/cookie.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -135,13 +135,21 @@ export function createSessionManager<
   ): Promise<T> {
     const state = stateOf(session, 'commit');
     const impl = session as SessionImpl<Data, Flash>;
+    impl.close();
     if (!impl.touched) return target;
-    const planned = impl.plan();
-    const plan = planned instanceof Promise ? await planned : planned;
-    // A request that only read (the usual one) leaves the backend nothing to
-    // do, unless the read cache is to be filled from what it read.
-    const result =
-      isIdle(plan) && state.readCache === undefined ? idleResult() : await state.backend.commit(plan);
+    let plan: CommitPlan;
+    let result: CommitResult;
+    try {
+      const planned = impl.plan();
+      plan = planned instanceof Promise ? await planned : planned;
+      // A request that only read (the usual one) leaves the backend nothing to
+      // do, unless the read cache is to be filled from what it read.
+      result =
+        isIdle(plan) && state.readCache === undefined ? idleResult() : await state.backend.commit(plan);
+    } catch (error) {
+      impl.abandon();
+      throw error;
+    }
     impl.committed(plan, result);
     if (hasLifecycleWork) {
       await afterCommit({
