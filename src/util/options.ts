@@ -86,7 +86,7 @@ export function checkOptionNames<T extends object>(
         `tesserajs: ${caller}: option ${path}${name} is deprecated and will be removed in the next minor release; ` +
           `rename it to ${path}${renamed} (see docs/migrating.md)`,
       );
-      copy ??= { ...options };
+      copy ??= { ...(options as Record<string, unknown>) };
       copy[renamed] = copy[name];
       delete copy[name];
       continue;

@@ -71,7 +71,7 @@ describe('writes after commit', () => {
     expect(await session.get('user')).toBe('ada');
     session.set('user', 'eve');
     const outage = new Error('store down');
-    const write = store.update;
+    const write = store.update!;
     store.update = () => Promise.reject(outage);
     await expect(manager.commit(session, new Response('ok'))).rejects.toBe(outage);
     store.update = write;
