@@ -58,3 +58,20 @@ export function setupCheck<Env>(
     return store as SessionStore | CookieStore | undefined;
   };
 }
+
+/**
+ * The message for a store given something other than its Workers binding:
+ * usually `env.SESSIONS` where wrangler.toml names the binding otherwise
+ * (it is then undefined), or a binding of another kind.
+ */
+export function bindingMessage(caller: string, kind: string, toml: string, value: unknown): string {
+  const got =
+    value === undefined || value === null
+      ? `is ${String(value)}`
+      : `is a ${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}, not a ${kind}`;
+  return (
+    `${caller}: the first argument ${got}: pass the ${kind} binding (env.NAME). ` +
+    `If it is missing or misnamed, declare it in wrangler.toml (${toml}) under the name your code reads from env, ` +
+    'and restart `wrangler dev`'
+  );
+}

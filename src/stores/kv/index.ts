@@ -18,6 +18,8 @@
  *
  * Use the Durable Object store when that is not enough.
  */
+import { bindingMessage } from '../../session/setup-check.ts';
+import { checkOptionNames } from '../../util/options.ts';
 import { utf8 } from '../../crypto/bytes.ts';
 import { sha256Base64url } from '../../crypto/digest.ts';
 import { applyPatch } from '../../session/record.ts';
@@ -42,6 +44,8 @@ export interface KVNamespaceLike {
 /** Options for {@link KVStore}. */
 export interface KVStoreOptions {
   /** Prefix of every key this store writes. Default `session:`. */
+  keyPrefix?: string;
+  /** @deprecated Renamed `keyPrefix`; accepted, with a warning, until the next minor release. */
   prefix?: string;
   /**
    * Let KV cache reads at the edge for this many seconds (≥ 60). Faster
@@ -51,10 +55,14 @@ export interface KVStoreOptions {
   /** Attempts for a write that KV refuses with 429 (one write per key per second). Default 4. */
   attempts?: number;
   /** First backoff delay in ms (full jitter, doubling per attempt). Default 250. */
+  backoffMs?: number;
+  /** @deprecated Renamed `backoffMs`; accepted, with a warning, until the next minor release. */
   backoff?: number;
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number;
 }
+
+const KV_OPTIONS = ['keyPrefix', 'cacheTtl', 'attempts', 'backoffMs', 'now'];
 
 /** KV's shortest expirationTtl. */
 export const KV_MIN_TTL_SECONDS = 60;
@@ -125,14 +133,18 @@ export class KVStore implements SessionStore {
 
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.get !== 'function') {
-      throw new TypeError('KVStore: the first argument must be a KV namespace binding');
+      throw new TypeError(
+        bindingMessage('KVStore', 'KV namespace', '[[kv_namespaces]] binding = "…"', namespace),
+      );
     }
-    const prefix = options.prefix ?? 'session:';
+    const spelled = options.prefix === undefined ? 'keyPrefix' : 'prefix';
+    options = checkOptionNames('KVStore', options, KV_OPTIONS, { prefix: 'keyPrefix', backoff: 'backoffMs' });
+    const prefix = options.keyPrefix ?? 'session:';
     if (
       typeof prefix !== 'string' ||
       utf8(`${prefix}revoked:`).length + 2 * HASHED_ID_LENGTH + 1 > MAX_KEY_BYTES
     ) {
-      throw new TypeError('KVStore: option prefix is too long for KV keys (512 bytes)');
+      throw new TypeError(`KVStore: option ${spelled} is too long for KV keys (512 bytes)`);
     }
     if (options.cacheTtl !== undefined && !(Number.isInteger(options.cacheTtl) && options.cacheTtl >= 60)) {
       throw new TypeError('KVStore: option cacheTtl must be a whole number of seconds, at least 60');
@@ -144,7 +156,7 @@ export class KVStore implements SessionStore {
     this.#prefix = prefix;
     this.#cacheTtl = options.cacheTtl;
     this.#attempts = attempts;
-    this.#backoff = options.backoff ?? 250;
+    this.#backoff = options.backoffMs ?? 250;
     this.#now = options.now ?? Date.now;
     this.#shared = stateOf(namespace);
   }

@@ -29,6 +29,7 @@
  * Entries of sessions that moved to another user or expired stay until
  * their score passes; listing checks each session.
  */
+import { checkOptionNames } from '../../util/options.ts';
 import { sha256Base64url } from '../../crypto/digest.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../../session/types.ts';
 import { parseJson } from '../../util/parse-json.ts';
@@ -51,6 +52,8 @@ export {
 /** Options for {@link RedisStore}. */
 export interface RedisStoreOptions {
   /** Prefix of every key the store writes; no `{` or `}` (they would move keys between Cluster slots). Default `tessera:`. */
+  keyPrefix?: string;
+  /** @deprecated Renamed `keyPrefix`; accepted, with a warning, until the next minor release. */
   prefix?: string;
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number;
@@ -90,10 +93,12 @@ export class RedisStore implements SessionStore {
         'RedisStore: the first argument must be a Redis connection: nodeRedis(client), ioRedis(client) or bunRedis(client)',
       );
     }
-    const prefix = options.prefix ?? 'tessera:';
+    const spelled = options.prefix === undefined ? 'keyPrefix' : 'prefix';
+    options = checkOptionNames('RedisStore', options, ['keyPrefix', 'now'], { prefix: 'keyPrefix' });
+    const prefix = options.keyPrefix ?? 'tessera:';
     if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 256) {
       throw new TypeError(
-        'RedisStore: option prefix must be a string of at most 256 characters without { or }',
+        `RedisStore: option ${spelled} must be a string of at most 256 characters without { or }`,
       );
     }
     this.#redis = redis;
