@@ -91,7 +91,9 @@ export function checkOptionNames<T extends object>(
       delete copy[name];
       continue;
     }
-    const nearest = nearestName(name, [...known, ...Object.values(renames)]);
+    // An old spelling mistyped (`perfix`) suggests its new name (`keyPrefix`).
+    const guess = nearestName(name, [...known, ...Object.keys(renames)]);
+    const nearest = guess !== undefined && Object.hasOwn(renames, guess) ? renames[guess] : guess;
     const hint =
       nearest === undefined ? ` (known options: ${known.join(', ')})` : `; did you mean "${path}${nearest}"?`;
     throw new TypeError(`${caller}: unknown option "${path}${name}"${hint}`);
