@@ -225,7 +225,7 @@ describe('setup errors say what to do', () => {
     type Env = { SESSIONS_KV?: unknown; DB?: unknown };
     const manager = createSessionManager<{}, { env: Env }>({
       secrets: SECRET,
-      store: (_request, env) => new KVStore((env as Record<string, never>).SESSIONS),
+      store: (_request, env) => new KVStore((env as Record<string, never>).SESSIONS as never),
     });
     const handler = manager.handle(() => new Response('static'));
     const failure = handler(new Request('https://a.example/'), { SESSIONS_KV: fakeKv, DB: {} }, undefined);
