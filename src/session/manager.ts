@@ -23,6 +23,7 @@ import { crossOriginAllowed, crossOriginRefusal, type CrossOriginPolicy } from '
 import { routeOptionsOf, staleAnswer, type RouteOptions } from './route.ts';
 import { warnInsecureCookie } from './proxy.ts';
 import { setupCheck } from './setup-check.ts';
+import { hintSharedCookie, registerCookieNames } from './shared-cookies.ts';
 import type {
   EnvOf,
   FlashOf,
@@ -169,6 +170,8 @@ export function createSessionManager<
       impl.abandon();
       throw error;
     }
+    if (impl.verdict === 'invalid' && state.transport === 'cookie')
+      hintSharedCookie(manager, state.cookie.name);
     impl.committed(plan, result);
     if (result.setCookies.length > 0 && !state.cookie.attributes.secure)
       warnInsecureCookie(state.request.url, resolved.trustProxy);
@@ -245,6 +248,7 @@ export function createSessionManager<
     revokeOtherSessions,
   };
   shared.manager = manager;
+  registerCookieNames(manager, [shared.secureCookie.name, shared.plainCookie.name]);
   internals.set(manager, { checkSetup, load, crossOrigin: resolved.crossOrigin, shared });
   return manager;
 }

@@ -250,6 +250,11 @@ export class SessionImpl<
     return this.#handle;
   }
 
+  /** @internal What the request's credential turned out to be, once loaded. */
+  get verdict(): CookieVerdict | undefined {
+    return this.#verdict;
+  }
+
   get transport(): 'cookie' | 'header' {
     return this.source.transport;
   }

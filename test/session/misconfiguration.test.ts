@@ -295,3 +295,20 @@ describe('trustProxy', () => {
     );
   });
 });
+
+describe('two managers on one cookie name', () => {
+  it('a cookie of the other manager warns (once) that they replace each other’s cookie', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const users = createSessionManager({ secrets: SECRET, cookie: { name: '__Host-shared' } });
+    const admins = createSessionManager({ secrets: `${SECRET}-admin`, cookie: { name: '__Host-shared' } });
+    const first = users.load(new Request('https://a.example/'));
+    first.set('user', 'ada');
+    const cookie = (await users.commit(first, new Response())).headers.getSetCookie()[0]!.split(';')[0]!;
+    const other = admins.load(new Request('https://a.example/', { headers: { cookie } }));
+    expect(await other.get('user')).toBeUndefined();
+    await admins.commit(other, new Response());
+    expect(warn.mock.calls.map(([text]) => String(text)).join('\n')).toMatch(
+      /session cookie "__Host-shared" did not verify, and another session manager in this process uses the same cookie name/,
+    );
+  });
+});
