@@ -5,6 +5,7 @@
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { crossOriginAllowed, type CrossOriginPolicy } from '../session/cross-origin.ts';
+import { isSafeMethod } from '../session/csrf.ts';
 import { internalsOf } from '../session/manager.ts';
 import { MANAGER_OPTION_NAMES } from '../session/options.ts';
 import { checkOptionNames } from '../util/options.ts';
@@ -99,6 +100,7 @@ export function session(
     c.set(name, current);
     if (
       policy?.protect &&
+      !isSafeMethod(c.req.method) &&
       !allowsCrossOrigin(c) &&
       !(await crossOriginAllowed(current, c.req.raw, policy, 'allow'))
     ) {

@@ -107,7 +107,8 @@ export async function crossOriginAllowed(
   policy: CrossOriginPolicy,
   fallback: 'token' | 'allow' = 'token',
 ): Promise<boolean> {
-  if (!policy.protect || session.transport === 'header') return true;
+  // Safe methods first: a GET costs no cookie parse and no header lookup.
+  if (!policy.protect || isSafeMethod(request.method) || session.transport === 'header') return true;
   const verdict = originVerdict(request, policy);
   if (verdict !== 'unknown') return verdict === 'allow';
   // Hono apps that use tokens mount csrf(), which checks them with its own names.

@@ -170,8 +170,7 @@ export function createSessionManager<
       impl.abandon();
       throw error;
     }
-    if (impl.verdict === 'invalid' && state.transport === 'cookie')
-      hintSharedCookie(manager, state.cookie.name);
+    if (impl.verdict === 'invalid' && state.transport === 'cookie') hintSharedCookie(state.cookie.name);
     impl.committed(plan, result);
     if (result.setCookies.length > 0 && !state.cookie.attributes.secure)
       warnInsecureCookie(state.request.url, resolved.trustProxy);
@@ -248,7 +247,7 @@ export function createSessionManager<
     revokeOtherSessions,
   };
   shared.manager = manager;
-  registerCookieNames(manager, [shared.secureCookie.name, shared.plainCookie.name]);
+  registerCookieNames([shared.secureCookie.name, shared.plainCookie.name]);
   internals.set(manager, { checkSetup, load, crossOrigin: resolved.crossOrigin, shared });
   return manager;
 }

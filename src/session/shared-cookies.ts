@@ -8,24 +8,18 @@
  */
 import { warnOnce } from '../util/options.ts';
 
-const managers = new Map<string, WeakRef<object>[]>();
+// Counts, not references: nothing is kept alive (and Workers before the
+// 2025-05-05 compatibility date have no WeakRef).
+const managers = new Map<string, number>();
 
-/** Records that `manager` uses the cookie `names`. */
-export function registerCookieNames(manager: object, names: readonly string[]): void {
-  for (const name of new Set(names)) {
-    const live = (managers.get(name) ?? []).filter((ref) => ref.deref() !== undefined);
-    live.push(new WeakRef(manager));
-    managers.set(name, live);
-  }
+/** Records that one more manager uses the cookie `names`. */
+export function registerCookieNames(names: readonly string[]): void {
+  for (const name of new Set(names)) managers.set(name, (managers.get(name) ?? 0) + 1);
 }
 
-/** Warns once when `name` failed to verify for `manager` while another manager uses that name. */
-export function hintSharedCookie(manager: object, name: string): void {
-  const others = (managers.get(name) ?? []).some((ref) => {
-    const other = ref.deref();
-    return other !== undefined && other !== manager;
-  });
-  if (!others) return;
+/** Warns once when `name` failed to verify while more than one manager uses that name. */
+export function hintSharedCookie(name: string): void {
+  if ((managers.get(name) ?? 0) < 2) return;
   warnOnce(
     `shared-cookie:${name}`,
     `tesserajs: a session cookie "${name}" did not verify, and another session manager in this process uses the same cookie name. ` +
