@@ -21,6 +21,7 @@ import {
   type Bytes,
 } from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
+import { checkOptionNames } from '../util/options.ts';
 import { clockReading, type SignOptions, type VerifyOptions } from './sign.ts';
 import { parseJson } from '../util/parse-json.ts';
 
@@ -70,6 +71,7 @@ export async function seal(
   if (!isWellFormedText(name)) throw new TypeError('seal: name must be a well-formed string');
   const json = JSON.stringify(data);
   if (json === undefined) throw new TypeError('seal: data must be JSON-serializable');
+  checkOptionNames('seal', options, ['expires', 'maxLength']);
   const expiry = options.expires === undefined ? undefined : expirySeconds(options.expires, 'seal');
   const key: DerivedKey = (await ring.keys())[0]!;
 

@@ -93,6 +93,7 @@ export async function sign(
   if (!isWellFormedText(name) || !isWellFormedText(value)) {
     throw new TypeError('sign: name and value must be well-formed strings (no lone surrogates)');
   }
+  checkOptionNames('sign', options, ['expires']);
   const expiry = options.expires === undefined ? undefined : expirySeconds(options.expires, 'sign');
   const key = (await ring.keys())[0]!;
   const header = trailerHeader(key, expiry);

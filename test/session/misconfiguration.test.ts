@@ -112,6 +112,11 @@ describe('unknown option names are refused, with the nearest known name', () => 
       /createKeyring: unknown option "memo"; did you mean "memoSize"/,
     ],
     [
+      'sign',
+      () => sign(createKeyring(SECRET), 'n', 'v', { expire: new Date() } as never),
+      /sign: unknown option "expire"; did you mean "expires"/,
+    ],
+    [
       'verify',
       () => verify(createKeyring(SECRET), 'n', 'v', { nw: () => 0 } as never),
       /verify: unknown option "nw"; did you mean "now"/,
