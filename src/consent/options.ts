@@ -7,7 +7,8 @@ import {
   type ConsentPurpose,
   type CookiePurpose,
 } from '../cookie/purpose.ts';
-import type { CookieOptions } from '../cookie/serialize.ts';
+import { COOKIE_OPTION_NAMES, type CookieOptions } from '../cookie/serialize.ts';
+import { checkOptionNames } from '../util/options.ts';
 import { createCookie, type CookieDefinition } from '../crypto/cookie-definition.ts';
 import { createKeyring, type Keyring, type SecretsInput } from '../crypto/keyring.ts';
 
@@ -123,10 +124,43 @@ function fail(option: string, message: string): never {
   throw new TypeError(`createConsent: option ${option} ${message}`);
 }
 
+const CONSENT_OPTION_NAMES = [
+  'secrets',
+  'policyVersion',
+  'cookies',
+  'gpc',
+  'cookie',
+  'undeclared',
+  'onBlocked',
+  'reportHeader',
+];
+const DECLARATION_NAMES = [
+  'name',
+  'purpose',
+  'description',
+  'maxAge',
+  'domain',
+  'path',
+  'secure',
+  'sameSite',
+  'partitioned',
+  'httpOnly',
+  'prefix',
+];
+
 /** Checks the options and builds the consent cookie; throws a TypeError naming the option. */
 export function resolveConsentOptions(options: ConsentOptions): ResolvedConsentOptions {
   if (options === null || typeof options !== 'object')
     throw new TypeError('createConsent: options are required');
+  checkOptionNames('createConsent', options, CONSENT_OPTION_NAMES);
+  if (options.cookie !== undefined && options.cookie !== null && typeof options.cookie === 'object')
+    checkOptionNames(
+      'createConsent',
+      options.cookie,
+      ['name', ...COOKIE_OPTION_NAMES.filter((n) => n !== 'expires')],
+      {},
+      'cookie.',
+    );
   const { secrets, policyVersion, gpc = ['marketing'], undeclared = 'necessary', reportHeader } = options;
   if (secrets === undefined) fail('secrets', 'is required (the consent record is signed)');
   if (typeof policyVersion !== 'string' || policyVersion === '' || policyVersion.length > MAX_POLICY_VERSION)
@@ -197,6 +231,7 @@ function declare(entry: CookieDefinition<any> | CookieDeclaration, index: number
   if (entry === null || typeof entry !== 'object' || typeof entry.name !== 'string')
     fail(option, 'must be a createCookie definition or { name, purpose }');
   if ('attributes' in entry && typeof entry.delete === 'function') return declared(entry);
+  checkOptionNames('createConsent', entry, DECLARATION_NAMES, {}, `${option}.`);
   const { name, purpose, description, maxAge, ...deletion } = entry as CookieDeclaration;
   if (description !== undefined && typeof description !== 'string')
     fail(option, 'description must be a string');

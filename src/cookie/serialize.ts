@@ -14,6 +14,20 @@ export type SameSite = 'Strict' | 'Lax' | 'None' | 'strict' | 'lax' | 'none';
 export type Priority = 'Low' | 'Medium' | 'High' | 'low' | 'medium' | 'high';
 
 /** Attributes of a `Set-Cookie` header. */
+/** The names of {@link CookieOptions}, for the checks that refuse unknown option names. */
+export const COOKIE_OPTION_NAMES = [
+  'maxAge',
+  'expires',
+  'domain',
+  'path',
+  'secure',
+  'httpOnly',
+  'sameSite',
+  'partitioned',
+  'priority',
+  'prefix',
+] as const;
+
 export interface CookieOptions {
   /** Lifetime in whole seconds, 0 to 400 days (34 560 000). */
   maxAge?: number;

@@ -2,13 +2,14 @@
  * `createCookie`: a reusable cookie definition — name, attributes and, with
  * secrets, signing or sealing — in the spirit of React Router's createCookie.
  */
+import { checkOptionNames } from '../util/options.ts';
 import { getCanonicalCookie } from '../cookie/canonical.ts';
 import { getCookie, type CookieSource } from '../cookie/parse.ts';
 import { parseJson } from '../util/parse-json.ts';
 import { serializeDeletion } from '../cookie/headers.ts';
 import { cookiePrefixOf, prefixDefaults, prefixedName } from '../cookie/prefix.ts';
 import { declareCookiePurpose, type CookiePurpose } from '../cookie/purpose.ts';
-import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
+import { COOKIE_OPTION_NAMES, serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { createKeyring, type Keyring, type SecretsInput } from './keyring.ts';
 import { seal, unseal } from './seal.ts';
 import { sign, verify } from './sign.ts';
@@ -72,6 +73,15 @@ export function createCookie<T = string>(
   name: string,
   options: CookieDefinitionOptions = {},
 ): CookieDefinition<T> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('createCookie: options must be an object');
+  checkOptionNames('createCookie', options, [
+    ...COOKIE_OPTION_NAMES,
+    'secrets',
+    'mode',
+    'purpose',
+    'description',
+  ]);
   const { secrets, mode: requestedMode, purpose, description, ...attributes } = options;
   const mode: CookieMode = requestedMode ?? (secrets === undefined ? 'plain' : 'signed');
   if (mode !== 'plain' && mode !== 'signed' && mode !== 'sealed') {

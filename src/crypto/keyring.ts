@@ -7,6 +7,7 @@
 import { encodeBase64url } from './base64url.ts';
 import { utf8, type Bytes } from './bytes.ts';
 import { retryingOnce } from '../util/once.ts';
+import { checkOptionNames } from '../util/options.ts';
 import { VerifiedMemo } from './memo.ts';
 
 /** Raw secret material: a string (UTF-8) or bytes. */
@@ -56,8 +57,22 @@ export const MIN_SECRET_BYTES = 32;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
 const DEFAULT_MEMO_SIZE = 1024;
 
+/**
+ * How to provide a secret that is not there: the usual cause is an unset
+ * variable (`secrets: [env.SESSION_SECRET]`), so say where variables come from.
+ */
+export const SET_SECRET_HINT =
+  'set it: on Workers `wrangler secret put SESSION_SECRET` (and a line SESSION_SECRET=… in .dev.vars for `wrangler dev`), ' +
+  'elsewhere an environment variable (process.env / Deno.env / Bun.env) holding at least 32 random bytes, ' +
+  'e.g. from `openssl rand -base64 32`';
+
 function secretBytes(material: unknown, index: number): Bytes {
   let bytes: Bytes;
+  if (material === undefined || material === null || material === '') {
+    throw new TypeError(
+      `createKeyring: secret ${index} is ${material === '' ? 'an empty string' : String(material)}: is the variable holding it unset? ${SET_SECRET_HINT}`,
+    );
+  }
   if (typeof material === 'string') bytes = utf8(material);
   else if (material instanceof Uint8Array) bytes = material.slice();
   else if (material instanceof ArrayBuffer) bytes = new Uint8Array(material.slice(0));
@@ -159,6 +174,7 @@ export class KeyringImpl implements Keyring {
  */
 export function createKeyring(secrets: SecretsInput | Keyring, options: KeyringOptions = {}): Keyring {
   if (secrets instanceof KeyringImpl) return secrets;
+  checkOptionNames('createKeyring', options, ['memoSize']);
   const list: ReadonlyArray<unknown> = Array.isArray(secrets) ? secrets : [secrets];
   if (list.length === 0) throw new TypeError('createKeyring: secrets must hold at least one secret');
   const seen = new Set<string>();

@@ -21,7 +21,8 @@ import {
   type Bytes,
 } from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
-import type { SignOptions, VerifyOptions } from './sign.ts';
+import { checkOptionNames } from '../util/options.ts';
+import { clockReading, type SignOptions, type VerifyOptions } from './sign.ts';
 import { parseJson } from '../util/parse-json.ts';
 
 /** Options for {@link seal}. */
@@ -70,6 +71,7 @@ export async function seal(
   if (!isWellFormedText(name)) throw new TypeError('seal: name must be a well-formed string');
   const json = JSON.stringify(data);
   if (json === undefined) throw new TypeError('seal: data must be JSON-serializable');
+  checkOptionNames('seal', options, ['expires', 'maxLength']);
   const expiry = options.expires === undefined ? undefined : expirySeconds(options.expires, 'seal');
   const key: DerivedKey = (await ring.keys())[0]!;
 
@@ -122,14 +124,20 @@ export async function unseal(
   sealed: string,
   options: UnsealOptions = {},
 ): Promise<unknown> {
+  keyringImpl(keyring, 'unseal');
+  return unsealAt(keyring, name, sealed, clockReading(options, 'unseal'), options.maxLength);
+}
+
+/** @internal {@link unseal} at the time `now` (ms), for the engine's clock reading. */
+export async function unsealAt(
+  keyring: Keyring,
+  name: string,
+  sealed: string,
+  now: number,
+  maxLength = MAX_SEALED_LENGTH,
+): Promise<unknown> {
   const ring = keyringImpl(keyring, 'unseal');
-  if (
-    typeof sealed !== 'string' ||
-    !isWellFormedText(name) ||
-    sealed.length > (options.maxLength ?? MAX_SEALED_LENGTH)
-  )
-    return null;
-  const now = options.now ?? Date.now();
+  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > maxLength) return null;
   const remembered = ring.sealedMemo.get(sealed, name, now);
   if (remembered !== undefined) return parseJson(remembered);
 

@@ -18,6 +18,7 @@ import {
   type Bytes,
 } from './bytes.ts';
 import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
+import { checkOptionNames, warnOnce } from '../util/options.ts';
 
 /** Options for {@link sign}. */
 export interface SignOptions {
@@ -27,8 +28,29 @@ export interface SignOptions {
 
 /** Options for {@link verify}. */
 export interface VerifyOptions {
-  /** The current time in ms (defaults to `Date.now()`); for tests and clocks. */
-  now?: number;
+  /**
+   * The clock, in ms since the epoch (default `Date.now`), for tests: a
+   * function, as everywhere else in Tessera. A number (the time itself) is
+   * deprecated: accepted, with a warning, until the next minor release.
+   */
+  now?: (() => number) | number;
+}
+
+/** The time `options.now` gives; a number is the deprecated spelling. */
+export function clockReading(options: VerifyOptions, caller: string): number {
+  checkOptionNames(caller, options, caller === 'verify' ? ['now'] : ['now', 'maxLength']);
+  const now: unknown = options.now;
+  if (now === undefined) return Date.now();
+  if (typeof now === 'function') return now() as number;
+  if (typeof now === 'number') {
+    warnOnce(
+      `${caller}:now`,
+      `tesserajs: ${caller}: option now as a number is deprecated and will be refused in the next minor release; ` +
+        'pass a function: { now: () => time } (see docs/migrating.md)',
+    );
+    return now;
+  }
+  throw new TypeError(`${caller}: option now must be a function returning ms since the epoch`);
 }
 
 const VERSION = 1;
@@ -71,6 +93,7 @@ export async function sign(
   if (!isWellFormedText(name) || !isWellFormedText(value)) {
     throw new TypeError('sign: name and value must be well-formed strings (no lone surrogates)');
   }
+  checkOptionNames('sign', options, ['expires']);
   const expiry = options.expires === undefined ? undefined : expirySeconds(options.expires, 'sign');
   const key = (await ring.keys())[0]!;
   const header = trailerHeader(key, expiry);
@@ -114,10 +137,20 @@ export async function verify(
   signed: string,
   options: VerifyOptions = {},
 ): Promise<string | null> {
+  keyringImpl(keyring, 'verify');
+  return verifyAt(keyring, name, signed, clockReading(options, 'verify'));
+}
+
+/** @internal {@link verify} at the time `now` (ms): the engine's clock reading, without an options object. */
+export async function verifyAt(
+  keyring: Keyring,
+  name: string,
+  signed: string,
+  now: number,
+): Promise<string | null> {
   const ring = keyringImpl(keyring, 'verify');
   if (typeof signed !== 'string' || typeof name !== 'string' || signed.length > MAX_SIGNED_LENGTH)
     return null;
-  const now = options.now ?? Date.now();
   const remembered = ring.signedMemo.get(signed, name, now);
   if (remembered !== undefined) return remembered;
 

@@ -8,19 +8,26 @@ import type { SessionOf } from './types.ts';
 
 /**
  * The request's session, typed from the app's env (`SessionEnv<Data>`). The
- * same object as `c.var.session`.
+ * same object as `c.var.session`; `getSession(c, 'admin')` is the session
+ * of `session({ name: 'admin', … })`.
  *
  * @throws Error when no `session()` middleware ran for this request — a
  *   wiring mistake, not something a client can cause.
  */
-export function getSession<E extends Env, P extends string, I extends Input>(
+export function getSession<E extends Env, P extends string, I extends Input, Name extends string = 'session'>(
   c: Context<E, P, I>,
-): SessionOf<E> {
-  const value: unknown = (c.get as (key: string) => unknown)('session');
+  name?: Name,
+): SessionOf<E, Name> {
+  const key = name ?? 'session';
+  const value: unknown = (c.get as (key: string) => unknown)(key);
   if (value === undefined) {
-    throw new Error('getSession: no session on this request; add app.use(session({ … })) before this route');
+    throw new Error(
+      key === 'session'
+        ? 'getSession: no session on this request; add app.use(session({ … })) before this route'
+        : `getSession: no session named "${key}" on this request; add app.use(session({ name: '${key}', … })) before this route`,
+    );
   }
-  return value as SessionOf<E>;
+  return value as SessionOf<E, Name>;
 }
 
 /**

@@ -8,6 +8,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { Session, SessionInfo } from '../session/index.ts';
 import { managerOf } from '../session/manager.ts';
 import { getSession } from './context.ts';
+import { checkMaxAge, checkRedirect, freshRedirectTarget } from '../session/route.ts';
+import { checkOptionNames } from '../util/options.ts';
 
 function bound<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>, caller: string) {
   const current = getSession(c) as Session;
@@ -45,15 +47,15 @@ export async function revokeOtherSessions<E extends Env, P extends string, I ext
   c: Context<E, P, I>,
 ): Promise<number> {
   const { current, manager } = bound(c, 'revokeOtherSessions');
-  const { userId, handle } = await current.info();
-  if (userId === undefined) return 0;
-  return manager.revokeUserSessions(userId, { current, except: handle, request: c.req.raw });
+  return manager.revokeOtherSessions(current);
 }
 
 /** Options of {@link requireFresh}. */
 export interface RequireFreshOptions {
   /** Where to send a stale session (e.g. a password prompt); the original path goes in `?next=`. Default: answer 401. */
   redirect?: string;
+  /** Which session to check, by its `session({ name })`. Default `session`. */
+  session?: string;
 }
 
 /**
@@ -66,17 +68,15 @@ export function requireFresh<E extends Env = Env>(
   maxAge: number,
   options: RequireFreshOptions = {},
 ): MiddlewareHandler<E> {
-  if (!(Number.isInteger(maxAge) && maxAge > 0)) {
-    throw new TypeError('requireFresh: maxAge must be a positive whole number of seconds');
-  }
+  checkMaxAge(maxAge, 'requireFresh');
+  checkOptionNames('requireFresh', options, ['redirect', 'session']);
+  const redirect = checkRedirect(options.redirect, 'requireFresh');
+  const name = options.session;
   return async function tesseraRequireFresh(c, next) {
-    if (await (getSession(c) as Session).isFresh(maxAge)) return next();
-    if (options.redirect === undefined) {
+    if (await (getSession(c, name) as Session).isFresh(maxAge)) return next();
+    if (redirect === undefined) {
       throw new HTTPException(401, { message: 'Please sign in again to continue' });
     }
-    const url = new URL(c.req.url);
-    const target = new URL(options.redirect, url);
-    target.searchParams.set('next', url.pathname + url.search);
-    return c.redirect(target.origin === url.origin ? target.pathname + target.search : target.href, 303);
+    return c.redirect(freshRedirectTarget(c.req.url, redirect), 303);
   };
 }

@@ -24,6 +24,7 @@ export {
   type RequireFreshOptions,
 } from './devices.ts';
 export { csrf, csrfToken, type CsrfOptions } from './csrf.ts';
+export { allowCrossOrigin } from './cross-origin.ts';
 export { cookieConsent } from './consent.ts';
 export { CSRF_SESSION_KEY, type StoredCsrfToken } from '../session/csrf.ts';
 export type {

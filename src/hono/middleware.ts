@@ -3,6 +3,14 @@
  * and commits it onto `c.res` after the handler.
  */
 import type { Context, Env, MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { crossOriginAllowed, type CrossOriginPolicy } from '../session/cross-origin.ts';
+import { isSafeMethod } from '../session/csrf.ts';
+import { internalsOf } from '../session/manager.ts';
+import { MANAGER_OPTION_NAMES } from '../session/options.ts';
+import { checkOptionNames } from '../util/options.ts';
+import { allowsCrossOrigin } from './cross-origin.ts';
+import { claimContextKey, checkName } from './named.ts';
 import {
   createSessionManager,
   type FlashOf,
@@ -29,7 +37,8 @@ function managerFor<E extends Env>(
   options: SessionOptions<E>,
 ): SessionManager<SessionShape, { env: Context<E> }> {
   if (options === null || typeof options !== 'object') throw new TypeError('session: options are required');
-  const { store, ...rest } = options;
+  checkOptionNames('session', options, [...MANAGER_OPTION_NAMES, 'name']);
+  const { store, name: _name, ...rest } = options;
   const adapted: StoreOption<Context<E>> | undefined =
     typeof store === 'function' ? (_request, c) => store(c) : store;
   return createSessionManager<SessionShape, { env: Context<E> }>(
@@ -60,18 +69,44 @@ export function session<T extends SessionShape | Env = SessionShape>(
 ): MiddlewareHandler<SessionAppEnv<T>>;
 export function session<Data extends SessionShape, Types extends SessionTypes>(
   manager: SessionManager<Data, Types>,
+  options?: { name?: string },
 ): MiddlewareHandler<SessionEnv<Data, { flash: FlashOf<Data, Types> }>>;
-export function session(options: SessionOptions<Env> | SessionManager): MiddlewareHandler {
+export function session(
+  options: SessionOptions<Env> | SessionManager,
+  managerOptions?: { name?: string },
+): MiddlewareHandler {
   // A ready manager gets the bindings (like `manager.handle`); one made here
   // gets the whole context, so `store: (c) => …` sees `c.env` and `c.var`.
   const ready = isManager(options);
+  if (ready && managerOptions !== undefined) checkOptionNames('session', managerOptions, ['name']);
   const manager: SessionManager<SessionShape, { env: unknown }> = ready
     ? options
     : managerFor(options as SessionOptions<Env>);
+  const name = checkName(ready ? managerOptions?.name : (options as SessionOptions<Env>).name, options);
+  const internals = internalsOf(manager);
+  const policy: CrossOriginPolicy | undefined = internals?.crossOrigin;
 
   return async function tesseraSession(c, next) {
-    const current = manager.load(c.req.raw, ready ? c.env : c);
-    c.set('session', current);
+    // Mounted twice on one request (a parent app and a sub-app): the same
+    // manager is the same session, once; another manager under the same
+    // key or cookie name is a conflict that would lose data — refuse it.
+    if (claimContextKey(c, name, manager, internals?.shared) === 'already') return next();
+    const env = ready ? c.env : c;
+    // The first request per env checks secrets and bindings (and the store it made serves it).
+    const current =
+      internals === undefined
+        ? manager.load(c.req.raw, env)
+        : internals.load(c.req.raw, env, internals.checkSetup(c.req.raw, env, c.env));
+    c.set(name, current);
+    if (
+      policy?.protect &&
+      !isSafeMethod(c.req.method) &&
+      !allowsCrossOrigin(c) &&
+      !(await crossOriginAllowed(current, c.req.raw, policy, 'allow'))
+    ) {
+      // Fetch Metadata / Origin said another site sent it (OWASP CSRF cheat sheet).
+      throw new HTTPException(403, { message: 'Forbidden: cross-origin request' });
+    }
     await next();
     // The handler threw and onError answered: commit nothing (its writes may
     // be half done), and keep onError's response untouched.

@@ -19,6 +19,11 @@ export interface SessionEnvTypes {
   flash?: SessionShape;
   /** The Worker bindings the app sees on `c.env`. */
   bindings?: object;
+  /**
+   * The context key of a named session (`session({ name: 'admin', … })`):
+   * `c.var.admin`, `getSession(c, 'admin')`. Default `session`.
+   */
+  name?: string;
 }
 
 /** A `Flash` shape with no keys (what `DefaultFlash<Data>` is for a typed `Data`). */
@@ -45,8 +50,14 @@ export type SessionEnv<
 > = Types extends {
   bindings: infer Bindings extends object;
 }
-  ? { Bindings: Bindings; Variables: SessionVariables<Data, EnvFlash<Data, Types>> }
-  : { Variables: SessionVariables<Data, EnvFlash<Data, Types>> };
+  ? { Bindings: Bindings; Variables: EnvVariables<Data, Types> }
+  : { Variables: EnvVariables<Data, Types> };
+
+type EnvVariables<Data extends SessionShape, Types extends SessionEnvTypes> = Types extends {
+  name: infer Name extends string;
+}
+  ? { [K in Name]: Session<Data, EnvFlash<Data, Types>> }
+  : SessionVariables<Data, EnvFlash<Data, Types>>;
 
 type EnvFlash<Data extends SessionShape, Types extends SessionEnvTypes> = Types extends {
   flash: infer F extends SessionShape;
@@ -60,15 +71,19 @@ type EnvFlash<Data extends SessionShape, Types extends SessionEnvTypes> = Types 
  * `Data` shape.
  */
 export type SessionAppEnv<T extends SessionShape | Env> = T extends {
-  Variables: { session: Session<any, any> };
+  Variables: object;
 }
   ? T
   : T extends SessionShape
     ? SessionEnv<T>
     : never;
 
-/** The session type an env carries in `Variables.session` (plain `Session` if none). */
-export type SessionOf<E extends Env> = E extends { Variables: { session: infer S } } ? S : Session;
+/** The session type an env carries in `Variables.session` (or under `Name`), plain `Session` if none. */
+export type SessionOf<E extends Env, Name extends string = 'session'> = E extends {
+  Variables: { [K in Name]: infer S };
+}
+  ? S
+  : Session;
 
 /** A store, or a function that picks one from the request's Hono context (Workers bindings live on `c.env`). */
 export type HonoStoreOption<E extends Env> =
@@ -85,4 +100,10 @@ export interface SessionOptions<E extends Env = BlankEnv>
   extends Omit<SessionManagerOptions<Context<E>>, 'store'> {
   /** Where sessions live. Default: one bounded `MemoryStore` per middleware. */
   store?: HonoStoreOption<E>;
+  /**
+   * The context key: `c.var[name]`, `getSession(c, name)`. Default
+   * `session`. Give each of several sessions its own (`'admin'`), with its
+   * own `cookie.name`.
+   */
+  name?: string;
 }

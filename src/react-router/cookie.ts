@@ -11,8 +11,8 @@ import { sign } from '../crypto/sign.ts';
 import { timeoutsOf } from '../session/record.ts';
 import type { RecordContext, StoredSession } from './records.ts';
 
-/** The session cookie's name and attributes, as the storage's `cookie` option makes them. */
-export interface CookieSpec {
+/** The session cookie's name and attributes, as the storage's `cookie` option makes them (the engine's per-request `CookieSpec` carries more). */
+export interface StorageCookie {
   name: string;
   attributes: CookieOptions;
 }
@@ -53,7 +53,7 @@ export function lifetimeOf(options: object | undefined, caller: string): CookieL
  * on the server.
  */
 export async function sessionCookie(
-  spec: CookieSpec,
+  spec: StorageCookie,
   context: RecordContext,
   session: StoredSession,
   lifetime: CookieLifetime,
@@ -72,6 +72,6 @@ export async function sessionCookie(
 }
 
 /** `Set-Cookie` that expires the session cookie (same Path, Domain and Secure). */
-export function deletionCookie(spec: CookieSpec): string {
+export function deletionCookie(spec: StorageCookie): string {
   return serializeDeletion(spec.name, spec.attributes);
 }

@@ -14,7 +14,7 @@ import { cookieAttributesOf, resolveOptions, type ResolvedOptions } from '../ses
 import { applyPatch, emptyRecord, userIdOf } from '../session/record.ts';
 import type { SessionPatch, SessionStore } from '../session/types.ts';
 import { changes, patchBetween, routerDataOf, snapshotOf, type RouterData } from './changes.ts';
-import { deletionCookie, lifetimeOf, sessionCookie, type CookieSpec } from './cookie.ts';
+import { deletionCookie, lifetimeOf, sessionCookie, type StorageCookie } from './cookie.ts';
 import {
   createSession as storeSession,
   deleteSessions,
@@ -121,7 +121,7 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
   const storeFor = storeSource(options.store);
   const resolved = resolve(options, storeFor);
   const secure = resolved.cookie.secure !== false;
-  const spec: CookieSpec = {
+  const spec: StorageCookie = {
     name: resolved.cookie.name ?? (secure ? '__Host-sid' : 'sid'),
     attributes: { ...cookieAttributesOf(resolved.cookie), secure },
   };

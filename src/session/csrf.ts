@@ -13,6 +13,7 @@ import type { Session } from './types.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
 import { retryingOnce } from '../util/once.ts';
 import { isToken } from '../util/token.ts';
+import { checkOptionNames } from '../util/options.ts';
 
 /** The session data key holding the CSRF token. Reserved: do not use it for your own data. */
 export const CSRF_SESSION_KEY = '_csrf';
@@ -31,8 +32,12 @@ export type CsrfSession = Session<{ [CSRF_SESSION_KEY]?: StoredCsrfToken }, Reco
 /** Where `verifyCsrf` looks for the token a request sends back. */
 export interface CsrfOptions {
   /** Request header carrying the token (fetch, htmx, JSON APIs). Default `x-csrf-token`. */
-  headerName?: string;
+  header?: string;
   /** Form field carrying the token in urlencoded and multipart bodies. Default `_csrf`. */
+  field?: string;
+  /** @deprecated Renamed `header`; accepted, with a warning, until the next minor release. */
+  headerName?: string;
+  /** @deprecated Renamed `field`; accepted, with a warning, until the next minor release. */
   fieldName?: string;
 }
 
@@ -48,13 +53,22 @@ export function isSafeMethod(method: string): boolean {
 
 /** The checked header and field names of `options`; throws naming a bad option. */
 export function csrfNames(options: CsrfOptions, caller: string): { headerName: string; fieldName: string } {
-  const headerName = options.headerName ?? 'x-csrf-token';
-  const fieldName = options.fieldName ?? '_csrf';
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${caller}: options must be an object`);
+  // Messages name the option as the caller spelled it.
+  const headerOption = options.headerName === undefined ? 'header' : 'headerName';
+  const fieldOption = options.fieldName === undefined ? 'field' : 'fieldName';
+  const checked = checkOptionNames(caller, options, ['header', 'field'], {
+    headerName: 'header',
+    fieldName: 'field',
+  });
+  const headerName = checked.header ?? 'x-csrf-token';
+  const fieldName = checked.field ?? '_csrf';
   if (typeof headerName !== 'string' || !isToken(headerName)) {
-    throw new TypeError(`${caller}: option headerName must be an HTTP header name (RFC 9110 token)`);
+    throw new TypeError(`${caller}: option ${headerOption} must be an HTTP header name (RFC 9110 token)`);
   }
   if (typeof fieldName !== 'string' || fieldName === '') {
-    throw new TypeError(`${caller}: option fieldName must be a non-empty string`);
+    throw new TypeError(`${caller}: option ${fieldOption} must be a non-empty string`);
   }
   return { headerName, fieldName };
 }

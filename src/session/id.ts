@@ -6,7 +6,7 @@
 import { encodeBase64url } from '../crypto/base64url.ts';
 import { sha256Base64url } from '../crypto/digest.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { verify, verifyRemembered } from '../crypto/sign.ts';
+import { verifyAt, verifyRemembered } from '../crypto/sign.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
 
 const ID_BYTES = 32;
@@ -53,7 +53,7 @@ export async function verifiedSessionId(
   const value = sessionCookieValue(raw);
   if (value === undefined) return null;
   const id =
-    verifyRemembered(keyring, cookieName, value, now) ?? (await verify(keyring, cookieName, value, { now }));
+    verifyRemembered(keyring, cookieName, value, now) ?? (await verifyAt(keyring, cookieName, value, now));
   return isSessionId(id) ? id : null;
 }
 

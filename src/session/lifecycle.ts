@@ -15,6 +15,15 @@ import type { SessionStore } from './types.ts';
 /** What happened to a session. */
 export type SessionEventType = 'created' | 'regenerated' | 'destroyed' | 'expired' | 'revoked';
 
+/** Every event type, for the check that refuses unknown hook names. */
+export const SESSION_EVENT_TYPES = [
+  'created',
+  'regenerated',
+  'destroyed',
+  'expired',
+  'revoked',
+] as const satisfies readonly SessionEventType[];
+
 /** The argument of every hook. */
 export interface SessionEvent {
   type: SessionEventType;

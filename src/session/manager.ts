@@ -2,7 +2,7 @@
  * `createSessionManager`: loads a lazy session per request and commits it
  * onto the response. Works with any fetch-style handler.
  */
-import type { CommitResult } from './contracts.ts';
+import type { CommitPlan, CommitResult } from './contracts.ts';
 import { StoreKeys } from './id.ts';
 import type { CookieStore } from './backend/cookie.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -19,6 +19,11 @@ import { deviceCalls, type RevokeSessionOptions, type StoreCallOptions } from '.
 import { afterCommit, reportRevoked } from './lifecycle.ts';
 import { isIdle } from './plan.ts';
 import { keepsSessionsInCookies } from './contracts.ts';
+import { crossOriginAllowed, crossOriginRefusal, type CrossOriginPolicy } from './cross-origin.ts';
+import { routeOptionsOf, staleAnswer, type RouteOptions } from './route.ts';
+import { warnInsecureCookie } from './proxy.ts';
+import { setupCheck } from './setup-check.ts';
+import { hintSharedCookie, registerCookieNames } from './shared-cookies.ts';
 import type {
   EnvOf,
   FlashOf,
@@ -61,9 +66,18 @@ export interface SessionManager<Data extends SessionShape = SessionShape, Types 
     target: T,
     context?: { waitUntil(promise: Promise<unknown>): void },
   ): Promise<T>;
-  /** Wraps a fetch handler: loads the session, runs the handler, commits. */
+  /**
+   * Wraps a fetch handler: loads the session, runs the handler, commits.
+   * Before the handler it checks the configuration once per `env` (a missing
+   * secret or binding fails the first request, with a message saying what
+   * to set) and refuses cross-origin state-changing requests with a 403
+   * (the manager's `crossOrigin` option; `{ crossOrigin: 'allow' }` here
+   * for one route). `{ requireFresh: seconds }` answers 401 (or redirects)
+   * unless the session authenticated that recently.
+   */
   handle<Ctx = unknown>(
     handler: SessionHandler<Data, FlashOf<Data, Types>, EnvOf<Types>, Ctx>,
+    options?: RouteOptions,
   ): FetchHandler<EnvOf<Types>, Ctx>;
   /** The user's live sessions, most recently used first ("your devices"). Needs a store that lists by user. */
   listSessions(userId: string, options?: StoreCallOptions<EnvOf<Types>>): Promise<SessionInfo[]>;
@@ -82,6 +96,11 @@ export interface SessionManager<Data extends SessionShape = SessionShape, Types 
     userId: string,
     options?: StoreCallOptions<EnvOf<Types>> & { except?: string },
   ): Promise<number>;
+  /**
+   * Revokes every session of `session`'s user but `session` itself ("sign
+   * out everywhere else"); resolves to how many. 0 when nobody is signed in.
+   */
+  revokeOtherSessions(session: Session<Data, FlashOf<Data, Types>>): Promise<number>;
 }
 
 /**
@@ -112,9 +131,10 @@ export function createSessionManager<
     secureCookie: cookieSpecFor('https:', resolved.cookie),
     plainCookie: cookieSpecFor('http:', resolved.cookie),
   };
+  const checkSetup = setupCheck(resolved);
 
-  function load(request: Request, env?: Env): Session<Data, Flash> {
-    return new SessionImpl<Data, Flash>(new RequestState(shared, request, env as Env));
+  function load(request: Request, env?: Env, store?: SessionStore | CookieStore): Session<Data, Flash> {
+    return new SessionImpl<Data, Flash>(new RequestState(shared, request, env as Env, store));
   }
 
   /** The request state behind a session of this manager, or a TypeError. */
@@ -133,14 +153,25 @@ export function createSessionManager<
   ): Promise<T> {
     const state = stateOf(session, 'commit');
     const impl = session as SessionImpl<Data, Flash>;
+    impl.close();
     if (!impl.touched) return target;
-    const planned = impl.plan();
-    const plan = planned instanceof Promise ? await planned : planned;
-    // A request that only read (the usual one) leaves the backend nothing to
-    // do, unless the read cache is to be filled from what it read.
-    const result =
-      isIdle(plan) && state.readCache === undefined ? idleResult() : await state.backend.commit(plan);
+    let plan: CommitPlan;
+    let result: CommitResult;
+    try {
+      const planned = impl.plan();
+      plan = planned instanceof Promise ? await planned : planned;
+      // A request that only read (the usual one) leaves the backend nothing to
+      // do, unless the read cache is to be filled from what it read.
+      result =
+        isIdle(plan) && state.readCache === undefined ? idleResult() : await state.backend.commit(plan);
+    } catch (error) {
+      impl.abandon();
+      throw error;
+    }
+    if (impl.verdict === 'invalid' && state.transport === 'cookie') hintSharedCookie(state.cookie.name);
     impl.committed(plan, result);
+    if (result.setCookies.length > 0 && !state.cookie.attributes.secure)
+      warnInsecureCookie(state.request.url, resolved.trustProxy);
     if (hasLifecycleWork) {
       await afterCommit({
         plan,
@@ -157,9 +188,20 @@ export function createSessionManager<
     return applyHeaders(target, result.setCookies, plan.noStore);
   }
 
-  function handle<Ctx>(handler: SessionHandler<Data, Flash, Env, Ctx>): FetchHandler<Env, Ctx> {
+  function handle<Ctx>(
+    handler: SessionHandler<Data, Flash, Env, Ctx>,
+    options?: RouteOptions,
+  ): FetchHandler<Env, Ctx> {
+    if (typeof handler !== 'function') throw new TypeError('handle: the handler must be a function');
+    const route = routeOptionsOf(options);
+    const policy = route.crossOrigin === 'allow' ? ALLOW_ALL : resolved.crossOrigin;
     const fetch = async (request: Request, env?: Env, ctx?: Ctx): Promise<Response> => {
-      const session = load(request, env);
+      // The first request per env checks secrets and bindings (and the store it made serves it).
+      const session = load(request, env, checkSetup(request, env as Env, env));
+      if (!(await crossOriginAllowed(session, request, policy))) return crossOriginRefusal();
+      if (route.fresh !== undefined && !(await session.isFresh(route.fresh.maxAge))) {
+        return commit(session, staleAnswer(request, route.fresh.redirect), ctx);
+      }
       const response = await handler(request, env as Env, ctx as Ctx, session);
       return commit(session, response, ctx);
     };
@@ -188,13 +230,23 @@ export function createSessionManager<
     storeFor,
   });
 
+  async function revokeOtherSessions(session: Session<Data, Flash>): Promise<number> {
+    stateOf(session, 'revokeOtherSessions');
+    const { userId, handle } = await session.info();
+    if (userId === undefined) return 0;
+    return devices.revokeUserSessions(userId, { current: session, except: handle });
+  }
+
   const manager: SessionManager<Data, Types> = {
     load,
     commit,
     handle,
     ...devices,
+    revokeOtherSessions,
   };
   shared.manager = manager;
+  registerCookieNames([shared.secureCookie.name, shared.plainCookie.name]);
+  internals.set(manager, { checkSetup, load, crossOrigin: resolved.crossOrigin, shared });
   return manager;
 }
 
@@ -209,6 +261,25 @@ export function managerOf(session: unknown): SessionManager<any, any> | undefine
     ? (state.shared.manager as SessionManager<any, any> | undefined)
     : undefined;
 }
+
+/** What adapters need from a manager beyond its public calls. */
+export interface ManagerInternals {
+  /** Checks secrets and the store function once per `bindings` object; throws saying what to set. */
+  checkSetup(request: Request, env: unknown, bindings: unknown): SessionStore | CookieStore | undefined;
+  /** `load`, with the store the setup check made for this request. */
+  load(request: Request, env: unknown, store: SessionStore | CookieStore | undefined): Session<any, any>;
+  crossOrigin: CrossOriginPolicy;
+  shared: ManagerShared<any>;
+}
+
+const internals = new WeakMap<object, ManagerInternals>();
+
+/** @internal For the Hono middleware: the manager's setup check and cross-origin policy. */
+export function internalsOf(manager: object): ManagerInternals | undefined {
+  return internals.get(manager);
+}
+
+const ALLOW_ALL: CrossOriginPolicy = { protect: false, trusted: new Set() };
 
 /** What a backend answers to an idle plan: no cookie, nothing written or removed. */
 function idleResult(): CommitResult {

@@ -8,6 +8,7 @@
  * each group the least recently used first — so a flood of anonymous
  * requests cannot push logged-in users out.
  */
+import { checkOptionNames } from '../util/options.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
 import { cloneJson } from './json.ts';
 import { applyPatch, END_MARKER_MS, renewRecord, revocationMark } from './record.ts';
@@ -19,6 +20,8 @@ export interface MemoryStoreOptions {
   /** Most sessions kept; anonymous ones, then the least recently used, are evicted first. Default 10 000. */
   maxEntries?: number;
   /** How often (ms) a write sweeps out expired records. Default 60 000. */
+  sweepIntervalMs?: number;
+  /** @deprecated Renamed `sweepIntervalMs`; accepted, with a warning, until the next minor release. */
   sweepInterval?: number;
   /** Clock in ms, for tests. Default `Date.now`. */
   now?: () => number;
@@ -59,12 +62,15 @@ export class MemoryStore implements SessionStore {
   #lastUsed: string | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
+    options = checkOptionNames('MemoryStore', options, ['maxEntries', 'sweepIntervalMs', 'now'], {
+      sweepInterval: 'sweepIntervalMs',
+    });
     const maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(maxEntries) || maxEntries < 1)
       throw new TypeError('MemoryStore: option maxEntries must be a positive whole number');
-    const sweepInterval = options.sweepInterval ?? 60_000;
+    const sweepInterval = options.sweepIntervalMs ?? 60_000;
     if (!(sweepInterval >= 0))
-      throw new TypeError('MemoryStore: option sweepInterval must be a non-negative number of ms');
+      throw new TypeError('MemoryStore: option sweepIntervalMs must be a non-negative number of ms');
     this.#maxEntries = maxEntries;
     this.#revoked = new BoundedMap(maxEntries);
     this.#ended = new BoundedMap(maxEntries);

@@ -1,44 +1,54 @@
 /** Session manager options: their types, defaults and validation. */
-import { cookiePrefixOf } from '../cookie/prefix.ts';
-import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
-import { createKeyring, type Keyring, type SecretsInput } from '../crypto/keyring.ts';
+import type { CookieOptions } from '../cookie/serialize.ts';
+import type { Keyring } from '../crypto/keyring.ts';
 import type { CookieStore } from './backend/cookie.ts';
-import type { HookRunner, SessionEvent, SessionHooks } from './lifecycle.ts';
+import { SESSION_EVENT_TYPES, type HookRunner, type SessionEvent, type SessionHooks } from './lifecycle.ts';
 import type { ReadCache } from './contracts.ts';
-import type { SessionRecord, SessionStore } from './types.ts';
-import { isToken } from '../util/token.ts';
+import type { SessionStore } from './types.ts';
+import { checkOptionNames } from '../util/options.ts';
+import { resolveCookie, type SessionCookieOptions } from './cookie-options.ts';
 
-/** Values the `metadata` option may record per session. */
-export type SessionMetadata = NonNullable<SessionRecord['meta']>;
+export { cookieAttributesOf, type SessionCookieOptions } from './cookie-options.ts';
+import { crossOriginPolicyOf, type CrossOriginMode, type CrossOriginPolicy } from './cross-origin.ts';
+import { keyringSource, type SecretsOption } from './secrets.ts';
+import {
+  readCacheOf,
+  transportOf,
+  type SessionMetadata,
+  type SessionTokenOptions,
+  type Transport,
+} from './option-checks.ts';
 
-/** Longest `metadata` a session may carry, as JSON. */
-export const MAX_METADATA_LENGTH = 1024;
+export type { SessionMetadata, SessionTokenOptions };
+export { checkMetadata, MAX_METADATA_LENGTH } from './option-checks.ts';
+
+/** Every option name of {@link createSessionManager}: any other is refused. */
+export const MANAGER_OPTION_NAMES = [
+  'secrets',
+  'store',
+  'cookie',
+  'idleTimeout',
+  'absoluteTimeout',
+  'touchInterval',
+  'userField',
+  'now',
+  'metadata',
+  'maxSessionsPerUser',
+  'hooks',
+  'hookMode',
+  'onHookError',
+  'sessionToken',
+  'readCache',
+  'crossOrigin',
+  'trustedOrigins',
+  'trustProxy',
+] as const;
 
 /** A store, or a function that picks one per request (e.g. from Worker bindings). */
 export type StoreOption<Env> =
   | SessionStore
   | CookieStore
   | ((request: Request, env: Env) => SessionStore | CookieStore);
-
-/** Attributes of the session cookie. */
-export interface SessionCookieOptions
-  extends Pick<CookieOptions, 'domain' | 'path' | 'sameSite' | 'partitioned' | 'priority'> {
-  /**
-   * Cookie name. Default `__Host-sid` when the request is https (or to a
-   * loopback host, which browsers treat as secure), else `sid`.
-   */
-  name?: string;
-  /** Default: true for https and loopback requests, false otherwise. */
-  secure?: boolean;
-  /** Default true: the session cookie is invisible to scripts. */
-  httpOnly?: boolean;
-  /**
-   * New sessions keep their cookie across browser restarts ("remember me" for
-   * everyone; `session.persist(false)` opts one out). Default false: a
-   * browser-session cookie, unless `session.persist()` is called.
-   */
-  persistent?: boolean;
-}
 
 /** Options for {@link createSessionManager}. Durations are in seconds. */
 export interface SessionManagerOptions<Env = unknown> {
@@ -48,7 +58,7 @@ export interface SessionManagerOptions<Env = unknown> {
    * function of `env`: it is called per request, and the keyring is derived
    * again only when the secrets it returns change.
    */
-  secrets: SecretsInput | Keyring | ((env: Env) => SecretsInput | Keyring);
+  secrets: SecretsOption<Env>;
   /** Where sessions live. Default: one bounded `MemoryStore` per manager. */
   store?: StoreOption<Env>;
   cookie?: SessionCookieOptions;
@@ -101,14 +111,26 @@ export interface SessionManagerOptions<Env = unknown> {
    * `maxAge` at most (README: "Read cache").
    */
   readCache?: ReadCache;
-}
-
-/** Options of `sessionToken`: where a session token may come from. */
-export interface SessionTokenOptions {
-  /** The request header carrying the token. `authorization` means the Bearer scheme. */
-  header: string;
-  /** Keep accepting (and setting) the session cookie too. Default true. */
-  cookie?: boolean;
+  /**
+   * Cross-origin request protection in `handle()` and the Hono `session()`
+   * middleware (W3C Fetch Metadata `Sec-Fetch-Site`, else `Origin`, as Go's
+   * `http.CrossOriginProtection`): a POST, PUT, DELETE, … another site makes
+   * is answered 403 before the handler runs. Default `'protect'`. `'allow'`
+   * turns it off for every route; prefer `trustedOrigins`, or
+   * `handle(handler, { crossOrigin: 'allow' })` / `allowCrossOrigin()` for
+   * one route. Sessions sent in a header (`sessionToken`) are never checked.
+   */
+  crossOrigin?: CrossOriginMode;
+  /** Origins (`https://admin.example`) whose cross-origin requests are let through. */
+  trustedOrigins?: readonly string[];
+  /**
+   * Behind a TLS-terminating proxy (a load balancer, Fly, Render, nginx):
+   * let `X-Forwarded-Proto` or `Forwarded: proto=` (RFC 7239) say the
+   * request was https, so the session cookie keeps `Secure` and its
+   * `__Host-` name. Only set it when a proxy you run sets those headers:
+   * otherwise any client could. Default false.
+   */
+  trustProxy?: boolean;
 }
 
 /** Normalized options; durations in ms. */
@@ -130,8 +152,10 @@ export interface ResolvedOptions<Env> {
   maxSessionsPerUser: number | undefined;
   hooks: HookRunner;
   /** Where a session may come from: a header (lower case, Bearer scheme or whole value), cookies. */
-  transport: { header: string | undefined; bearer: boolean; cookie: boolean };
+  transport: Transport;
   readCache: ReadCache | undefined;
+  crossOrigin: CrossOriginPolicy;
+  trustProxy: boolean;
 }
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
@@ -149,7 +173,7 @@ export function resolveOptions<Env>(
 ): ResolvedOptions<Env> {
   if (options === null || typeof options !== 'object')
     throw new TypeError('createSessionManager: options are required');
-  if (options.secrets === undefined) throw new TypeError('createSessionManager: option secrets is required');
+  checkOptionNames('createSessionManager', options, MANAGER_OPTION_NAMES);
   const keyring = keyringSource(options.secrets);
   const idleTimeout = seconds('idleTimeout', options.idleTimeout, 1800);
   const absoluteTimeout = seconds('absoluteTimeout', options.absoluteTimeout, 86_400);
@@ -161,6 +185,11 @@ export function resolveOptions<Env>(
   if (touchInterval >= idleTimeout) {
     throw new TypeError('createSessionManager: option touchInterval must be shorter than idleTimeout');
   }
+  if (absoluteTimeout < idleTimeout) {
+    throw new TypeError(
+      `createSessionManager: option absoluteTimeout (${absoluteTimeout} s) is shorter than idleTimeout (${idleTimeout} s); a session could never be idle that long — raise absoluteTimeout or lower idleTimeout`,
+    );
+  }
   const userField = options.userField ?? 'userId';
   if (typeof userField !== 'string' || userField === '')
     throw new TypeError('createSessionManager: option userField must be a non-empty string');
@@ -171,26 +200,7 @@ export function resolveOptions<Env>(
     throw new TypeError('createSessionManager: option store must be a store or a function returning one');
   }
 
-  const cookie = { httpOnly: true, path: '/', sameSite: 'Lax' as const, ...options.cookie };
-  // A prefixed name needs Secure on every request, not only https ones.
-  if (cookie.secure === undefined && cookie.name !== undefined && cookiePrefixOf(cookie.name) !== undefined)
-    cookie.secure = true;
-  if (cookie.secure === undefined && (cookie.sameSite.toLowerCase() === 'none' || cookie.partitioned)) {
-    throw new TypeError(
-      'createSessionManager: option cookie.sameSite "None" and cookie.partitioned require cookie.secure: true',
-    );
-  }
-  // Validate the attributes for every variant a request can pick.
-  for (const secure of cookie.secure === undefined ? [true, false] : [cookie.secure]) {
-    try {
-      serializeCookie(cookie.name ?? (secure ? '__Host-sid' : 'sid'), 'x', {
-        ...cookieAttributesOf(cookie),
-        secure,
-      });
-    } catch (error) {
-      throw new TypeError(`createSessionManager: option cookie: ${(error as Error).message}`);
-    }
-  }
+  const cookie = resolveCookie(options.cookie);
   return {
     keyring,
     store,
@@ -206,7 +216,10 @@ export function resolveOptions<Env>(
 
 function featureOptions<Env>(
   options: SessionManagerOptions<Env>,
-): Pick<ResolvedOptions<Env>, 'metadata' | 'maxSessionsPerUser' | 'hooks' | 'transport' | 'readCache'> {
+): Pick<
+  ResolvedOptions<Env>,
+  'metadata' | 'maxSessionsPerUser' | 'hooks' | 'transport' | 'readCache' | 'crossOrigin' | 'trustProxy'
+> {
   const { metadata, maxSessionsPerUser, hooks = {}, hookMode = 'background', onHookError } = options;
   if (metadata !== undefined && typeof metadata !== 'function') {
     throw new TypeError('createSessionManager: option metadata must be a function of (request, env)');
@@ -224,6 +237,10 @@ function featureOptions<Env>(
   ) {
     throw new TypeError('createSessionManager: option hooks must map event names to functions');
   }
+  checkOptionNames('createSessionManager', hooks, SESSION_EVENT_TYPES, {}, 'hooks.');
+  if (options.trustProxy !== undefined && typeof options.trustProxy !== 'boolean') {
+    throw new TypeError('createSessionManager: option trustProxy must be a boolean');
+  }
   if (hookMode !== 'await' && hookMode !== 'background') {
     throw new TypeError('createSessionManager: option hookMode must be "await" or "background"');
   }
@@ -235,94 +252,7 @@ function featureOptions<Env>(
     hooks: { hooks, mode: hookMode, onError },
     transport: transportOf(options.sessionToken),
     readCache: readCacheOf(options.readCache),
+    crossOrigin: crossOriginPolicyOf(options.crossOrigin, options.trustedOrigins),
+    trustProxy: options.trustProxy === true,
   };
-}
-
-function readCacheOf(option: ReadCache | undefined): ReadCache | undefined {
-  if (option === undefined) return undefined;
-  const made = option as Partial<ReadCache> | null;
-  if (typeof made?.read !== 'function' || typeof made.line !== 'function') {
-    throw new TypeError(
-      "createSessionManager: option readCache must be made by readCache() (import { readCache } from 'tesserajs'), e.g. readCache: readCache({ maxAge: 30 })",
-    );
-  }
-  return option;
-}
-
-// RFC 9110 §5.1: field names are tokens.
-function transportOf(option: SessionTokenOptions | undefined): ResolvedOptions<unknown>['transport'] {
-  if (option === undefined) return { header: undefined, bearer: false, cookie: true };
-  if (
-    typeof option !== 'object' ||
-    option === null ||
-    typeof option.header !== 'string' ||
-    !isToken(option.header)
-  ) {
-    throw new TypeError('createSessionManager: option sessionToken.header must be an HTTP header name');
-  }
-  const header = option.header.toLowerCase();
-  if (header === 'cookie' || header === 'set-cookie') {
-    throw new TypeError('createSessionManager: option sessionToken.header must not be a cookie header');
-  }
-  if (option.cookie !== undefined && typeof option.cookie !== 'boolean') {
-    throw new TypeError('createSessionManager: option sessionToken.cookie must be a boolean');
-  }
-  return { header, bearer: header === 'authorization', cookie: option.cookie !== false };
-}
-
-/** Checks what the `metadata` option returned: flat JSON values, at most {@link MAX_METADATA_LENGTH} as JSON. */
-export function checkMetadata(value: unknown): SessionMetadata | undefined {
-  if (value === undefined) return undefined;
-  const fail = (why: string): never => {
-    throw new TypeError(`createSessionManager: option metadata returned ${why}`);
-  };
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    fail('something other than an object');
-  const meta: SessionMetadata = {};
-  for (const [key, item] of Object.entries(value as object)) {
-    if (
-      item !== null &&
-      !['string', 'boolean'].includes(typeof item) &&
-      !(typeof item === 'number' && Number.isFinite(item))
-    ) {
-      fail(`a value for "${key}" that is not a string, finite number, boolean or null`);
-    }
-    Object.defineProperty(meta, key, { value: item, enumerable: true, writable: true, configurable: true });
-  }
-  const length = JSON.stringify(meta).length;
-  if (length > MAX_METADATA_LENGTH) fail(`${length} characters of JSON, over ${MAX_METADATA_LENGTH}`);
-  return meta;
-}
-
-/** Same secrets: the same list (or value) with the same entries. */
-function sameSecrets(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-  return a.every((entry, i) => entry === b[i]);
-}
-
-/** Turns the secrets option into a per-env keyring lookup that derives keys only when secrets change. */
-function keyringSource<Env>(secrets: SessionManagerOptions<Env>['secrets']): (env: Env) => Keyring {
-  if (typeof secrets !== 'function') {
-    const keyring = createKeyring(secrets);
-    return () => keyring;
-  }
-  let last: { input: unknown; keyring: Keyring } | undefined;
-  return (env) => {
-    const input = secrets(env);
-    if (last === undefined || !sameSecrets(last.input, input)) {
-      try {
-        last = { input, keyring: createKeyring(input) };
-      } catch (error) {
-        throw new TypeError(`createSessionManager: option secrets: ${(error as Error).message}`);
-      }
-    }
-    return last.keyring;
-  };
-}
-
-/** The `Set-Cookie` attributes among the session cookie options (all but name and persistence). */
-export function cookieAttributesOf(cookie: SessionCookieOptions): CookieOptions {
-  const { name: _name, persistent: _persistent, ...attributes } = cookie;
-  return attributes;
 }

@@ -24,6 +24,7 @@ import type { SessionRecord, SessionStore } from './types.ts';
 import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options.ts';
 import { timeoutsOf } from './record.ts';
 import { StoreBackend } from './backend/store.ts';
+import { isSecure } from './proxy.ts';
 import { ownBackendOf } from './contracts.ts';
 
 const NOT_READ = Symbol('not read');
@@ -41,17 +42,9 @@ export interface ManagerShared<Env> {
   manager?: object;
 }
 
-// Browsers treat https and loopback origins as secure contexts, so Secure and
-// __Host- cookies work there (RFC 6265bis §5.7 "secure protocol").
-const LOOPBACK = /^http:\/\/(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?(?:\/|$)/i;
-
-export function isSecureRequest(url: string): boolean {
-  return url.startsWith('https:') || LOOPBACK.test(url);
-}
-
 /** The session cookie's name and attributes for requests to `url`. */
 export function cookieSpecFor<Env>(url: string, options: ResolvedOptions<Env>['cookie']): CookieSpec {
-  const secure = options.secure ?? isSecureRequest(url);
+  const secure = options.secure ?? url.startsWith('https:');
   const name = options.name ?? (secure ? '__Host-sid' : 'sid');
   return {
     name,
@@ -89,14 +82,15 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   #backend: SessionBackend | undefined;
   #store: SessionStore | CookieStore | undefined;
 
-  constructor(shared: ManagerShared<Env>, request: Request, env: Env) {
+  constructor(shared: ManagerShared<Env>, request: Request, env: Env, store?: SessionStore | CookieStore) {
     this.shared = shared;
     this.request = request;
     this.env = env;
+    this.#store = store;
   }
 
   get cookie(): CookieSpec {
-    return (this.#cookie ??= isSecureRequest(this.request.url)
+    return (this.#cookie ??= isSecure(this.request, this.shared.options.trustProxy)
       ? this.shared.secureCookie
       : this.shared.plainCookie);
   }

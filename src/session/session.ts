@@ -67,6 +67,8 @@ export class SessionImpl<
   #writes: PendingWrites | undefined;
   /** The store key of the session last attached (kept across an atomic commit, which does not read back). */
   #handle: string | undefined;
+  /** Commit has begun: a write now would never reach the response, so it throws. */
+  #closed = false;
 
   constructor(source: SessionSource) {
     this.source = source;
@@ -176,37 +178,44 @@ export class SessionImpl<
   }
 
   set(key: string, value: unknown): void {
+    this.#writable('set');
     checkKey('set', key);
     this.#pending().setValue(key, copyJson(value, `session.set: value for "${key}"`));
   }
 
   unset(key: string): void {
+    this.#writable('unset');
     checkKey('unset', key);
     this.#pending().unsetKey(key);
   }
 
   increment(key: NumericKeys<Data>, by = 1): void {
+    this.#writable('increment');
     checkKey('increment', key);
     if (!Number.isFinite(by)) throw new TypeError('session.increment: by must be a finite number');
     this.#pending().add(key, by);
   }
 
   push<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void {
+    this.#writable('push');
     checkKey('push', key);
     this.#pending().pushValue(key, copyJson(value, `session.push: value for "${key}"`));
   }
 
   pull<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void {
+    this.#writable('pull');
     checkKey('pull', key);
     this.#pending().pullValue(key, copyJson(value, `session.pull: value for "${key}"`));
   }
 
   flash(key: string, value: unknown): void {
+    this.#writable('flash');
     checkKey('flash', key);
     this.#pending().setFlash(key, copyJson(value, `session.flash: value for "${key}"`));
   }
 
   regenerate(): Promise<void> {
+    this.#writable('regenerate');
     // Recorded now; commit moves the data (OWASP: renew the session id after
     // any privilege level change). Awaiting it loads the old session, so a
     // failed read surfaces here; not awaiting it must not leave an unhandled
@@ -219,6 +228,7 @@ export class SessionImpl<
   }
 
   destroy(): Promise<void> {
+    this.#writable('destroy');
     const current = this.#current();
     if (current !== null) this.#destroyedSession = current;
     else if (this.source.hasCredential && !this.#destroyed && this.#load.phase !== 'ready')
@@ -230,6 +240,7 @@ export class SessionImpl<
   }
 
   persist(lifetime?: SessionLifetime | false): void {
+    this.#writable('persist');
     if (lifetime === false) {
       this.#pending().persist = false;
       return;
@@ -251,6 +262,11 @@ export class SessionImpl<
 
   get handle(): string | undefined {
     return this.#handle;
+  }
+
+  /** @internal What the request's credential turned out to be, once loaded. */
+  get verdict(): CookieVerdict | undefined {
+    return this.#verdict;
   }
 
   get transport(): 'cookie' | 'header' {
@@ -286,6 +302,36 @@ export class SessionImpl<
     const record = previewRecord(this.#planInput());
     const authenticatedAt = record.authenticatedAt;
     return authenticatedAt !== undefined && this.source.policy.now - authenticatedAt <= maxAge * 1000;
+  }
+
+  /**
+   * Writes after commit began would be lost without a word (a handler that
+   * forgot an `await`, a `waitUntil` task): they throw instead.
+   */
+  #writable(caller: string): void {
+    if (this.#closed) {
+      throw new Error(
+        `session.${caller}: the response was already committed, so this write would be lost; ` +
+          'make every session write before the handler returns its response (check for a missing await)',
+      );
+    }
+  }
+
+  /** @internal Commit begins: from now on writes throw. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /**
+   * @internal Commit failed: what this request wrote never reached the
+   * store, so later reads go back to the store rather than show it.
+   */
+  abandon(): void {
+    this.#reset(UNREAD);
+    this.#expired = [];
+    this.#destroyedSession = undefined;
+    this.#removeCookieSession = false;
+    this.#destroyed = false;
   }
 
   /** Forgets every write and intent since the last commit, in load state `load`. */

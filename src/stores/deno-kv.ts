@@ -13,6 +13,7 @@
  *
  * A record must fit in one Deno KV value: 64 KiB serialized.
  */
+import { checkOptionNames } from '../util/options.ts';
 import { utf8 } from '../crypto/bytes.ts';
 import { sha256Base64url } from '../crypto/digest.ts';
 import { applyPatch } from '../session/record.ts';
@@ -49,6 +50,8 @@ export interface DenoKvLike {
 /** Options for {@link DenoKVStore}. */
 export interface DenoKVStoreOptions {
   /** First parts of every key this store writes (a string is one part). Default `['sessions']`. */
+  keyPrefix?: DenoKvKey | string;
+  /** @deprecated Renamed `keyPrefix`; accepted, with a warning, until the next minor release. */
   prefix?: DenoKvKey | string;
   /** Tries of a write whose versionstamp check fails before it throws. Default 10. */
   attempts?: number;
@@ -84,14 +87,14 @@ function partBytes(part: unknown): number {
   return Number.NaN;
 }
 
-function checkPrefix(prefix: unknown): DenoKvKey {
+function checkPrefix(prefix: unknown, spelled: string): DenoKvKey {
   const parts = typeof prefix === 'string' ? [prefix] : prefix;
   const size = Array.isArray(parts)
     ? parts.reduce((sum: number, part) => sum + partBytes(part), 0)
     : Number.NaN;
   if (!(size + SUFFIX_BYTES <= MAX_KEY_BYTES)) {
     throw new TypeError(
-      'DenoKVStore: option prefix must be a string or an array of Deno KV key parts, short enough for 2048-byte keys',
+      `DenoKVStore: option ${spelled} must be a string or an array of Deno KV key parts, short enough for 2048-byte keys`,
     );
   }
   return Object.freeze([...(parts as DenoKvKeyPart[])]);
@@ -118,7 +121,11 @@ export class DenoKVStore implements SessionStore {
     ) {
       throw new TypeError('DenoKVStore: the first argument must be a Deno.Kv (from Deno.openKv())');
     }
-    this.#prefix = checkPrefix(options.prefix ?? ['sessions']);
+    const spelled = options.prefix === undefined ? 'keyPrefix' : 'prefix';
+    options = checkOptionNames('DenoKVStore', options, ['keyPrefix', 'attempts', 'now'], {
+      prefix: 'keyPrefix',
+    });
+    this.#prefix = checkPrefix(options.keyPrefix ?? ['sessions'], spelled);
     const attempts = options.attempts ?? 10;
     if (!Number.isInteger(attempts) || attempts < 1)
       throw new TypeError('DenoKVStore: option attempts must be a positive whole number');

@@ -19,6 +19,7 @@
  * new_sqlite_classes = ["SessionDurableObject"]
  * ```
  */
+import { bindingMessage } from '../session/setup-check.ts';
 import { DurableObject } from 'cloudflare:workers';
 import {
   applyPatch,
@@ -192,7 +193,12 @@ export class DurableObjectStore implements SessionStore {
   ) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.idFromName !== 'function') {
       throw new TypeError(
-        'DurableObjectStore: the first argument must be a Durable Object namespace binding',
+        bindingMessage(
+          'DurableObjectStore',
+          'Durable Object namespace',
+          '[[durable_objects.bindings]] name = "…", class_name = "SessionDurableObject", plus a [[migrations]] entry',
+          namespace,
+        ),
       );
     }
     this.#namespace = namespace;

@@ -12,7 +12,7 @@ describe('model: browsers, thieves and the clock against the engine on KVStore i
   for (const cache of ['off', 'checked'] as const) {
     it(`read cache ${cache}`, { timeout: 180_000 }, () =>
       runModel({
-        store: (now) => new KVStore(env.SESSIONS_KV, { prefix: `model-${prefix++}:`, now }),
+        store: (now) => new KVStore(env.SESSIONS_KV, { keyPrefix: `model-${prefix++}:`, now }),
         cache,
         atomic: true,
         numRuns: runs,

@@ -97,21 +97,37 @@ describe('createSessionManager', () => {
   });
 
   it('a persistent cookie never outlives the server: min(idle timeout, rest of the absolute timeout)', async () => {
-    const now = Date.UTC(2030, 0, 1);
-    const maxAgeOf = async (timeouts: { idleTimeout: number; absoluteTimeout: number }) => {
-      const manager = createSessionManager({
-        secrets: SECRET,
-        now: () => now,
-        ...timeouts,
-        cookie: { persistent: true },
-      });
-      const session = manager.load(new Request('https://a.example/'));
-      session.set('x', 1);
-      const [line] = (await manager.commit(session, new Response())).headers.getSetCookie();
-      return /Max-Age=(\d+); Path=\//.exec(line!)?.[1];
-    };
-    expect(await maxAgeOf({ idleTimeout: 1800, absoluteTimeout: 3600 })).toBe('1800');
-    expect(await maxAgeOf({ idleTimeout: 7200, absoluteTimeout: 3600 })).toBe('3600');
+    const clock = { now: Date.UTC(2030, 0, 1) };
+    const manager = createSessionManager({
+      secrets: SECRET,
+      now: () => clock.now,
+      idleTimeout: 1800,
+      absoluteTimeout: 3600,
+      cookie: { persistent: true },
+    });
+    const maxAgeOf = (response: Response) =>
+      /Max-Age=(\d+); Path=\//.exec(response.headers.getSetCookie()[0]!)?.[1];
+    const jar = new CookieJar();
+    const session = manager.load(jar.request());
+    session.set('x', 1);
+    const first = await manager.commit(session, new Response());
+    expect(maxAgeOf(first)).toBe('1800');
+    jar.absorb(first);
+    // 50 minutes on (active all along), 10 minutes of the absolute lifetime are left.
+    let latest = first;
+    for (let step = 0; step < 2; step++) {
+      clock.now += 25 * 60_000;
+      const later = manager.load(jar.request());
+      await later.get('x'); // read: the persistent cookie slides with the session
+      later.set('x', step);
+      latest = await manager.commit(later, new Response());
+      jar.absorb(latest);
+    }
+    expect(maxAgeOf(latest)).toBe('600');
+    // An idle timeout longer than the absolute one is refused at construction.
+    expect(() => createSessionManager({ secrets: SECRET, idleTimeout: 7200, absoluteTimeout: 3600 })).toThrow(
+      /absoluteTimeout \(3600 s\) is shorter than idleTimeout \(7200 s\)/,
+    );
   });
 
   it('id and isNew: known at once for new sessions, after the first read for returning ones', async () => {

@@ -11,4 +11,4 @@ import { compositionGuarantees } from '../session/composition-cases.ts';
 
 compositionGuarantees('DurableObjectStore', () => new DurableObjectStore(env.SESSIONS_DO));
 compositionGuarantees('D1Store', (now) => new D1Store(env.DB, { now }));
-compositionGuarantees('KVStore', (now) => new KVStore(env.SESSIONS_KV, { prefix: 'composition:', now }));
+compositionGuarantees('KVStore', (now) => new KVStore(env.SESSIONS_KV, { keyPrefix: 'composition:', now }));

@@ -7,12 +7,13 @@
  * 4096 bytes); chunks the request carried and the response no longer needs
  * are expired.
  */
+import { checkOptionNames } from '../../util/options.ts';
 import { AS_SENT } from '../../cookie/canonical.ts';
 import { serializeDeletion } from '../../cookie/headers.ts';
 import { parseCookies, type Cookies } from '../../cookie/parse.ts';
 import { serializeCookie, type CookieOptions } from '../../cookie/serialize.ts';
 import { MAX_SET_COOKIE_LINE } from '../../cookie/set-cookie-line.ts';
-import { seal, unseal } from '../../crypto/seal.ts';
+import { seal, unsealAt } from '../../crypto/seal.ts';
 import {
   registerBackend,
   type CommitPlan,
@@ -100,10 +101,13 @@ export class CookieBackend implements SessionBackend {
     const { name } = this.#context.cookie;
     const sealed = readSealed(this.#incoming(), name, this.#maxChunks);
     if (sealed === null) return null;
-    const opened = await unseal(this.#context.keyring, name, sealed, {
-      now: this.#context.policy.now,
-      maxLength: this.#capacity(),
-    });
+    const opened = await unsealAt(
+      this.#context.keyring,
+      name,
+      sealed,
+      this.#context.policy.now,
+      this.#capacity(),
+    );
     if (!isSealedSession(opened)) return null;
     // The key is the session's handle (no store uses it here).
     return { id: opened.id, key: await this.#context.keys.of(opened.id), record: opened.record };
@@ -214,6 +218,7 @@ export class CookieStore {
   readonly maxChunks: number;
 
   constructor(options: CookieStoreOptions = {}) {
+    checkOptionNames('CookieStore', options, ['maxChunks']);
     const maxChunks = options.maxChunks ?? 10;
     if (!Number.isInteger(maxChunks) || maxChunks < 1 || maxChunks > 50) {
       throw new TypeError('CookieStore: option maxChunks must be a whole number from 1 to 50');

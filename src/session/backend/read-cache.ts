@@ -22,12 +22,13 @@
  * It is made by `readCache()` rather than switched on by a plain option so
  * that apps without it do not bundle the sealing code.
  */
+import { checkOptionNames } from '../../util/options.ts';
 import { serializeDeletion } from '../../cookie/headers.ts';
 import { getRawCookie } from '../../cookie/canonical.ts';
 import { serializeCookie, type CookieOptions } from '../../cookie/serialize.ts';
 import { MAX_SET_COOKIE_LINE } from '../../cookie/set-cookie-line.ts';
 import { encodeBase64url } from '../../crypto/base64url.ts';
-import { seal, unseal } from '../../crypto/seal.ts';
+import { seal, unsealAt } from '../../crypto/seal.ts';
 import type { ReadCache, RequestContext } from '../contracts.ts';
 import { isRecordShape } from '../record.ts';
 import type { SessionRecord } from '../types.ts';
@@ -62,6 +63,7 @@ export interface ReadCacheOptions {
  * @throws TypeError for a `maxAge` outside 1–300 seconds.
  */
 export function readCache(options: ReadCacheOptions = {}): ReadCache {
+  checkOptionNames('readCache', options, ['maxAge', 'checkRevocation']);
   const maxAge = options.maxAge ?? 30;
   if (!Number.isInteger(maxAge) || maxAge < 1 || maxAge > 300) {
     throw new TypeError('readCache: option maxAge must be a whole number of seconds from 1 to 300');
@@ -132,10 +134,7 @@ async function readCached(context: RequestContext, key: string): Promise<Session
   const raw = cachedCookie(context);
   if (raw === undefined) return null;
   const name = cacheCookieName(context.cookie.name);
-  const opened = await unseal(context.keyring, name, raw, {
-    now: context.policy.now,
-    maxLength: MAX_SET_COOKIE_LINE,
-  });
+  const opened = await unsealAt(context.keyring, name, raw, context.policy.now, MAX_SET_COOKIE_LINE);
   return isSealed(opened) && opened.k === key && opened.v === carriedVersion(context) ? opened.r : null;
 }
 

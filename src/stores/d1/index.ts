@@ -29,6 +29,8 @@
  * each other's changes and increments are exact. (A patch with fractional
  * arithmetic is applied by compare-and-swap instead, retried up to 10 times.)
  */
+import { bindingMessage } from '../../session/setup-check.ts';
+import { checkOptionNames } from '../../util/options.ts';
 import { applyPatch, assertRecordSize, DEFAULT_MAX_RECORD_BYTES } from '../../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../../session/types.ts';
 import { backoff } from '../../util/backoff.ts';
@@ -155,8 +157,9 @@ export class D1Store implements SessionStore {
 
   constructor(db: D1DatabaseLike, options: D1StoreOptions = {}) {
     if (db === null || typeof db !== 'object' || typeof db.prepare !== 'function') {
-      throw new TypeError('D1Store: the first argument must be a D1 database binding');
+      throw new TypeError(bindingMessage('D1Store', 'D1 database', '[[d1_databases]] binding = "…"', db));
     }
+    checkOptionNames('D1Store', options, ['table', 'maxRecordBytes', 'now']);
     const table = checkTable(options.table ?? D1_DEFAULT_TABLE);
     this.#db = db;
     this.#table = table;

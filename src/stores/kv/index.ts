@@ -24,6 +24,8 @@
  *
  * Use the Durable Object store when that is not enough.
  */
+import { bindingMessage } from '../../session/setup-check.ts';
+import { checkOptionNames } from '../../util/options.ts';
 import {
   applyPatch,
   assertRecordSize,
@@ -46,6 +48,8 @@ export { KV_MIN_TTL_SECONDS } from './records.ts';
 /** Options for {@link KVStore}. */
 export interface KVStoreOptions {
   /** Prefix of every key this store writes. Default `session:`. */
+  keyPrefix?: string;
+  /** @deprecated Renamed `keyPrefix`; accepted, with a warning, until the next minor release. */
   prefix?: string;
   /**
    * Let KV serve record reads from its edge cache for this many seconds
@@ -56,6 +60,8 @@ export interface KVStoreOptions {
   /** Attempts for a write that KV refuses with 429 (one write per key per second). Default 4. */
   attempts?: number;
   /** First backoff delay in ms (full jitter, doubling per attempt). Default 250. */
+  backoffMs?: number;
+  /** @deprecated Renamed `backoffMs`; accepted, with a warning, until the next minor release. */
   backoff?: number;
   /** Largest record (bytes of its JSON) a write may store; larger writes throw. Default 128 KiB. */
   maxRecordBytes?: number;
@@ -65,6 +71,8 @@ export interface KVStoreOptions {
 
 /** KV's largest value. */
 const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024;
+
+const KV_OPTIONS = ['keyPrefix', 'cacheTtl', 'attempts', 'backoffMs', 'maxRecordBytes', 'now'];
 /**
  * Sessions `deleteByUser` deletes one by one (3 KV operations each); the
  * revocation time makes every other one dead at once. Keeps a call well
@@ -84,11 +92,15 @@ export class KVStore implements SessionStore {
 
   constructor(namespace: KVNamespaceLike, options: KVStoreOptions = {}) {
     if (namespace === null || typeof namespace !== 'object' || typeof namespace.get !== 'function') {
-      throw new TypeError('KVStore: the first argument must be a KV namespace binding');
+      throw new TypeError(
+        bindingMessage('KVStore', 'KV namespace', '[[kv_namespaces]] binding = "…"', namespace),
+      );
     }
-    const prefix = options.prefix ?? 'session:';
+    const spelled = options.prefix === undefined ? 'keyPrefix' : 'prefix';
+    options = checkOptionNames('KVStore', options, KV_OPTIONS, { prefix: 'keyPrefix', backoff: 'backoffMs' });
+    const prefix = options.keyPrefix ?? 'session:';
     if (typeof prefix !== 'string' || !prefixFits(prefix)) {
-      throw new TypeError('KVStore: option prefix is too long for KV keys (512 bytes)');
+      throw new TypeError(`KVStore: option ${spelled} is too long for KV keys (512 bytes)`);
     }
     if (options.cacheTtl !== undefined && !(Number.isInteger(options.cacheTtl) && options.cacheTtl >= 60)) {
       throw new TypeError('KVStore: option cacheTtl must be a whole number of seconds, at least 60');
@@ -102,7 +114,7 @@ export class KVStore implements SessionStore {
         `KVStore: option maxRecordBytes must be a whole number of bytes from 1 to ${KV_MAX_VALUE_BYTES} (KV's largest value)`,
       );
     }
-    const ns = new Namespace(namespace, options.cacheTtl, attempts, options.backoff ?? 250);
+    const ns = new Namespace(namespace, options.cacheTtl, attempts, options.backoffMs ?? 250);
     this.#r = new Records(ns, new Keys(prefix), options.now ?? Date.now, stateOf(namespace));
     this.#maxRecordBytes = maxRecordBytes;
   }

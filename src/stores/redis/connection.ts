@@ -44,22 +44,43 @@ export interface BunRedisLike {
   send(command: string, args: string[]): Promise<unknown>;
 }
 
+/** Throws a TypeError saying what to pass when `client` is not a client of that library (often: undefined). */
+function checkClient(caller: string, client: unknown, method: string, example: string): void {
+  if (
+    typeof client === 'object' &&
+    client !== null &&
+    typeof (client as Record<string, unknown>)[method] === 'function'
+  )
+    return;
+  const got =
+    client === undefined || client === null ? String(client) : `a ${typeof client} without ${method}()`;
+  throw new TypeError(`${caller}: the client is ${got}; pass a connected client, e.g. ${caller}(${example})`);
+}
+
 /**
  * node-redis (`redis` v5+): `nodeRedis(await createClient({ url }).connect())`,
  * or a connected `createCluster()`.
  */
 export function nodeRedis(client: NodeRedisClientLike | NodeRedisClusterLike): RedisConnection {
+  checkClient(
+    'nodeRedis',
+    client,
+    'sendCommand',
+    'await createClient({ url: process.env.REDIS_URL }).connect()',
+  );
   if ('masters' in client) return { send: (command, key) => client.sendCommand(key, false, command) };
   return { send: (command) => client.sendCommand(command) };
 }
 
 /** ioredis: `ioRedis(new Redis(url))`, or a `new Cluster(nodes)` (it routes by key itself). */
 export function ioRedis(client: IoRedisLike): RedisConnection {
+  checkClient('ioRedis', client, 'call', 'new Redis(process.env.REDIS_URL)');
   return { send: ([name, ...args]) => client.call(name!, args) };
 }
 
 /** Bun's built-in client: `bunRedis(new RedisClient(url))` (`import { RedisClient } from 'bun'`). */
 export function bunRedis(client: BunRedisLike): RedisConnection {
+  checkClient('bunRedis', client, 'send', 'new RedisClient(process.env.REDIS_URL)');
   return { send: ([name, ...args]) => client.send(name!, args) };
 }
 

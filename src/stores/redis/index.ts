@@ -32,6 +32,7 @@
  * their score passes; listing checks each session. `move` crosses slots
  * too: move.ts says how.
  */
+import { checkOptionNames } from '../../util/options.ts';
 import {
   DEFAULT_MAX_RECORD_BYTES,
   END_MARKER_MS,
@@ -68,6 +69,8 @@ export {
 /** Options for {@link RedisStore}. */
 export interface RedisStoreOptions {
   /** Prefix of every key the store writes; no `{` or `}` (they would move keys between Cluster slots). Default `tessera:`. */
+  keyPrefix?: string;
+  /** @deprecated Renamed `keyPrefix`; accepted, with a warning, until the next minor release. */
   prefix?: string;
   /**
    * The largest session record the store writes, in bytes of its JSON text
@@ -107,10 +110,14 @@ export class RedisStore implements SessionStore {
         'RedisStore: the first argument must be a Redis connection: nodeRedis(client), ioRedis(client) or bunRedis(client)',
       );
     }
-    const prefix = options.prefix ?? 'tessera:';
+    const spelled = options.prefix === undefined ? 'keyPrefix' : 'prefix';
+    options = checkOptionNames('RedisStore', options, ['keyPrefix', 'maxRecordBytes', 'now'], {
+      prefix: 'keyPrefix',
+    });
+    const prefix = options.keyPrefix ?? 'tessera:';
     if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 256) {
       throw new TypeError(
-        'RedisStore: option prefix must be a string of at most 256 characters without { or }',
+        `RedisStore: option ${spelled} must be a string of at most 256 characters without { or }`,
       );
     }
     const limit = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;

@@ -13,7 +13,7 @@ describe('KVStore conformance (multi-location fake, one location)', () => {
   const here = kv.location('here');
   let n = 0;
   for (const check of storeConformance(
-    () => new KVStore(here, { prefix: `c${n++}:`, now: clock.now, backoff: 50 }),
+    () => new KVStore(here, { keyPrefix: `c${n++}:`, now: clock.now, backoff: 50 }),
     {
       now: clock.now,
       advance: (ms) => clock.advance(ms),
@@ -26,7 +26,7 @@ describe('KVStore conformance (multi-location fake, one location)', () => {
 
   it('with a small maxRecordBytes too', async () => {
     const small = storeConformance(
-      () => new KVStore(here, { prefix: `s${n++}:`, now: clock.now, maxRecordBytes: 2048 }),
+      () => new KVStore(here, { keyPrefix: `s${n++}:`, now: clock.now, maxRecordBytes: 2048 }),
       { now: clock.now, largeRecordBytes: 1000, maxRecordBytes: 2048 },
     ).find((check) => check.name.includes('maxRecordBytes'));
     await small!.run();

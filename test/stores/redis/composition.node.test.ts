@@ -13,7 +13,7 @@ const redis = useRedis();
 let prefix = 0;
 /** A store on its own key prefix, on the test's clock. */
 const store = (now: () => number) =>
-  new RedisStore(nodeRedis(redis.client), { prefix: `composition-${prefix++}:`, now });
+  new RedisStore(nodeRedis(redis.client), { keyPrefix: `composition-${prefix++}:`, now });
 
 compositionGuarantees('RedisStore', store);
 

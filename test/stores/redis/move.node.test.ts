@@ -21,7 +21,7 @@ function session(t: number, user: string): SessionRecord {
 /** How many commands `run` sends through a spying store. */
 async function commandsOf(run: (store: RedisStore) => Promise<unknown>): Promise<number> {
   const { commands, connection } = spy(redis);
-  await run(new RedisStore(connection, { prefix: 'move:' }));
+  await run(new RedisStore(connection, { keyPrefix: 'move:' }));
   return commands.length;
 }
 
@@ -34,13 +34,13 @@ async function interleave<A, B>(
   outer: (store: RedisStore) => Promise<A>,
   inner: (store: RedisStore) => Promise<B>,
 ): Promise<[PromiseSettledResult<A>, PromiseSettledResult<B> | undefined]> {
-  const plain = new RedisStore(nodeRedis(redis.client), { prefix: 'move:' });
+  const plain = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'move:' });
   let sent = 0;
   let innerResult: PromiseSettledResult<B> | undefined;
   const { connection } = spy(redis, async () => {
     if (sent++ === at) [innerResult] = await Promise.allSettled([inner(plain)]);
   });
-  const [outerResult] = await Promise.allSettled([outer(new RedisStore(connection, { prefix: 'move:' }))]);
+  const [outerResult] = await Promise.allSettled([outer(new RedisStore(connection, { keyPrefix: 'move:' }))]);
   // An inner step past the outer's last command runs after it.
   if (innerResult === undefined) [innerResult] = await Promise.allSettled([inner(plain)]);
   return [outerResult, innerResult];
@@ -48,7 +48,7 @@ async function interleave<A, B>(
 
 describe('RedisStore.move against a delete of the old id', () => {
   it('in every interleaving the old id ends, and the new one lives only if the move came first', async () => {
-    const plain = new RedisStore(nodeRedis(redis.client), { prefix: 'move:' });
+    const plain = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'move:' });
     const t = Date.now();
     const user = `mover-${n++}`;
     const steps = await commandsOf(async (store) => {
@@ -83,7 +83,7 @@ describe('RedisStore.move against a delete of the old id', () => {
 
 describe('RedisStore.move against "sign out everywhere"', () => {
   it('in every interleaving with deleteByUser, neither id survives', async () => {
-    const plain = new RedisStore(nodeRedis(redis.client), { prefix: 'move:' });
+    const plain = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'move:' });
     const t = Date.now();
     const moveSteps = 8;
     const revokeSteps = await commandsOf(async (store) => {
@@ -109,7 +109,7 @@ describe('RedisStore.move against "sign out everywhere"', () => {
   });
 
   it('a revocation whose time is set but which has not reached the old id yet still ends the move', async () => {
-    const plain = new RedisStore(nodeRedis(redis.client), { prefix: 'move:' });
+    const plain = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'move:' });
     const t = Date.now();
     const user = `half-${n++}`;
     const [from, to] = [freshKey('half'), freshKey('half')];
@@ -125,14 +125,14 @@ describe('RedisStore.move against "sign out everywhere"', () => {
       )
         moved = await plain.move(from, to, patch(t + 1000));
     });
-    await new RedisStore(connection, { prefix: 'move:' }).deleteByUser(user);
+    await new RedisStore(connection, { keyPrefix: 'move:' }).deleteByUser(user);
     expect(moved).toBe(false);
     expect(await plain.get(from)).toBeNull();
     expect(await plain.get(to)).toBeNull();
   });
 
   it('the session "sign out everywhere else" keeps moves with its keptAt, or ends as if it had moved first', async () => {
-    const plain = new RedisStore(nodeRedis(redis.client), { prefix: 'move:' });
+    const plain = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'move:' });
     const t = Date.now();
     for (let at = 0; at <= 8; at++) {
       const user = `kept-${n++}`;
@@ -161,7 +161,7 @@ describe('RedisStore.move against "sign out everywhere"', () => {
 
 describe('RedisStore.move against an update of the old id', () => {
   it('in every interleaving an update that answered true is carried to the new id', async () => {
-    const plain = new RedisStore(nodeRedis(redis.client), { prefix: 'move:' });
+    const plain = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'move:' });
     const t = Date.now();
     for (const moveFirst of [true, false]) {
       for (let at = 0; at <= 6; at++) {
@@ -183,7 +183,7 @@ describe('RedisStore.move against an update of the old id', () => {
 
 describe('RedisStore.move', () => {
   it('renews the record, moves its index entry, and refuses a record over maxRecordBytes without touching it', async () => {
-    const store = new RedisStore(nodeRedis(redis.client), { prefix: 'move:', maxRecordBytes: 4096 });
+    const store = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'move:', maxRecordBytes: 4096 });
     const t = Date.now();
     const user = `renew-${n++}`;
     const [from, to] = [freshKey('renew'), freshKey('renew')];
@@ -220,7 +220,7 @@ describe('RedisStore.hasEnded', () => {
           }
         },
       },
-      { prefix: 'ended:' },
+      { keyPrefix: 'ended:' },
     );
     const k = freshKey('ended');
     const value = session(t, user);

@@ -35,7 +35,7 @@ const bulky = () => Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`it
 
 describe('RedisStore maxRecordBytes behind the session engine', () => {
   it('a write that makes the record too big fails the commit, naming the option; the session keeps its data', async () => {
-    const store = new RedisStore(nodeRedis(redis.client), { prefix: 'limit:', maxRecordBytes: 4096 });
+    const store = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'limit:', maxRecordBytes: 4096 });
     const send = browser(
       createSessionManager<Data>({ secrets: 'redis-size-secret-0123456789-abcdefgh', store }),
     );
@@ -52,7 +52,7 @@ describe('RedisStore maxRecordBytes behind the session engine', () => {
   });
 
   it('a new session too big to write fails its commit and leaves nothing', async () => {
-    const store = new RedisStore(nodeRedis(redis.client), { prefix: 'limit:', maxRecordBytes: 4096 });
+    const store = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'limit:', maxRecordBytes: 4096 });
     const send = browser(
       createSessionManager<Data>({ secrets: 'redis-size-secret-0123456789-abcdefgh', store }),
     );
@@ -72,7 +72,7 @@ describe('RedisStore maxRecordBytes behind the session engine', () => {
 
 describe('RedisStore with a 64 KiB record', () => {
   it('50 concurrent patches and 50 concurrent increments all survive, and the rest is untouched', async () => {
-    const store = new RedisStore(nodeRedis(redis.client), { prefix: 'big:' });
+    const store = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'big:' });
     const t = Date.now();
     const k = freshKey('big');
     const value = record(t, bulky());
@@ -93,7 +93,7 @@ describe('RedisStore with a 64 KiB record', () => {
   });
 
   it('a small patch reads and writes only the fields it names, never the whole record', async () => {
-    const store = new RedisStore(nodeRedis(redis.client), { prefix: 'cost:' });
+    const store = new RedisStore(nodeRedis(redis.client), { keyPrefix: 'cost:' });
     const t = Date.now();
     const k = freshKey('cost');
     await store.set(k, record(t, { ...bulky(), n: 1 }), t + HOUR);
