@@ -115,8 +115,13 @@ export function planCommit(input: PlanInput): CommitPlan {
       plan.write = { kind: 'move', from: current, id, patch, fresh };
       plan.events.userAssigned = renewRecord(current.record, patch)?.userId !== undefined;
     } else {
-      plan.write = { kind: 'create', id, record: fresh };
-      plan.events.userAssigned = fresh.userId !== undefined;
+      // A regenerate() with no session before it is a login on a first
+      // visit: the new session authenticates now. (A move whose session
+      // ended meanwhile starts `fresh` instead: empty, authenticated only if
+      // this request's own writes name a user.)
+      const record = applyPatch({ ...freshRecord(input), authenticatedAt: policy.now }, patch)!;
+      plan.write = { kind: 'create', id, record };
+      plan.events.userAssigned = record.userId !== undefined;
     }
     plan.events.regenerated = { from: current ?? null };
   } else if (current) {
