@@ -8,7 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Session, SessionInfo } from '../session/index.ts';
 import { managerOf } from '../session/manager.ts';
 import { getSession } from './context.ts';
-import { checkMaxAge, checkRedirect, freshRedirectTarget } from '../session/route.ts';
+import { checkMaxAge, checkRedirect, freshRedirectTarget } from '../session/guards/route.ts';
 import { checkOptionNames } from '../util/options.ts';
 
 function bound<E extends Env, P extends string, I extends Input>(c: Context<E, P, I>, caller: string) {

@@ -4,10 +4,10 @@
  */
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { crossOriginAllowed, type CrossOriginPolicy } from '../session/cross-origin.ts';
+import { crossOriginAllowed, type CrossOriginPolicy } from '../session/guards/cross-origin.ts';
 import { isSafeMethod } from '../session/csrf.ts';
 import { internalsOf } from '../session/manager.ts';
-import { MANAGER_OPTION_NAMES } from '../session/options.ts';
+import { MANAGER_OPTION_NAMES } from '../session/options/options.ts';
 import { checkOptionNames } from '../util/options.ts';
 import { allowsCrossOrigin } from './cross-origin.ts';
 import { claimContextKey, checkName } from './named.ts';

@@ -10,7 +10,7 @@ import { createSession, type Session, type SessionData, type SessionStorage } fr
 import { CookieStore } from '../session/backend/cookie.ts';
 import { StoreKeys } from '../session/id.ts';
 import { MemoryStore } from '../session/memory-store.ts';
-import { cookieAttributesOf, resolveOptions, type ResolvedOptions } from '../session/options.ts';
+import { cookieAttributesOf, resolveOptions, type ResolvedOptions } from '../session/options/options.ts';
 import { applyPatch, emptyRecord, userIdOf } from '../session/record.ts';
 import type { SessionPatch, SessionStore } from '../session/types.ts';
 import { changes, patchBetween, routerDataOf, snapshotOf, type RouterData } from './changes.ts';

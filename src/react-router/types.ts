@@ -1,7 +1,7 @@
 /** Public types of the React Router adapter: its options and the storage it returns. */
 import type { SessionData, SessionStorage } from 'react-router';
 import type { Keyring, SecretsInput } from '../crypto/keyring.ts';
-import type { SessionCookieOptions, SessionManagerOptions } from '../session/options.ts';
+import type { SessionCookieOptions, SessionManagerOptions } from '../session/options/options.ts';
 import type { SessionStore } from '../session/types.ts';
 
 /**

@@ -24,7 +24,12 @@ export {
   type SessionHandler,
   type FetchHandler,
 } from './manager.ts';
-export type { SessionManagerOptions, SessionCookieOptions, StoreOption, SessionMetadata } from './options.ts';
+export type {
+  SessionManagerOptions,
+  SessionCookieOptions,
+  StoreOption,
+  SessionMetadata,
+} from './options/options.ts';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { CookieStore, type CookieStoreOptions } from './backend/cookie.ts';
 export { readCache, type ReadCacheOptions } from './backend/read-cache.ts';

@@ -6,7 +6,7 @@ import type { CommitPlan, CommitResult } from './contracts.ts';
 import { StoreKeys } from './id.ts';
 import type { CookieStore } from './backend/cookie.ts';
 import { MemoryStore } from './memory-store.ts';
-import { resolveOptions, type SessionManagerOptions } from './options.ts';
+import { resolveOptions, type SessionManagerOptions } from './options/options.ts';
 import {
   assertRevocationCheckable,
   cookieSpecFor,
@@ -19,11 +19,11 @@ import { deviceCalls, type RevokeSessionOptions, type StoreCallOptions } from '.
 import { afterCommit, reportRevoked } from './lifecycle.ts';
 import { isIdle } from './plan.ts';
 import { keepsSessionsInCookies } from './contracts.ts';
-import { crossOriginAllowed, crossOriginRefusal, type CrossOriginPolicy } from './cross-origin.ts';
-import { routeOptionsOf, staleAnswer, type RouteOptions } from './route.ts';
-import { warnInsecureCookie } from './proxy.ts';
-import { setupCheck } from './setup-check.ts';
-import { hintSharedCookie, registerCookieNames } from './shared-cookies.ts';
+import { crossOriginAllowed, crossOriginRefusal, type CrossOriginPolicy } from './guards/cross-origin.ts';
+import { routeOptionsOf, staleAnswer, type RouteOptions } from './guards/route.ts';
+import { warnInsecureCookie } from './guards/proxy.ts';
+import { setupCheck } from './options/setup-check.ts';
+import { hintSharedCookie, registerCookieNames } from './guards/shared-cookies.ts';
 import type {
   EnvOf,
   FlashOf,

@@ -21,10 +21,10 @@ import type { CookieStore } from './backend/cookie.ts';
 import type { StoreKeys } from './id.ts';
 import type { ReadCache } from './contracts.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
-import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options.ts';
+import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options/options.ts';
 import { timeoutsOf } from './record.ts';
 import { StoreBackend } from './backend/store.ts';
-import { isSecure } from './proxy.ts';
+import { isSecure } from './guards/proxy.ts';
 import { ownBackendOf } from './contracts.ts';
 
 const NOT_READ = Symbol('not read');

@@ -19,7 +19,7 @@
  * new_sqlite_classes = ["SessionDurableObject"]
  * ```
  */
-import { bindingMessage } from '../session/setup-check.ts';
+import { bindingMessage } from '../session/options/setup-check.ts';
 import { DurableObject } from 'cloudflare:workers';
 import {
   applyPatch,

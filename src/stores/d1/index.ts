@@ -29,7 +29,7 @@
  * each other's changes and increments are exact. (A patch with fractional
  * arithmetic is applied by compare-and-swap instead, retried up to 10 times.)
  */
-import { bindingMessage } from '../../session/setup-check.ts';
+import { bindingMessage } from '../../session/options/setup-check.ts';
 import { checkOptionNames } from '../../util/options.ts';
 import { applyPatch, assertRecordSize, DEFAULT_MAX_RECORD_BYTES } from '../../session/record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../../session/types.ts';

@@ -24,7 +24,7 @@
  *
  * Use the Durable Object store when that is not enough.
  */
-import { bindingMessage } from '../../session/setup-check.ts';
+import { bindingMessage } from '../../session/options/setup-check.ts';
 import { checkOptionNames } from '../../util/options.ts';
 import {
   applyPatch,

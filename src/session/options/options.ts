@@ -1,15 +1,15 @@
 /** Session manager options: their types, defaults and validation. */
-import type { CookieOptions } from '../cookie/serialize.ts';
-import type { Keyring } from '../crypto/keyring.ts';
-import type { CookieStore } from './backend/cookie.ts';
-import { SESSION_EVENT_TYPES, type HookRunner, type SessionEvent, type SessionHooks } from './lifecycle.ts';
-import type { ReadCache } from './contracts.ts';
-import type { SessionStore } from './types.ts';
-import { checkOptionNames } from '../util/options.ts';
-import { resolveCookie, type SessionCookieOptions } from './cookie-options.ts';
+import type { CookieOptions } from '../../cookie/serialize.ts';
+import type { Keyring } from '../../crypto/keyring.ts';
+import type { CookieStore } from '../backend/cookie.ts';
+import { SESSION_EVENT_TYPES, type HookRunner, type SessionEvent, type SessionHooks } from '../lifecycle.ts';
+import type { ReadCache } from '../contracts.ts';
+import type { SessionStore } from '../types.ts';
+import { checkOptionNames } from '../../util/options.ts';
+import { resolveCookie, type SessionCookieOptions } from './cookie.ts';
 
-export { cookieAttributesOf, type SessionCookieOptions } from './cookie-options.ts';
-import { crossOriginPolicyOf, type CrossOriginMode, type CrossOriginPolicy } from './cross-origin.ts';
+export { cookieAttributesOf, type SessionCookieOptions } from './cookie.ts';
+import { crossOriginPolicyOf, type CrossOriginMode, type CrossOriginPolicy } from '../guards/cross-origin.ts';
 import { keyringSource, type SecretsOption } from './secrets.ts';
 import {
   readCacheOf,
@@ -17,10 +17,10 @@ import {
   type SessionMetadata,
   type SessionTokenOptions,
   type Transport,
-} from './option-checks.ts';
+} from './checks.ts';
 
 export type { SessionMetadata, SessionTokenOptions };
-export { checkMetadata, MAX_METADATA_LENGTH } from './option-checks.ts';
+export { checkMetadata, MAX_METADATA_LENGTH } from './checks.ts';
 
 /** Every option name of {@link createSessionManager}: any other is refused. */
 export const MANAGER_OPTION_NAMES = [

@@ -1,7 +1,7 @@
 /** The session cookie's options: names, defaults, and a check of every variant a request can pick. */
-import { cookiePrefixOf } from '../cookie/prefix.ts';
-import { serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
-import { checkOptionNames } from '../util/options.ts';
+import { cookiePrefixOf } from '../../cookie/prefix.ts';
+import { serializeCookie, type CookieOptions } from '../../cookie/serialize.ts';
+import { checkOptionNames } from '../../util/options.ts';
 
 /** Attributes of the session cookie. */
 export interface SessionCookieOptions

@@ -4,7 +4,7 @@
  * (`X-Forwarded-Proto`, or `Forwarded: proto=` from RFC 7239 §5.4) decides.
  * Without it those headers are ignored: any client can send them.
  */
-import { warnOnce } from '../util/options.ts';
+import { warnOnce } from '../../util/options.ts';
 
 // Browsers treat https and loopback origins as secure contexts, so Secure and
 // __Host- cookies work there (RFC 6265bis §5.7 "secure protocol").

@@ -5,7 +5,7 @@
  * same pieces.
  */
 import type { CrossOriginMode } from './cross-origin.ts';
-import { checkOptionNames, isOptionsObject } from '../util/options.ts';
+import { checkOptionNames, isOptionsObject } from '../../util/options.ts';
 
 /** Options of one route wrapped by `manager.handle(handler, options)`. */
 export interface RouteOptions {

@@ -6,7 +6,7 @@
  * error: a one-time warning when it happens while another manager uses the
  * same cookie name. (On one Hono request, the middleware makes it an error.)
  */
-import { warnOnce } from '../util/options.ts';
+import { warnOnce } from '../../util/options.ts';
 
 // Counts, not references: nothing is kept alive (and Workers before the
 // 2025-05-05 compatibility date have no WeakRef).

@@ -8,8 +8,8 @@
  * "Fetch Metadata headers" and "Verifying origin with standard headers").
  * Nothing to call, so nothing to forget to `await`.
  */
-import { currentToken, isSafeMethod, verifyCsrf, type CsrfSession } from './csrf.ts';
-import type { Session } from './types.ts';
+import { currentToken, isSafeMethod, verifyCsrf, type CsrfSession } from '../csrf.ts';
+import type { Session } from '../types.ts';
 
 /** What the headers alone say about a request. */
 export type OriginVerdict = 'allow' | 'refuse' | 'unknown';

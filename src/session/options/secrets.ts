@@ -2,7 +2,7 @@
  * The `secrets` option: a keyring now, or one per `env` for Workers, where
  * secrets arrive with each request. A missing secret says how to set it.
  */
-import { createKeyring, SET_SECRET_HINT, type Keyring, type SecretsInput } from '../crypto/keyring.ts';
+import { createKeyring, SET_SECRET_HINT, type Keyring, type SecretsInput } from '../../crypto/keyring.ts';
 
 /** What the `secrets` option accepts. */
 export type SecretsOption<Env> = SecretsInput | Keyring | ((env: Env) => SecretsInput | Keyring);

@@ -6,10 +6,10 @@
  * touches its session — with a message saying what to set. Checked once per
  * `env` object (a WeakSet entry), so later requests pay one lookup.
  */
-import { keepsSessionsInCookies } from './contracts.ts';
+import { keepsSessionsInCookies } from '../contracts.ts';
 import type { ResolvedOptions } from './options.ts';
-import type { CookieStore } from './backend/cookie.ts';
-import type { SessionStore } from './types.ts';
+import type { CookieStore } from '../backend/cookie.ts';
+import type { SessionStore } from '../types.ts';
 
 const NO_ENV = {};
 

@@ -3,10 +3,10 @@
  * the read cache, what `metadata` returns — split from options.ts, which
  * holds the types, defaults and the overall check.
  */
-import type { ReadCache } from './contracts.ts';
-import type { SessionRecord } from './types.ts';
-import { isToken } from '../util/token.ts';
-import { checkOptionNames, isOptionsObject } from '../util/options.ts';
+import type { ReadCache } from '../contracts.ts';
+import type { SessionRecord } from '../types.ts';
+import { isToken } from '../../util/token.ts';
+import { checkOptionNames, isOptionsObject } from '../../util/options.ts';
 
 /** Values the `metadata` option may record per session. */
 export type SessionMetadata = NonNullable<SessionRecord['meta']>;
