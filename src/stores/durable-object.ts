@@ -21,6 +21,7 @@
  */
 import { bindingMessage } from '../session/options/setup-check.ts';
 import { DurableObject } from 'cloudflare:workers';
+import { checkOptionNames } from '../util/options.ts';
 import {
   applyPatch,
   assertRecordSize,
@@ -202,6 +203,7 @@ export class DurableObjectStore implements SessionStore {
       );
     }
     this.#namespace = namespace;
+    checkOptionNames('DurableObjectStore', options, ['maxRecordBytes']);
     const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     if (!Number.isInteger(maxRecordBytes) || maxRecordBytes < 1024 || maxRecordBytes > 2 * 1024 * 1024)
       throw new TypeError(
