@@ -154,6 +154,10 @@ describe('README and the docs pages', () => {
         expect(page, `${name}/${path}`).toContain(`\`${path}\`:\n\n`);
         expect(page, `${name}/${path}`).toMatch(new RegExp(`^\`\`\`\\w+\\n${escape(text)}\`\`\`$`, 'm'));
       }
+      // The README shows each one's code file, as it is.
+      const main = files.find((e) => e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))!;
+      const code = readFileSync(join(main.parentPath, main.name), 'utf8');
+      expect(docText('README.md'), `README: ${name}`).toContain(`\`\`\`ts\n${code}\`\`\``);
     }
   });
 });
