@@ -1,9 +1,9 @@
 /**
- * The TypeScript snippets of the project's documents (README.md,
- * docs/migrating.md), each with the runtime it is written for, and where the
- * `tesserajs…` specifiers they import live in src/.
+ * The TypeScript snippets of the project's documents (README.md and every
+ * page of the docs site), each with the runtime it is written for, and where
+ * the `tesserajs…` specifiers they import live in src/.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { entries, specifier } from './manifest.ts';
 import { root } from './run.ts';
@@ -31,6 +31,18 @@ function runtimeOf(snippet: string): Runtime {
   if (/\bBun\./.test(code)) return 'bun';
   if (/\bprocess\.|'@hono\/node-server'|from 'vitest'/.test(code)) return 'node';
   return 'workers';
+}
+
+/**
+ * Every markdown page of the docs site, relative to the repository root:
+ * every .md file under docs/ but the generated API reference and VitePress' own folders.
+ */
+export function docPages(): string[] {
+  return readdirSync(join(root, 'docs'), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
+    .map((entry) => join(entry.parentPath, entry.name).slice(root.length).replaceAll('\\', '/'))
+    .filter((doc) => !/^docs\/(api|\.vitepress)\//.test(doc))
+    .sort();
 }
 
 /** The document's text. */

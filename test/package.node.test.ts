@@ -27,6 +27,7 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entries, pkg, specifier } from './manifest.ts';
+import { packTarball } from './pack.ts';
 import { bin, root, run } from './run.ts';
 import { bundleWorkers } from './worker-bundle.ts';
 
@@ -90,9 +91,7 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit = 2): Promise<T[]> {
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'tesserajs-pack-'));
-  const packed = await run('npm', ['pack', '--pack-destination', scratch]);
-  expect(packed.code, packed.output).toBe(0);
-  tarball = join(scratch, readdirSync(scratch).find((name) => name.endsWith('.tgz'))!);
+  tarball = await packTarball(scratch);
 
   consumer = join(scratch, 'consumer');
   mkdirSync(consumer);

@@ -18,8 +18,10 @@ export async function startServer(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  cwd?: string,
 ): Promise<RunningServer> {
   const child = spawn(command, args, {
+    cwd,
     env: { ...process.env, PORT: '0', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -3,8 +3,8 @@
  * the Debian package's `redis-server` on 127.0.0.1 and a free port, with
  * persistence off (unless a test asks for an append-only file) and its
  * working directory in a scratch folder, stopped and removed afterwards.
- * `.ci/run` installs redis-server when it is missing; without it the tests
- * fail with a message that says so, rather than being skipped.
+ * `npm test`'s preflight installs redis-server when it is missing; run alone
+ * without it, the tests fail with a message that says so, rather than being skipped.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +28,7 @@ export interface RedisServer {
 
 export const MISSING =
   'redis-server is not installed: the Redis tests need a real Redis. Install it with ' +
-  '`apt-get install -y redis-server` (.ci/run does this when it is missing).';
+  "`apt-get install -y redis-server` (npm test's preflight, scripts/preflight.mjs, does this when it can).";
 
 /** Resolves once the server answers PING with PONG; gives up after `ms`. */
 async function ping(port: number, ms: number): Promise<void> {
