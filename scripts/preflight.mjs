@@ -57,7 +57,8 @@ if (missing.length > 0) {
       stdio: 'inherit',
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
-    if (result.status !== 0) stop(`apt-get ${args.join(' ')} failed; install ${names.join(' ')} yourself and retry.`);
+    if (result.status !== 0)
+      stop(`apt-get ${args.join(' ')} failed; install ${names.join(' ')} yourself and retry.`);
   }
   for (const requirement of missing)
     if (!requirement.present()) stop(`${requirement.name} was installed but cannot be found.`);

@@ -13,7 +13,8 @@ import { docText } from './docs.ts';
 import { propertiesOf } from './exports.ts';
 import { root } from './run.ts';
 
-const OPTIONS = join(root, 'src/session/options.ts');
+const OPTIONS = join(root, 'src/session/options/options.ts');
+const COOKIE_OPTIONS = join(root, 'src/session/options/cookie.ts');
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes-0123456789';
 
 interface Row {
@@ -60,7 +61,9 @@ describe('docs/sessions.md options', () => {
 
   it('names exactly the keys of SessionManagerOptions and SessionCookieOptions', () => {
     expect(manager!.map((row) => row.name).sort()).toEqual(propertiesOf(OPTIONS, 'SessionManagerOptions'));
-    expect(cookie!.map((row) => row.name).sort()).toEqual(propertiesOf(OPTIONS, 'SessionCookieOptions'));
+    expect(cookie!.map((row) => row.name).sort()).toEqual(
+      propertiesOf(COOKIE_OPTIONS, 'SessionCookieOptions'),
+    );
   });
 
   it('prints the defaults the manager resolves', async () => {
@@ -77,9 +80,11 @@ describe('docs/sessions.md options', () => {
       hookMode: resolved.hooks.mode,
       sessionToken: resolved.transport.header,
       readCache: resolved.readCache,
+      crossOrigin: resolved.crossOrigin.protect ? 'protect' : 'allow',
+      trustProxy: resolved.trustProxy,
     };
     // Described in words: required, made per manager, a table of its own, a wrapper that logs.
-    const described = new Set(['secrets', 'store', 'cookie', 'hooks', 'onHookError']);
+    const described = new Set(['secrets', 'store', 'cookie', 'hooks', 'onHookError', 'trustedOrigins']);
     for (const row of manager!) {
       const printed = printedValue(row.default);
       if (printed) expect(printed.value, row.name).toBe(actual[row.name]);

@@ -62,6 +62,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'D1', link: '/stores/d1' },
       { text: 'Deno KV', link: '/stores/deno-kv' },
       { text: 'Redis', link: '/stores/redis' },
+      { text: 'PostgreSQL', link: '/stores/postgres' },
       { text: 'Writing a store', link: '/stores/writing-a-store' },
     ],
   },
