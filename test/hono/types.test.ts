@@ -25,7 +25,9 @@ describe('tesserajs/hono types', () => {
       expectTypeOf(c.get('session').get('visits')).toEqualTypeOf<Promise<number | undefined>>();
       expectTypeOf(getSession(c)).toEqualTypeOf<Session<Data, Flash>>();
       expectTypeOf(getSession(c).get('notice')).toEqualTypeOf<Promise<string | undefined>>();
-      expectTypeOf(csrfToken(c)).toEqualTypeOf<Promise<string>>();
+      const token = csrfToken(c);
+      expectTypeOf(token).toEqualTypeOf<Promise<string>>();
+      await token; // it writes the token into the session: before the response, or it throws
       // @ts-expect-error 'nope' is neither a Data nor a Flash key
       void c.var.session.get('nope');
       // @ts-expect-error same through c.get

@@ -6,7 +6,7 @@ import type { Suite } from './suite.ts';
 
 /** Registers the checks of this group on `suite`. */
 export function compositionChecks(suite: Suite): void {
-  const { now, record, patch, check, checkIf, options } = suite;
+  const { now, record, patch, check, checkIf, options, signOutOthers } = suite;
   checkIf(
     ['update'],
     'update (if implemented) keeps keptAt and authenticatedAt of the record',
@@ -85,11 +85,7 @@ export function compositionChecks(suite: Suite): void {
     ['hasEnded', 'listByUser', 'deleteByUser'],
     'hasEnded (if implemented) sees a revocation of the user, but not for the session it kept',
     async (store) => {
-      const user = `user-${freshKey()}`;
-      const [kept, other] = [freshKey(), freshKey()];
-      const value = { ...record({ userId: user }, user), authenticatedAt: now() - 60_000 };
-      for (const key of [kept, other]) await store.set(key, value, value.expiresAt);
-      await store.deleteByUser(user, { except: kept });
+      const { user, kept, other, value } = await signOutOthers(store);
       assert(await store.hasEnded(other, value), 'hasEnded of a revoked session must be true');
       const keptRecord = await store.get(kept);
       assert(keptRecord !== null, 'the kept session must survive');

@@ -1,6 +1,6 @@
 /** What each group of checks gets: the options, builders of records and patches, and the registrars. */
 import type { SessionPatch, SessionRecord, SessionStore } from '../../session/types.ts';
-import { HOUR } from './data.ts';
+import { freshKey, HOUR } from './data.ts';
 
 /** Options for {@link storeConformance}. */
 export interface ConformanceOptions {
@@ -37,6 +37,16 @@ export interface Suite {
   record(data?: Record<string, unknown>, userId?: string): SessionRecord;
   patch(changes: Partial<SessionPatch>): SessionPatch;
   check(name: string, run: (store: SessionStore) => Promise<void>): void;
+  /**
+   * Two sessions of a fresh user, authenticated a minute ago, then a "sign
+   * out everywhere else" that keeps `kept`.
+   */
+  signOutOthers(store: SessionStore & Required<Pick<SessionStore, 'deleteByUser'>>): Promise<{
+    user: string;
+    kept: string;
+    other: string;
+    value: SessionRecord;
+  }>;
   /** A check of optional methods: it passes at once for a store without them. */
   checkIf<M extends keyof SessionStore>(
     methods: M[],
@@ -83,5 +93,13 @@ export function createSuite(
       if (methods.every((method) => typeof store[method] === 'function'))
         await run(store as SessionStore & Required<Pick<SessionStore, M>>);
     });
-  return { options, now, concurrency, record, patch, check, checkIf };
+  const signOutOthers: Suite['signOutOthers'] = async (store) => {
+    const user = `user-${freshKey()}`;
+    const [kept, other] = [freshKey(), freshKey()];
+    const value = { ...record({ userId: user }, user), authenticatedAt: now() - 60_000 };
+    for (const key of [kept, other]) await store.set(key, value, value.expiresAt);
+    await store.deleteByUser(user, { except: kept });
+    return { user, kept, other, value };
+  };
+  return { options, now, concurrency, record, patch, check, checkIf, signOutOthers };
 }

@@ -5,7 +5,7 @@ import type { Suite } from './suite.ts';
 
 /** Registers the checks of this group on `suite`. */
 export function userChecks(suite: Suite): void {
-  const { now, record, patch, checkIf } = suite;
+  const { now, record, patch, checkIf, signOutOthers } = suite;
   checkIf(
     ['listByUser', 'deleteByUser'],
     'deleteByUser (if implemented) with except keeps that one session ("sign out everywhere else")',
@@ -65,11 +65,7 @@ export function userChecks(suite: Suite): void {
     ['listByUser', 'deleteByUser'],
     'deleteByUser (if implemented) with except leaves the kept session authenticatedAt as it was',
     async (store) => {
-      const user = `user-${freshKey()}`;
-      const [kept, other] = [freshKey(), freshKey()];
-      const value = { ...record({ userId: user }, user), authenticatedAt: now() - 60_000 };
-      for (const key of [kept, other]) await store.set(key, value, value.expiresAt);
-      await store.deleteByUser(user, { except: kept });
+      const { kept, value } = await signOutOthers(store);
       const after = await store.get(kept);
       assert(after !== null, 'the kept session must survive');
       same(after.authenticatedAt, value.authenticatedAt, 'authenticatedAt of the kept session');
