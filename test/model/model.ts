@@ -153,6 +153,24 @@ async function loggedIn(world: ModelWorld, holder: Holder, since: number) {
   return { handle: info.handle!, authenticatedAt: info.authenticatedAt };
 }
 
+/** The holder's request adds 1 to its counter; without a live session the write starts a new, anonymous one. */
+async function increment(world: ModelWorld, holder: Holder) {
+  await request(world, holder, (s) => s.increment('n'));
+  const session = holder.session;
+  if (session !== undefined && session.endedAt === undefined) {
+    session.n++;
+    return;
+  }
+  const fresh: Modelled = {
+    user: undefined,
+    n: 1,
+    authenticatedAt: undefined,
+    handle: await handleOf(world, holder),
+  };
+  world.sessions.push(fresh);
+  holder.session = fresh;
+}
+
 function end(world: ModelWorld, session: Modelled | undefined) {
   if (session !== undefined && session.endedAt === undefined) session.endedAt = world.clock.now();
 }
@@ -208,20 +226,7 @@ function commands(options: ModelOptions) {
     browser.map((b) =>
       command(`write(${b})`, async (world) => {
         const holder = world.browsers[b]!;
-        await request(world, holder, (s) => s.increment('n'));
-        const session = holder.session;
-        if (session !== undefined && session.endedAt === undefined) session.n++;
-        else {
-          // A write without a live session starts a new, anonymous one.
-          const fresh: Modelled = {
-            user: undefined,
-            n: 1,
-            authenticatedAt: undefined,
-            handle: await handleOf(world, holder),
-          };
-          world.sessions.push(fresh);
-          holder.session = fresh;
-        }
+        await increment(world, holder);
       }),
     ),
     browser.map((b) =>
@@ -324,19 +329,7 @@ function commands(options: ModelOptions) {
         const holder = world.browsers[b]!;
         const slow = world.manager.load(requestOf(holder));
         await slow.get('n');
-        await request(world, holder, (s) => s.increment('n'));
-        const session = holder.session;
-        if (session !== undefined && session.endedAt === undefined) session.n++;
-        else {
-          const fresh: Modelled = {
-            user: undefined,
-            n: 1,
-            authenticatedAt: undefined,
-            handle: await handleOf(world, holder),
-          };
-          world.sessions.push(fresh);
-          holder.session = fresh;
-        }
+        await increment(world, holder);
         holder.jar.absorb(await world.manager.commit(slow, new Response()));
         checkRead(world, holder, await observe(world, holder));
       }),
