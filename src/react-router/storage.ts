@@ -8,6 +8,7 @@
  */
 import { createSession, type Session, type SessionData, type SessionStorage } from 'react-router';
 import { CookieStore } from '../session/backend/cookie.ts';
+import { checkOptionNames } from '../util/options.ts';
 import { StoreKeys } from '../session/id.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { cookieAttributesOf, resolveOptions, type ResolvedOptions } from '../session/options/options.ts';
@@ -51,6 +52,18 @@ function cookieStoreError(): TypeError {
     `${NAME}: option store cannot be a CookieStore: it needs a server-side store (React Router's createCookieSessionStorage keeps sessions in cookies)`,
   );
 }
+
+/** The option names `createTesseraSessionStorage` knows. */
+const STORAGE_OPTIONS = [
+  'secrets',
+  'store',
+  'cookie',
+  'idleTimeout',
+  'absoluteTimeout',
+  'touchInterval',
+  'userField',
+  'now',
+];
 
 /** The options, checked as the session manager checks its own (the same messages, this name). */
 function resolve<Env>(
@@ -118,6 +131,8 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
 ): TesseraSessionStorage<Data, Flash, Env> {
   type RouterSession = Session<Data, Flash>;
   if (options === null || typeof options !== 'object') throw new TypeError(`${NAME}: options are required`);
+  // A typo (`idleTimout`) is refused, naming the nearest option, never silently ignored.
+  checkOptionNames(NAME, options, STORAGE_OPTIONS);
   const storeFor = storeSource(options.store);
   const resolved = resolve(options, storeFor);
   const secure = resolved.cookie.secure !== false;

@@ -162,6 +162,8 @@ describe('createTesseraSessionStorage: options', () => {
         /createTesseraSessionStorage: option cookie/,
       ],
       [{ secrets: SECRET, cookie: { sameSite: 'Sometimes' } }, /createTesseraSessionStorage: option cookie/],
+      // A typo is refused, with the nearest known name, rather than silently using the default.
+      [{ secrets: SECRET, idleTimout: 60 }, /createTesseraSessionStorage: .*idleTimout.*idleTimeout/],
     ];
     for (const [options, message] of cases) {
       expect(() => createTesseraSessionStorage(options as never), String(message)).toThrow(message);
