@@ -3,12 +3,10 @@
  * a node-postgres pool for the enclosing test file, a fresh schema per store,
  * records and patches.
  */
+import { freshNumber } from '../records.ts';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import type { SessionPatch, SessionRecord } from '../../../src/index.ts';
 import { type PostgresServer, startPostgres } from './server.ts';
-
-export const HOUR = 3_600_000;
 
 export interface PostgresFixture {
   server: PostgresServer;
@@ -31,26 +29,7 @@ export function usePostgres(): PostgresFixture {
   return fixture;
 }
 
-let n = 0;
-/** A fresh session key, 43 characters like the engine's. */
-export const freshKey = (label: string): string => `${label}-${n++}-`.padEnd(43, 'x');
-
 /** A fresh schema name, so that each store of a file has its own tables. */
-export const freshSchema = (label: string): string => `t_${label.replace(/\W/g, '_')}_${n++}`;
+export const freshSchema = (label: string): string => `t_${label.replace(/\W/g, '_')}_${freshNumber()}`;
 
-export const record = (t: number, data: Record<string, unknown> = {}, userId?: string): SessionRecord => ({
-  data,
-  flash: {},
-  createdAt: t,
-  lastSeenAt: t,
-  expiresAt: t + HOUR,
-  ...(userId === undefined ? {} : { userId }),
-});
-
-export const patch = (t: number, changes: Partial<SessionPatch> = {}): SessionPatch => ({
-  now: t,
-  idleMs: HOUR,
-  absoluteMs: 24 * HOUR,
-  userField: 'userId',
-  ...changes,
-});
+export { freshKey, HOUR, patch, record } from '../records.ts';

@@ -5,11 +5,8 @@
  */
 import { createClient } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
-import type { SessionPatch, SessionRecord } from '../../../src/index.ts';
 import { nodeRedis, type RedisConnection } from '../../../src/stores/redis/index.ts';
 import { type RedisServer, startRedis } from './server.ts';
-
-export const HOUR = 3_600_000;
 
 export interface RedisFixture {
   server: RedisServer;
@@ -33,27 +30,6 @@ export function useRedis(options: { appendOnly?: boolean } = {}): RedisFixture {
   return fixture;
 }
 
-let n = 0;
-/** A fresh session key, 43 characters like the engine's. */
-export const freshKey = (label: string): string => `${label}-${n++}-`.padEnd(43, 'x');
-
-export const record = (t: number, data: Record<string, unknown> = {}, userId?: string): SessionRecord => ({
-  data,
-  flash: {},
-  createdAt: t,
-  lastSeenAt: t,
-  expiresAt: t + HOUR,
-  ...(userId === undefined ? {} : { userId }),
-});
-
-export const patch = (t: number, changes: Partial<SessionPatch> = {}): SessionPatch => ({
-  now: t,
-  idleMs: HOUR,
-  absoluteMs: 24 * HOUR,
-  userField: 'userId',
-  ...changes,
-});
-
 /** A connection through `fixture`'s client that records every command and can run something before one is sent. */
 export function spy(fixture: RedisFixture, before?: (command: string[]) => Promise<void>) {
   const commands: string[][] = [];
@@ -66,3 +42,5 @@ export function spy(fixture: RedisFixture, before?: (command: string[]) => Promi
   };
   return { commands, connection };
 }
+
+export { freshKey, HOUR, patch, record } from '../records.ts';
