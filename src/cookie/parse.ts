@@ -16,6 +16,20 @@ export type CookieSource = string | Headers | { readonly headers: Headers } | nu
 /** Cookie names mapped to values; the object has no prototype. */
 export type Cookies = Record<string, string>;
 
+/**
+ * Builds the record in V8's fast mode: an object made by `Object.create(null)`
+ * starts in dictionary mode (a hash table per record, slower to fill), while
+ * one made by a constructor gets a hidden class, and records with the same
+ * names in the same order share it. Its prototype is itself prototype-less,
+ * so a `__proto__` or `toString` pair is an own property like any other;
+ * parseCookies then drops the prototype, which keeps the object fast.
+ */
+const NullProtoRecord = /* @__PURE__ */ (() => {
+  const C = function () {} as unknown as new () => Cookies;
+  C.prototype = Object.create(null);
+  return C;
+})();
+
 const SP = 0x20;
 const HTAB = 0x09;
 const SEMI = 0x3b;
@@ -27,9 +41,24 @@ const DQUOTE = 0x22;
 // Written as an anchored full match: V8 runs it about twice as fast as an
 // unanchored search for one control character.
 const NO_CONTROLS = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
-// Printable ASCII only: one range, which V8 checks about 15 % faster still. A
-// header that fails it (HTAB, non-ASCII) goes on to NO_CONTROLS.
-const PRINTABLE_ASCII = /^[ -~]*$/;
+// Printable ASCII (SP to `~`) eight characters a step: V8's regex engine
+// checks a fixed run of classes about twice as fast as `[ -~]*` does one
+// character at a time. Sticky, with nothing after the loop, so it never
+// backtracks (an anchored `^(?:…)*$` would, quadratically, on a failing
+// header): it stops before the first run holding another character, and
+// lastIndex says where. A header that fails (HTAB, non-ASCII, a control
+// character) goes on to NO_CONTROLS.
+const PRINTABLE_RUN = /(?:[ -~][ -~][ -~][ -~][ -~][ -~][ -~][ -~])*/y;
+
+function isPrintableAscii(s: string): boolean {
+  PRINTABLE_RUN.lastIndex = 0;
+  PRINTABLE_RUN.test(s);
+  for (let i = PRINTABLE_RUN.lastIndex; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < SP || c > 0x7e) return false;
+  }
+  return true;
+}
 
 const HEX = /* @__PURE__ */ (() => {
   const table = new Int8Array(128).fill(-1);
@@ -145,8 +174,8 @@ function nextControl(s: string, from: number): number {
  * the whole value decodes, else the raw value is kept. Never throws.
  */
 export function parseCookies(header: string | null | undefined, options?: CookieReadOptions): Cookies {
-  const out: Cookies = Object.create(null);
-  if (typeof header !== 'string') return out;
+  const out = new NullProtoRecord();
+  if (typeof header !== 'string') return Object.setPrototypeOf(out, null);
   const decode = options?.decode !== false;
   const len = header.length;
   // Each of these is the next `=`, control character or `%` at or after some
@@ -155,7 +184,7 @@ export function parseCookies(header: string | null | undefined, options?: Cookie
   let eq = -1;
   // One anchored regex over the header is the cheapest check in V8 for the
   // usual header without control characters; only a failing header is searched.
-  let control = PRINTABLE_ASCII.test(header) || NO_CONTROLS.test(header) ? len : nextControl(header, 0);
+  let control = isPrintableAscii(header) || NO_CONTROLS.test(header) ? len : nextControl(header, 0);
   let percent = decode ? -1 : len;
   let pos = 0;
   while (pos < len) {
@@ -204,7 +233,7 @@ export function parseCookies(header: string | null | undefined, options?: Cookie
     }
     pos = end + 1;
   }
-  return out;
+  return Object.setPrototypeOf(out, null);
 }
 
 /**
