@@ -12,24 +12,50 @@ const DECODE = /* @__PURE__ */ (() => {
   return table;
 })();
 
+const CODES = /* @__PURE__ */ (() => {
+  const table = new Uint8Array(64);
+  for (let i = 0; i < 64; i++) table[i] = ALPHABET.charCodeAt(i);
+  return table;
+})();
+
+/** Bytes per String.fromCharCode call: a multiple of 3, 8192 characters, far below any engine's argument limit. */
+const CHUNK = 6144;
+
 /** Encodes bytes as unpadded base64url. */
 export function encodeBase64url(bytes: Uint8Array): string {
+  if (bytes.length <= CHUNK) return encodeChunk(bytes, 0, bytes.length);
   let out = '';
-  const whole = bytes.length - (bytes.length % 3);
-  let i = 0;
+  for (let start = 0; start < bytes.length; start += CHUNK)
+    out += encodeChunk(bytes, start, Math.min(start + CHUNK, bytes.length));
+  return out;
+}
+
+// Character codes into an array, then one native call: about three times
+// faster than concatenating four one-character strings per three bytes.
+function encodeChunk(bytes: Uint8Array, start: number, end: number): string {
+  const whole = end - ((end - start) % 3);
+  const codes = new Array<number>(Math.ceil(((end - start) * 4) / 3));
+  let o = 0;
+  let i = start;
   for (; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+    codes[o++] = CODES[n >> 18]!;
+    codes[o++] = CODES[(n >> 12) & 63]!;
+    codes[o++] = CODES[(n >> 6) & 63]!;
+    codes[o++] = CODES[n & 63]!;
   }
-  const rest = bytes.length - whole;
+  const rest = end - whole;
   if (rest === 1) {
     const n = bytes[i]!;
-    out += ALPHABET[n >> 2]! + ALPHABET[(n & 3) << 4]!;
+    codes[o++] = CODES[n >> 2]!;
+    codes[o] = CODES[(n & 3) << 4]!;
   } else if (rest === 2) {
     const n = (bytes[i]! << 8) | bytes[i + 1]!;
-    out += ALPHABET[n >> 10]! + ALPHABET[(n >> 4) & 63]! + ALPHABET[(n & 15) << 2]!;
+    codes[o++] = CODES[n >> 10]!;
+    codes[o++] = CODES[(n >> 4) & 63]!;
+    codes[o] = CODES[(n & 15) << 2]!;
   }
-  return out;
+  return String.fromCharCode.apply(null, codes);
 }
 
 function sextet(text: string, i: number): number {
