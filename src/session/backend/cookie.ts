@@ -161,6 +161,9 @@ export class CookieBackend implements SessionBackend {
     const { name } = context.cookie;
     const record = session.record;
     const attributes = context.cookieAttributes(record);
+    // The line without a value, serialized once: sealed text is base64url,
+    // which serializeCookie would write as is, right after the first `=`.
+    const empty = serializeCookie(name, '', attributes);
     // Not through seal(): its checks of name, data and options were made
     // when this store and its cookie were configured.
     const sealed = await sealJson(
@@ -170,9 +173,6 @@ export class CookieBackend implements SessionBackend {
       expirySeconds(new Date(record.expiresAt), 'seal'),
     );
     const written = new Set<string>();
-    // The line without a value, serialized once: sealed text is base64url,
-    // which serializeCookie would write as is, right after the first `=`.
-    const empty = serializeCookie(name, '', attributes);
     if (empty.length + sealed.length <= MAX_SET_COOKIE_LINE) {
       const eq = empty.indexOf('=') + 1;
       lines.push(empty.slice(0, eq) + sealed + empty.slice(eq));
