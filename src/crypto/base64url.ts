@@ -12,50 +12,35 @@ const DECODE = /* @__PURE__ */ (() => {
   return table;
 })();
 
-const CODES = /* @__PURE__ */ (() => {
-  const table = new Uint8Array(64);
-  for (let i = 0; i < 64; i++) table[i] = ALPHABET.charCodeAt(i);
-  return table;
-})();
-
-/** Bytes per String.fromCharCode call: a multiple of 3, 8192 characters, far below any engine's argument limit. */
-const CHUNK = 6144;
-
-/** Encodes bytes as unpadded base64url. */
+/**
+ * Encodes bytes as unpadded base64url: character codes into an array, then
+ * String.fromCharCode over 8192 of them at a time (far below any engine's
+ * argument limit) — about three times faster than adding four one-character
+ * strings per three bytes.
+ */
 export function encodeBase64url(bytes: Uint8Array): string {
-  if (bytes.length <= CHUNK) return encodeChunk(bytes, 0, bytes.length);
-  let out = '';
-  for (let start = 0; start < bytes.length; start += CHUNK)
-    out += encodeChunk(bytes, start, Math.min(start + CHUNK, bytes.length));
-  return out;
-}
-
-// Character codes into an array, then one native call: about three times
-// faster than concatenating four one-character strings per three bytes.
-function encodeChunk(bytes: Uint8Array, start: number, end: number): string {
-  const whole = end - ((end - start) % 3);
-  const codes = new Array<number>(Math.ceil(((end - start) * 4) / 3));
+  const codes = new Array<number>(Math.ceil((bytes.length * 4) / 3));
+  const whole = bytes.length - (bytes.length % 3);
+  let i = 0;
   let o = 0;
-  let i = start;
   for (; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    codes[o++] = CODES[n >> 18]!;
-    codes[o++] = CODES[(n >> 12) & 63]!;
-    codes[o++] = CODES[(n >> 6) & 63]!;
-    codes[o++] = CODES[n & 63]!;
+    codes[o++] = ALPHABET.charCodeAt(n >> 18);
+    codes[o++] = ALPHABET.charCodeAt((n >> 12) & 63);
+    codes[o++] = ALPHABET.charCodeAt((n >> 6) & 63);
+    codes[o++] = ALPHABET.charCodeAt(n & 63);
   }
-  const rest = end - whole;
-  if (rest === 1) {
-    const n = bytes[i]!;
-    codes[o++] = CODES[n >> 2]!;
-    codes[o] = CODES[(n & 3) << 4]!;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 8) | bytes[i + 1]!;
-    codes[o++] = CODES[n >> 10]!;
-    codes[o++] = CODES[(n >> 4) & 63]!;
-    codes[o] = CODES[(n & 15) << 2]!;
+  if (i < bytes.length) {
+    // One or two bytes left: two or three characters, no padding.
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8);
+    codes[o++] = ALPHABET.charCodeAt(n >> 18);
+    codes[o++] = ALPHABET.charCodeAt((n >> 12) & 63);
+    if (o < codes.length) codes[o] = ALPHABET.charCodeAt((n >> 6) & 63);
   }
-  return String.fromCharCode.apply(null, codes);
+  let out = '';
+  for (let at = 0; at < codes.length; at += 8192)
+    out += String.fromCharCode.apply(null, codes.length > 8192 ? codes.slice(at, at + 8192) : codes);
+  return out;
 }
 
 function sextet(text: string, i: number): number {
