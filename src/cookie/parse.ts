@@ -16,20 +16,6 @@ export type CookieSource = string | Headers | { readonly headers: Headers } | nu
 /** Cookie names mapped to values; the object has no prototype. */
 export type Cookies = Record<string, string>;
 
-/**
- * Builds the record in V8's fast mode: an object made by `Object.create(null)`
- * starts in dictionary mode (a hash table per record, slower to fill), while
- * one made by a constructor gets a hidden class, and records with the same
- * names in the same order share it. Its prototype is itself prototype-less,
- * so a `__proto__` or `toString` pair is an own property like any other;
- * parseCookies then drops the prototype, which keeps the object fast.
- */
-const NullProtoRecord = /* @__PURE__ */ (() => {
-  const C = function () {} as unknown as new () => Cookies;
-  C.prototype = Object.create(null);
-  return C;
-})();
-
 const SP = 0x20;
 const HTAB = 0x09;
 const SEMI = 0x3b;
@@ -174,8 +160,8 @@ function nextControl(s: string, from: number): number {
  * the whole value decodes, else the raw value is kept. Never throws.
  */
 export function parseCookies(header: string | null | undefined, options?: CookieReadOptions): Cookies {
-  const out = new NullProtoRecord();
-  if (typeof header !== 'string') return Object.setPrototypeOf(out, null);
+  const out: Cookies = Object.create(null);
+  if (typeof header !== 'string') return out;
   const decode = options?.decode !== false;
   const len = header.length;
   // Each of these is the next `=`, control character or `%` at or after some
@@ -233,7 +219,7 @@ export function parseCookies(header: string | null | undefined, options?: Cookie
     }
     pos = end + 1;
   }
-  return Object.setPrototypeOf(out, null);
+  return out;
 }
 
 /**
