@@ -15,7 +15,7 @@ const DECODE = /* @__PURE__ */ (() => {
 /**
  * Encodes bytes as unpadded base64url: character codes into an array, then
  * String.fromCharCode over 8192 of them at a time (far below any engine's
- * argument limit) — about three times faster than adding four one-character
+ * argument limit) — over twice as fast as adding four one-character
  * strings per three bytes.
  */
 export function encodeBase64url(bytes: Uint8Array): string {
