@@ -1,6 +1,12 @@
-/** Cookie layer: parse, get-by-name and serialize against cookie, cookie-es and hono. */
+/**
+ * Cookie layer: parse, get-by-name and serialize against cookie (2.x, the
+ * parse target's peer, and 1.x), cookie-es and hono. parseCookies keeps two
+ * rules the others do not: a pair with a control character is dropped, and
+ * the record has no prototype.
+ */
 import * as cookie from 'cookie';
 import * as cookieEs from 'cookie-es';
+import { parseCookie as cookie2Parse } from 'cookie2';
 import { parse as honoParse, serialize as honoSerialize } from 'hono/utils/cookie';
 import { do_not_optimize } from 'mitata';
 import { getCookie, parseCookies, serializeCookie, type CookieOptions } from '../src/index.ts';
@@ -20,6 +26,9 @@ export async function benchCookie(): Promise<void> {
       'tessera parseCookies': () => {
         for (const h of top) do_not_optimize(parseCookies(h));
       },
+      'cookie@2 parseCookie': () => {
+        for (const h of top) do_not_optimize(cookie2Parse(h));
+      },
       'cookie parse': () => {
         for (const h of top) do_not_optimize(cookie.parse(h));
       },
@@ -30,17 +39,18 @@ export async function benchCookie(): Promise<void> {
         for (const h of top) do_not_optimize(honoParse(h));
       },
     },
-    [{ peer: 'cookie parse', maxRatio: 0.8 }],
+    [{ peer: 'cookie@2 parseCookie', maxRatio: 0.8 }],
   );
   await compare(
     'parse: 2-cookie header',
     {
       'tessera parseCookies': () => do_not_optimize(parseCookies(small)),
+      'cookie@2 parseCookie': () => do_not_optimize(cookie2Parse(small)),
       'cookie parse': () => do_not_optimize(cookie.parse(small)),
       'cookie-es parse': () => do_not_optimize(cookieEs.parse(small)),
       'hono parse': () => do_not_optimize(honoParse(small)),
     },
-    [{ peer: 'cookie parse', maxRatio: 0.8 }],
+    [{ peer: 'cookie@2 parseCookie', maxRatio: 0.8 }],
   );
   await compare(
     'get one by name (present): 17 top-site headers',

@@ -27,9 +27,24 @@ const DQUOTE = 0x22;
 // Written as an anchored full match: V8 runs it about twice as fast as an
 // unanchored search for one control character.
 const NO_CONTROLS = /^[^\u0000-\u0008\u000a-\u001f\u007f]*$/;
-// Printable ASCII only: one range, which V8 checks about 15 % faster still. A
-// header that fails it (HTAB, non-ASCII) goes on to NO_CONTROLS.
-const PRINTABLE_ASCII = /^[ -~]*$/;
+// Printable ASCII (SP to `~`) eight characters a step: V8's regex engine
+// checks a fixed run of classes about twice as fast as `[ -~]*` does one
+// character at a time. Sticky, with nothing after the loop, so it never
+// backtracks (an anchored `^(?:…)*$` would, quadratically, on a failing
+// header): it stops before the first run holding another character, and
+// lastIndex says where. A header that fails (HTAB, non-ASCII, a control
+// character) goes on to NO_CONTROLS.
+const PRINTABLE_RUN = /(?:[ -~][ -~][ -~][ -~][ -~][ -~][ -~][ -~])*/y;
+
+function isPrintableAscii(s: string): boolean {
+  PRINTABLE_RUN.lastIndex = 0;
+  PRINTABLE_RUN.test(s);
+  for (let i = PRINTABLE_RUN.lastIndex; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < SP || c > 0x7e) return false;
+  }
+  return true;
+}
 
 const HEX = /* @__PURE__ */ (() => {
   const table = new Int8Array(128).fill(-1);
@@ -155,7 +170,7 @@ export function parseCookies(header: string | null | undefined, options?: Cookie
   let eq = -1;
   // One anchored regex over the header is the cheapest check in V8 for the
   // usual header without control characters; only a failing header is searched.
-  let control = PRINTABLE_ASCII.test(header) || NO_CONTROLS.test(header) ? len : nextControl(header, 0);
+  let control = isPrintableAscii(header) || NO_CONTROLS.test(header) ? len : nextControl(header, 0);
   let percent = decode ? -1 : len;
   let pos = 0;
   while (pos < len) {

@@ -20,7 +20,7 @@ import {
   writeUint48,
   type Bytes,
 } from './bytes.ts';
-import { keyringImpl, type DerivedKey, type Keyring } from './keyring.ts';
+import { keyringImpl, type DerivedKey, type Keyring, type KeyringImpl } from './keyring.ts';
 import { checkOptionNames } from '../util/options.ts';
 import { clockReading, type SignOptions, type VerifyOptions } from './sign.ts';
 import { parseJson } from '../util/parse-json.ts';
@@ -55,6 +55,36 @@ function additionalData(version: number, idBytes: Uint8Array, name: string): Byt
   return concatBytes(DOMAIN, Uint8Array.of(version, idBytes.length), idBytes, nameBytes.length, nameBytes);
 }
 
+// The AAD of the last seal: a server seals under one key for one cookie name,
+// and Web Crypto copies the buffer it is given, so one can be reused.
+let lastAad: { idBytes: Uint8Array; name: string; aad: Bytes } | undefined;
+
+function sealingAad(idBytes: Uint8Array, name: string): Bytes {
+  if (lastAad === undefined || lastAad.idBytes !== idBytes || lastAad.name !== name)
+    lastAad = { idBytes, name, aad: additionalData(VERSION, idBytes, name) };
+  return lastAad.aad;
+}
+
+// IVs come from a pool of random bytes filled by one crypto.getRandomValues
+// call per 256 seals: on Node each call has a fixed cost of several
+// microseconds, more than the rest of a small seal (Node's randomUUID pools
+// its entropy the same way). Each IV is still 96 fresh bits from the
+// platform's CSPRNG, handed out once; IVs are public (they travel in clear).
+const IV_POOL_BYTES = IV_BYTES * 256;
+let ivPool: Uint8Array | undefined;
+let ivAt = IV_POOL_BYTES;
+
+/** Copies the next unused random IV into `target` at `offset`. */
+function takeIv(target: Uint8Array, offset: number): void {
+  if (ivAt === IV_POOL_BYTES) {
+    // Filled on first use, never at module load (workerd refuses randomness outside a request).
+    crypto.getRandomValues((ivPool ??= new Uint8Array(IV_POOL_BYTES)));
+    ivAt = 0;
+  }
+  target.set(ivPool!.subarray(ivAt, ivAt + IV_BYTES), offset);
+  ivAt += IV_BYTES;
+}
+
 /**
  * Encrypts JSON-serializable `data` for the cookie `name`. The result is
  * base64url text, safe as a cookie value.
@@ -73,7 +103,29 @@ export async function seal(
   if (json === undefined) throw new TypeError('seal: data must be JSON-serializable');
   checkOptionNames('seal', options, ['expires', 'maxLength']);
   const expiry = options.expires === undefined ? undefined : expirySeconds(options.expires, 'seal');
-  const key: DerivedKey = (await ring.keys())[0]!;
+  const sealed = await sealJson(ring, name, json, expiry);
+  const maxLength = options.maxLength ?? MAX_SEALED_LENGTH;
+  if (sealed.length > maxLength) {
+    throw new TypeError(
+      `seal: the sealed value would be ${sealed.length} characters, over maxLength (${maxLength})`,
+    );
+  }
+  return sealed;
+}
+
+/**
+ * @internal {@link seal} for callers that checked their input: `name` is
+ * well-formed, `json` is JSON text, `expiry` is in seconds (or none), and no
+ * length limit. Remembers the result, as seal does.
+ */
+export async function sealJson(
+  ring: KeyringImpl,
+  name: string,
+  json: string,
+  expiry: number | undefined,
+): Promise<string> {
+  const keys = ring.keys();
+  const key: DerivedKey = (Array.isArray(keys) ? keys : await keys)[0]!;
 
   const body = utf8(json);
   const plaintext = new Uint8Array(1 + (expiry === undefined ? 0 : 6) + body.length);
@@ -82,32 +134,26 @@ export async function seal(
   plaintext.set(body, plaintext.length - body.length);
 
   const headerLength = 2 + key.idBytes.length;
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const ciphertext = new Uint8Array(
-    await crypto.subtle.encrypt(
-      {
-        name: 'AES-GCM',
-        iv,
-        additionalData: additionalData(VERSION, key.idBytes, name),
-        tagLength: TAG_BYTES * 8,
-      },
-      key.seal,
-      plaintext,
-    ),
-  );
-  const out = new Uint8Array(headerLength + IV_BYTES + ciphertext.length);
+  // The output is laid out before encrypting (GCM adds exactly the tag), and
+  // the IV is written straight into it: no view of the pool survives an await.
+  const out = new Uint8Array(headerLength + IV_BYTES + plaintext.length + TAG_BYTES);
   out[0] = VERSION;
   out[1] = key.idBytes.length;
   out.set(key.idBytes, 2);
-  out.set(iv, headerLength);
-  out.set(ciphertext, headerLength + IV_BYTES);
+  takeIv(out, headerLength);
+  const ciphertext = await crypto.subtle.encrypt(
+    {
+      name: 'AES-GCM',
+      iv: out.subarray(headerLength, headerLength + IV_BYTES),
+      additionalData: sealingAad(key.idBytes, name),
+      // tagLength left at its default, 128 bits (TAG_BYTES): the same tag, and
+      // Node's Web Crypto converts one dictionary member less per call.
+    },
+    key.seal,
+    plaintext,
+  );
+  out.set(new Uint8Array(ciphertext), headerLength + IV_BYTES);
   const sealed = encodeBase64url(out);
-  const maxLength = options.maxLength ?? MAX_SEALED_LENGTH;
-  if (sealed.length > maxLength) {
-    throw new TypeError(
-      `seal: the sealed value would be ${sealed.length} characters, over maxLength (${maxLength})`,
-    );
-  }
   ring.sealedMemo.set(sealed, name, json, expiry === undefined ? Infinity : expiry * 1000);
   return sealed;
 }
@@ -159,7 +205,7 @@ export async function unsealAt(
     try {
       plaintext = new Uint8Array(
         await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 },
+          { name: 'AES-GCM', iv, additionalData: aad }, // tagLength: the default 128 bits (TAG_BYTES)
           key.seal,
           ciphertext,
         ),

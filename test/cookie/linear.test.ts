@@ -15,6 +15,7 @@ const headers: Record<string, string> = {
   '65 535 spaces': ' '.repeat(65_535),
   '65 535 equals signs': '='.repeat(65_535),
   '1 MB value': `a=${'x'.repeat(1024 * 1024)}`,
+  '1 MB value ending in a control character': `a=${'x'.repeat(1024 * 1024)}\u0001`,
   '1 MB of =-less segments then a pair': `${'ab;'.repeat(349_525)}z=1`,
   '10 000 pairs': Array.from({ length: 10_000 }, (_, i) => `name${i}=value${i}`).join('; '),
   '10 000 repeats of one name': Array.from({ length: 10_000 }, () => 'sid=x\u0001').join('; '),

@@ -51,6 +51,33 @@ describe('parseCookies: edge cases', () => {
     expect(getCookie(header, 'sid')).toBe('good');
   });
 
+  it('finds a control character at any offset of a long header (the check runs eight characters a step)', () => {
+    for (const bad of ['\u0001', '\u001f', '\u007f', '\u0000']) {
+      for (let at = 0; at < 40; at++) {
+        const header = `a=${'x'.repeat(at)}${bad}y; b=${'z'.repeat(at)}`;
+        expect(entries(parseCookies(header)), `${JSON.stringify(bad)} after ${at}`).toEqual([
+          ['b', 'z'.repeat(at)],
+        ]);
+      }
+    }
+    // HTAB and non-ASCII are not control characters here: the slower check passes them.
+    expect(entries(parseCookies(`a=${'x'.repeat(20)}\té; b=1`))).toEqual([
+      ['a', `${'x'.repeat(20)}\té`],
+      ['b', '1'],
+    ]);
+  });
+
+  it('names like Object.prototype members are own properties', () => {
+    const parsed = parseCookies('__proto__=1; toString=2; constructor=3; hasOwnProperty=4');
+    expect(entries(parsed)).toEqual([
+      ['__proto__', '1'],
+      ['toString', '2'],
+      ['constructor', '3'],
+      ['hasOwnProperty', '4'],
+    ]);
+    expect(Object.getPrototypeOf(parsed)).toBe(null);
+  });
+
   it('keeps values whose decoding yields a control character (the app encoded it)', () => {
     expect(parseCookies('a=%01').a).toBe('\u0001');
   });

@@ -29,6 +29,20 @@ describe('base64url', () => {
     );
   });
 
+  it('encodes long inputs (several encoding chunks) as btoa does, to the character', () => {
+    const reference = (bytes: Uint8Array) => {
+      let binary = '';
+      for (const byte of bytes) binary += String.fromCharCode(byte);
+      return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    };
+    for (const length of [6143, 6144, 6145, 6146, 12_288, 20_000, 65_537]) {
+      const bytes = new Uint8Array(length).map((_, i) => (i * 151 + 7) & 255);
+      const encoded = encodeBase64url(bytes);
+      expect(encoded, `${length} bytes`).toBe(reference(bytes));
+      expect(decodeBase64url(encoded)).toEqual(bytes);
+    }
+  });
+
   it('rejects padding, the standard alphabet, impossible lengths and non-canonical tails', () => {
     for (const bad of ['Zg==', 'Zm8=', '+/+/', 'Z', 'Zm9vY', 'Zh', 'Zm9', 'Zm 9v', 'Zm9v\u00ff']) {
       expect(decodeBase64url(bad), bad).toBeNull();

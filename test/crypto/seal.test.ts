@@ -160,6 +160,15 @@ describe('seal / unseal', () => {
     expect(ivs.size).toBe(100_000);
   }, 120_000);
 
+  it('concurrent seals across IV pool refills each carry the IV they were encrypted with', async () => {
+    // The pool holds 256 IVs: 600 seals in flight at once refill it twice
+    // while earlier encryptions are still awaited.
+    const keyring = fresh({ id: 'k', secret: SECRET_A });
+    const sealed = await Promise.all(Array.from({ length: 600 }, (_, i) => seal(keyring, 's', { i })));
+    const opened = await Promise.all(sealed.map((text) => unseal(keyring, 's', text)));
+    expect(opened).toEqual(Array.from({ length: 600 }, (_, i) => ({ i })));
+  });
+
   it('whatever seal returns unseals: past maxLength it throws instead', async () => {
     const keyring = createKeyring({ id: 'k1', secret: SECRET_A });
     const big = 'x'.repeat(20_000);

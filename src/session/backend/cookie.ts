@@ -13,7 +13,9 @@ import { serializeDeletion } from '../../cookie/headers.ts';
 import { parseCookies, type Cookies } from '../../cookie/parse.ts';
 import { serializeCookie, type CookieOptions } from '../../cookie/serialize.ts';
 import { MAX_SET_COOKIE_LINE } from '../../cookie/set-cookie-line.ts';
-import { seal, unsealAt } from '../../crypto/seal.ts';
+import { expirySeconds } from '../../crypto/bytes.ts';
+import { keyringImpl } from '../../crypto/keyring.ts';
+import { sealJson, unsealAt } from '../../crypto/seal.ts';
 import {
   registerBackend,
   type CommitPlan,
@@ -159,28 +161,34 @@ export class CookieBackend implements SessionBackend {
     const { name } = context.cookie;
     const record = session.record;
     const attributes = context.cookieAttributes(record);
-    const room = chunkRoom(name, attributes, this.#maxChunks);
-    const limit = room * this.#maxChunks;
-    const sealed = await seal(
-      context.keyring,
+    // The line without a value, serialized once: sealed text is base64url,
+    // which serializeCookie would write as is, right after the first `=`.
+    const empty = serializeCookie(name, '', attributes);
+    // Not through seal(): its checks of name, data and options were made
+    // when this store and its cookie were configured.
+    const sealed = await sealJson(
+      keyringImpl(context.keyring, 'seal'),
       name,
-      { id: session.id, record },
-      { expires: new Date(record.expiresAt), maxLength: Infinity },
+      JSON.stringify({ id: session.id, record }),
+      expirySeconds(new Date(record.expiresAt), 'seal'),
     );
-    // Whatever is written must read back (the limit is enforced here, loudly):
-    // a session that does not fit is an error of the handler's, not a logout.
-    if (sealed.length > limit) {
-      throw new TypeError(
-        `CookieStore: this session seals to ${sealed.length} characters and needs ${Math.ceil(sealed.length / room)} cookies, ` +
-          `more than maxChunks (${this.#maxChunks}), which hold ${limit}. ` +
-          'Keep less in the session, raise maxChunks, or use a server-side store.',
-      );
-    }
     const written = new Set<string>();
-    if (lineLength(name, sealed, attributes) <= MAX_SET_COOKIE_LINE) {
-      lines.push(serializeCookie(name, sealed, attributes));
+    if (empty.length + sealed.length <= MAX_SET_COOKIE_LINE) {
+      const eq = empty.indexOf('=') + 1;
+      lines.push(empty.slice(0, eq) + sealed + empty.slice(eq));
       written.add(name);
     } else {
+      const room = chunkRoom(name, attributes, this.#maxChunks);
+      const limit = room * this.#maxChunks;
+      // Whatever is written must read back (the limit is enforced here, loudly):
+      // a session that does not fit is an error of the handler's, not a logout.
+      if (sealed.length > limit) {
+        throw new TypeError(
+          `CookieStore: this session seals to ${sealed.length} characters and needs ${Math.ceil(sealed.length / room)} cookies, ` +
+            `more than maxChunks (${this.#maxChunks}), which hold ${limit}. ` +
+            'Keep less in the session, raise maxChunks, or use a server-side store.',
+        );
+      }
       split(sealed, room).forEach((part, i) => {
         lines.push(serializeCookie(chunkName(name, i), part, attributes));
         written.add(chunkName(name, i));

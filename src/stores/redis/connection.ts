@@ -88,6 +88,8 @@ export function bunRedis(client: BunRedisLike): RedisConnection {
 export class RedisScript {
   readonly source: string;
   readonly sha: () => Promise<string>;
+  /** The SHA-1 once known: later runs build their command without awaiting it. */
+  #sha: string | undefined;
 
   constructor(source: string) {
     this.source = source;
@@ -102,12 +104,14 @@ export class RedisScript {
    * by SHA-1, and with its source when that server has not seen it yet.
    */
   async run(redis: RedisConnection, keys: string[], args: string[]): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
+    const sha = this.#sha ?? (this.#sha = await this.sha());
+    // One array for the command (the script's name, then keys and arguments).
+    const command = ['EVALSHA', sha, String(keys.length), ...keys, ...args];
     try {
-      return await redis.send(['EVALSHA', await this.sha(), ...tail], keys[0]!);
+      return await redis.send(command, keys[0]!);
     } catch (error) {
       if (!/^NOSCRIPT\b/.test(error instanceof Error ? error.message : String(error))) throw error;
-      return redis.send(['EVAL', this.source, ...tail], keys[0]!);
+      return redis.send(['EVAL', this.source, ...command.slice(2)], keys[0]!);
     }
   }
 }
