@@ -59,9 +59,9 @@ export function parseCompactJws(text: unknown): ParsedJws | null {
   if (parts.length !== 3 || !parts.every((part) => part !== '' && B64URL.test(part))) return null;
   const header = jsonPart(parts[0]!);
   const payload = jsonPart(parts[1]!);
-  const signature = decodeBase64url(parts[2]!);
-  if (header === null || payload === null || signature === null) return null;
-  return { header, payload, signingInput: utf8(`${parts[0]}.${parts[1]}`), signature };
+  const sig = decodeBase64url(parts[2]!);
+  if (header === null || payload === null || sig === null) return null;
+  return { header, payload, signingInput: utf8(`${parts[0]}.${parts[1]}`), signature: sig };
 }
 
 /** base64url text decoding to `min`..`max` bytes. */
