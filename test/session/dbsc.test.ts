@@ -308,8 +308,8 @@ describe('DBSC refusals', () => {
     const challenge = async () => challengeOf(await refreshAs(s.app, b.steal(), id))!;
     const send = (proof: string, headers: Record<string, string> = id) =>
       refreshAs(s.app, b.steal(), { ...headers, 'secure-session-response': `"${proof}"` });
-    const sign = (jti: string, header: Record<string, unknown> = { typ: 'dbsc+jwt' }) =>
-      signJws(session!.keys, 'ES256', header, { jti });
+    const sign = (jti: string, header: Record<string, unknown> = { typ: 'dbsc+jwt' }, claims = {}) =>
+      signJws(session!.keys, 'ES256', header, { jti, ...claims });
     return { ...s, b, session: session!, id, challenge, send, sign };
   }
 
@@ -358,7 +358,7 @@ describe('DBSC refusals', () => {
   });
 
   it('malformed proofs are refused without throwing', async () => {
-    const { challenge, send, sign, session } = await bound();
+    const { challenge, send, sign, session, clock } = await bound();
     const jti = await challenge();
     const good = await sign(jti);
     const [h, p, s] = good.split('.');
@@ -377,6 +377,8 @@ describe('DBSC refusals', () => {
       `${h}.${p}.${s!.slice(0, -2)}`,
       `${h}.${b64({ jti: 42 })}.${s}`,
       `${h}.${b64({ jti, aud: 'https://evil.example/dbsc/refresh' })}.${s}`,
+      await sign(jti, { typ: 'dbsc+jwt' }, { exp: Math.floor(clock.now() / 1000) - 1 }),
+      await sign(jti, { typ: 'dbsc+jwt' }, { exp: 'never' }),
       `${h}.${p}.${s!.slice(0, 10)}${s![10] === 'A' ? 'B' : 'A'}${s!.slice(11)}`,
       'not a jwt',
       '',
@@ -439,6 +441,45 @@ describe('DBSC refusals', () => {
     const first = await post({ 'secure-session-response': `"${proof}"` });
     expect(first.status).toBe(200);
     expect((await post({ 'secure-session-response': `"${proof}"` })).status).toBe(400);
+  });
+
+  it("a proof in the earlier drafts' shape (key in the payload, aud, iat, exp) registers and refreshes", async () => {
+    const s = setup();
+    const response = await s.app(new Request(`${ORIGIN}/login`, { method: 'POST' }));
+    const jti = /challenge="([^"]+)"/.exec(response.headers.get('secure-session-registration')!)![1]!;
+    const b = s.browser();
+    b.absorb(response);
+    const keys = await makeKeys('ES256');
+    const seconds = Math.floor(s.clock.now() / 1000);
+    const claims = {
+      jti,
+      aud: `${ORIGIN}/dbsc/register`,
+      iat: seconds,
+      exp: seconds + 60,
+      key: await publicJwk(keys),
+    };
+    const proof = await signJws(keys, 'ES256', { typ: 'dbsc+jwt' }, claims);
+    const reg = await replay(s.app, b.steal(), '/dbsc/register', {
+      method: 'POST',
+      headers: { 'secure-session-response': `"${proof}"` },
+    });
+    expect(reg.status).toBe(200);
+    b.absorb(reg);
+    const { session_identifier: id } = (await reg.json()) as { session_identifier: string };
+    expect(await (await replay(s.app, b.steal())).json()).toMatchObject({ userId: 'ada', deviceBound: true });
+    // The refresh's aud is the refresh URL.
+    const asked = await refreshAs(s.app, b.steal(), { 'sec-secure-session-id': `"${id}"` });
+    const refresh = await signJws(
+      keys,
+      'ES256',
+      { typ: 'dbsc+jwt' },
+      { jti: challengeOf(asked), aud: `${ORIGIN}/dbsc/refresh` },
+    );
+    const ok = await refreshAs(s.app, b.steal(), {
+      'sec-secure-session-id': `"${id}"`,
+      'secure-session-response': `"${refresh}"`,
+    });
+    expect(ok.status).toBe(200);
   });
 
   it('an expired registration challenge is refused', async () => {

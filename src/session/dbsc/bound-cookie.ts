@@ -1,6 +1,6 @@
 /**
  * The bound cookie: the short-lived credential a DBSC browser keeps alive
- * with its device key (DBSC §9.5 "credentials"). Its value is the DBSC
+ * with its device key (DBSC #format-session-credentials). Its value is the DBSC
  * session identifier signed with the keyring and an expiry of `maxAge`, so a
  * copy can neither be forged, moved to another session, nor outlive
  * `maxAge` — whatever the client does with `Max-Age`. It names the DBSC
@@ -17,7 +17,7 @@ export function boundCookieName(config: DbscConfig, context: RequestContext): st
   return config.cookieName ?? `${context.cookie.name}.bound`;
 }
 
-/** The session cookie's attributes, minus what a bound cookie may not have (DBSC §7.5: no `Partitioned`). */
+/** The session cookie's attributes, minus what a bound cookie may not have (DBSC #algo-create-session: no `Partitioned`). */
 function attributesOf(context: RequestContext): CookieOptions {
   const {
     partitioned: _partitioned,
@@ -41,7 +41,7 @@ export async function boundCookieLine(
 }
 
 /**
- * The cookie attributes as the session instructions state them (DBSC §9.5
+ * The cookie attributes as the session instructions state them (DBSC #format-session-credentials
  * "attributes": parsed like a Set-Cookie line; Max-Age does not count).
  */
 export function credentialAttributes(config: DbscConfig, context: RequestContext): string {

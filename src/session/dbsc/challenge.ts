@@ -1,6 +1,6 @@
 /**
- * DBSC challenges: single-use and short-lived (DBSC §5 "Server
- * considerations": "New challenges issued should have a short lifetime. The
+ * DBSC challenges: single-use and short-lived (DBSC #server-considerations:
+ * "New challenges issued should have a short lifetime. The
  * server should reject signed responses that use a stale challenge").
  *
  * A challenge is 256 random bits; the store keeps a small entry for it,

@@ -1,5 +1,5 @@
 /**
- * The two DBSC endpoints (DBSC §5 "Server considerations"). Registration:
+ * The two DBSC endpoints (DBSC #server-considerations). Registration:
  * the browser posts a proof signed by a new key over the challenge it got at
  * login; the key is stored in the session record and the answer is the
  * session instructions and a first bound cookie. Refresh: the browser posts
@@ -7,7 +7,7 @@
  * it gets a 403 and a challenge, with a proof signed by the registered key
  * over a live challenge a fresh bound cookie.
  *
- * Status codes follow the browser's algorithm (DBSC §7.3 "Send request"):
+ * Status codes follow the browser's algorithm (DBSC #algo-session-request):
  * 403 makes it sign the challenge it was just given and try again; any other
  * 4xx ends its DBSC session (right when the server's session is gone, bound
  * to another key or identifier); every answer is `Cache-Control: no-store`
@@ -89,7 +89,12 @@ async function register(config: DbscConfig, context: BoundRequest): Promise<Resp
   if (session === null) return answer(401);
   // Bound once: a stolen session cookie must not rebind a session to the thief's key.
   if (session.record.deviceBound !== undefined) return answer(400);
-  const proof = await registrationProof(proofText, config.algorithms, audienceOf(context.request));
+  const proof = await registrationProof(
+    proofText,
+    config.algorithms,
+    audienceOf(context.request),
+    context.policy.now,
+  );
   if (proof === null) return answer(400);
   const store = serverStore(context);
   const now = context.policy.now;
@@ -114,15 +119,15 @@ async function refresh(config: DbscConfig, context: BoundRequest): Promise<Respo
   if (binding === undefined || binding.id !== sessionId) return answer(401);
   const proofText = proofOf(context.request);
   if (proofText === undefined) return challenge(config, context, binding);
-  const signed = await refreshProof(proofText, binding, audienceOf(context.request));
+  const signed = await refreshProof(proofText, binding, audienceOf(context.request), context.policy.now);
   if (signed === null) return answer(401); // not the registered key
-  // Expired, used, or issued for another DBSC session: sign a fresh one (DBSC §7.3, 403).
+  // Expired, used, or issued for another DBSC session: sign a fresh one (DBSC #algo-session-request, 403).
   if (!(await takeChallenge(serverStore(context), signed, refreshSubject(binding.id), context.policy.now)))
     return challenge(config, context, binding);
   return instructions(config, context, binding);
 }
 
-/** 403 with a new challenge for the DBSC session (DBSC §9.2). */
+/** 403 with a new challenge for the DBSC session (DBSC #header-secure-session-challenge). */
 async function challenge(
   config: DbscConfig,
   context: BoundRequest,
@@ -137,7 +142,7 @@ async function challenge(
   return answer(403, [[CHALLENGE_HEADER, challengeHeader(value, binding.id)]]);
 }
 
-/** 200 with the session instructions (DBSC §9.5) and a fresh bound cookie. */
+/** 200 with the session instructions (DBSC #format-session-instructions) and a fresh bound cookie. */
 async function instructions(
   config: DbscConfig,
   context: BoundRequest,
@@ -146,7 +151,7 @@ async function instructions(
   const body = JSON.stringify({
     session_identifier: binding.id,
     refresh_url: config.refreshPath,
-    // The scope's origin is the endpoint's (DBSC §9.7: its default).
+    // The scope's origin is the endpoint's (DBSC #format-session-scope-instructions: its default).
     scope: { include_site: false, scope_specification: [] },
     credentials: [
       {

@@ -1,6 +1,6 @@
 /**
- * The DBSC header fields (W3C Device Bound Session Credentials, §9 "DBSC
- * Formats"), all Structured Fields (RFC 9651): what the server sends
+ * The DBSC header fields (W3C Device Bound Session Credentials, #format),
+ * all Structured Fields (RFC 9651): what the server sends
  * (`Secure-Session-Registration`, `Secure-Session-Challenge`) and what the
  * browser sends back (`Secure-Session-Response`, `Sec-Secure-Session-Id`).
  * Parsing reads untrusted input: it never throws, anything else is absent.
@@ -28,7 +28,7 @@ export function sfString(text: string): string {
 }
 
 /**
- * `Secure-Session-Registration` (DBSC §9.1): an inner list of the accepted
+ * `Secure-Session-Registration` (DBSC #header-secure-session-registration): an inner list of the accepted
  * algorithms as tokens, with the registration path and the challenge.
  */
 export function registrationHeader(
@@ -39,7 +39,7 @@ export function registrationHeader(
   return `(${algorithms.join(' ')});path=${sfString(path)};challenge=${sfString(challenge)}`;
 }
 
-/** `Secure-Session-Challenge` (DBSC §9.2): the challenge, with the session identifier as `id`. */
+/** `Secure-Session-Challenge` (DBSC #header-secure-session-challenge): the challenge, with the session identifier as `id`. */
 export function challengeHeader(challenge: string, sessionId: string): string {
   return `${sfString(challenge)};id=${sfString(sessionId)}`;
 }
@@ -55,7 +55,7 @@ function trimOws(text: string): string {
 
 /**
  * The sf-string a field value holds (RFC 9651 §4.2.5), its parameters
- * ignored (DBSC §9.3, §9.4: "Any parameters SHOULD be ignored"); undefined
+ * ignored (DBSC #header-secure-session-response, #header-sec-secure-session-id: "Any parameters SHOULD be ignored"); undefined
  * for anything else.
  */
 export function parseSfString(value: string | null): string | undefined {
@@ -78,7 +78,7 @@ export function parseSfString(value: string | null): string | undefined {
   return undefined; // no closing quote
 }
 
-/** The DBSC proof a request carries in `Secure-Session-Response` (DBSC §9.3), or undefined. */
+/** The DBSC proof a request carries in `Secure-Session-Response` (DBSC #header-secure-session-response), or undefined. */
 export function proofOf(request: Request): string | undefined {
   const value = request.headers.get(RESPONSE_HEADER);
   if (value === null) return undefined;
@@ -88,7 +88,7 @@ export function proofOf(request: Request): string | undefined {
   return BARE_JWS.test(bare) ? bare : undefined;
 }
 
-/** The session identifier a refresh names in `Sec-Secure-Session-Id` (DBSC §9.4), or undefined. */
+/** The session identifier a refresh names in `Sec-Secure-Session-Id` (DBSC #header-sec-secure-session-id), or undefined. */
 export function sessionIdOf(request: Request): string | undefined {
   return parseSfString(request.headers.get(SESSION_ID_HEADER));
 }

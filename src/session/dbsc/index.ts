@@ -153,7 +153,7 @@ export function deviceBoundSessions(options: DeviceBoundSessionsOptions = {}): D
 
 /**
  * At login (the session gained a user, or was regenerated) the response
- * offers DBSC registration (DBSC §9.1), with a challenge for this session
+ * offers DBSC registration (DBSC #header-secure-session-registration), with a challenge for this session
  * alone — unless the session is bound already (`regenerate()` keeps the
  * binding) or travels in a header.
  */

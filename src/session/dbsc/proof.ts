@@ -1,5 +1,5 @@
 /**
- * DBSC proofs (DBSC §9.6 "DBSC Proof JWT Syntax"): a JWS whose header has
+ * DBSC proofs (DBSC #format-jwt): a JWS whose header has
  * `typ: "dbsc+jwt"`, an `alg` the server offered and, at registration, the
  * new public key as `jwk`; whose payload has the challenge as `jti`.
  * Untrusted input: every check fails to null, nothing throws.
@@ -15,7 +15,7 @@ import {
 } from '../../crypto/jws.ts';
 import type { DeviceBinding } from '../types.ts';
 
-/** The `typ` of a DBSC proof (DBSC §9.6: it MUST be "dbsc+jwt"). */
+/** The `typ` of a DBSC proof (DBSC #format-jwt: it MUST be "dbsc+jwt"). */
 export const PROOF_TYPE = 'dbsc+jwt';
 
 interface Read {
@@ -28,18 +28,27 @@ interface Read {
  * The checks every proof passes before its signature is looked at: three
  * base64url parts, `typ`, an offered `alg` (so never `none`: a session bound
  * to no key would be bound to nothing), no `crit` extension we would have to
- * understand (RFC 7515 §4.1.11), a string `jti`, and an `aud` — Chromium
- * sent one in earlier drafts — that names this endpoint when present.
+ * understand (RFC 7515 §4.1.11), a string `jti`, an `aud` — Chromium sent
+ * one in earlier drafts — that names this endpoint, and an `exp` still
+ * ahead, when present.
  */
-function read(text: string, algorithms: readonly JwsAlgorithm[], audience: readonly string[]): Read | null {
+function read(
+  text: string,
+  algorithms: readonly JwsAlgorithm[],
+  audience: readonly string[],
+  now: number,
+): Read | null {
   const jws = parseCompactJws(text);
   if (jws === null) return null;
   const { typ, alg, crit } = jws.header;
   if (typ !== PROOF_TYPE || crit !== undefined) return null;
   if (!algorithms.includes(alg as JwsAlgorithm)) return null;
-  const { jti, aud } = jws.payload;
+  const { jti, aud, exp } = jws.payload;
   if (typeof jti !== 'string') return null;
   if (aud !== undefined && !audience.includes(aud as string)) return null;
+  // The draft's proofs carry no expiry (their challenge's lifetime bounds
+  // them); one that does is refused once it passed (RFC 7519 §4.1.4).
+  if (exp !== undefined && !(typeof exp === 'number' && now < exp * 1000)) return null;
   return { jws, alg: alg as JwsAlgorithm, challenge: jti };
 }
 
@@ -59,8 +68,9 @@ export async function registrationProof(
   text: string,
   algorithms: readonly JwsAlgorithm[],
   audience: readonly string[],
+  now: number,
 ): Promise<RegistrationProof | null> {
-  const proof = read(text, algorithms, audience);
+  const proof = read(text, algorithms, audience, now);
   if (proof === null) return null;
   const { header, payload } = proof.jws;
   const fromHeader = header.jwk === undefined ? undefined : publicJwkOf(header.jwk, proof.alg);
@@ -75,15 +85,16 @@ export async function registrationProof(
 /**
  * A refresh proof's challenge, once it verifies under the session's
  * registered key with the registered algorithm. A refresh proof carries no
- * key (DBSC §9.6); one that does must carry the registered one (compared by
+ * key (DBSC #format-jwt); one that does must carry the registered one (compared by
  * RFC 7638 thumbprint input), never a new one.
  */
 export async function refreshProof(
   text: string,
   binding: DeviceBinding,
   audience: readonly string[],
+  now: number,
 ): Promise<string | null> {
-  const proof = read(text, [binding.alg], audience);
+  const proof = read(text, [binding.alg], audience, now);
   if (proof === null) return null;
   const { header } = proof.jws;
   if (header.jwk !== undefined) {
