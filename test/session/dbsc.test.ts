@@ -10,6 +10,7 @@ import {
   CookieStore,
   createSessionManager,
   deviceBoundSessions,
+  readCache,
   type DeviceBoundSessionsOptions,
   type SessionManagerOptions,
 } from '../../src/index.ts';
@@ -519,5 +520,68 @@ describe('deviceBoundSessions() options', () => {
         deviceBoundSessions: deviceBoundSessions(),
       }),
     ).toThrow(/server-side store/);
+  });
+});
+
+describe('DBSC with the other features', () => {
+  it('read cache: a cached copy of a bound session is gated like the store record', async () => {
+    const s = setup({ cookie: { maxAge: 60 } }, { readCache: readCache({ maxAge: 300 }) });
+    const b = await s.login();
+    expect(await s.page(b)).toMatchObject({ userId: 'ada', deviceBound: true });
+    expect(await s.page(b)).toMatchObject({ userId: 'ada', deviceBound: true }); // from the copy
+    const stolen = b.steal();
+    expect(stolen.has('__Host-sid.cache')).toBe(true);
+    s.clock.advance(61);
+    s.store.reset();
+    expect(await (await replay(s.app, stolen)).json()).toMatchObject({ userId: null });
+    expect(await s.page(b)).toMatchObject({ userId: 'ada', deviceBound: true });
+  });
+
+  it('read cache: a cookie set copied before registration reads from its copy for at most its maxAge (the stated bound)', async () => {
+    const s = setup({}, { readCache: readCache({ maxAge: 30 }) });
+    const b = s.browser();
+    const response = await s.app(new Request(`${ORIGIN}/login`, { method: 'POST' }));
+    b.absorb(response);
+    const early = b.steal();
+    expect(early.has('__Host-sid.cache')).toBe(true);
+    await b.takeUp(response);
+    expect(b.jar.has('__Host-sid.cache')).toBe(false); // registration dropped the browser's copy
+    expect(await (await replay(s.app, early)).json()).toMatchObject({ userId: 'ada' });
+    s.clock.advance(31);
+    expect(await (await replay(s.app, early)).json()).toMatchObject({ userId: null });
+    expect(await s.page(b)).toMatchObject({ userId: 'ada', deviceBound: true });
+  });
+
+  it("devices: listSessions marks the bound session; revoking it ends the browser's DBSC session", async () => {
+    const s = setup();
+    const b = await s.login();
+    const plain = await s.login('no DBSC');
+    const listed = await s.manager.listSessions('ada');
+    expect(listed.map((info) => info.deviceBound === true).sort()).toEqual([false, true]);
+    const bound = listed.find((info) => info.deviceBound)!;
+    expect(await s.manager.revokeSession(bound.handle)).toBe(true);
+    expect(await s.page(b)).toMatchObject({ userId: null });
+    s.clock.advance(601);
+    expect(await s.page(b)).toMatchObject({ userId: null });
+    expect(b.log.slice(-2)).toEqual(['POST /dbsc/refresh 401', 'GET / 200']);
+    expect(b.sessions.size).toBe(0);
+    expect(await s.page(plain)).toMatchObject({ userId: 'ada', deviceBound: false });
+  });
+
+  it('two registrations with the same proof at once: one binds the session', async () => {
+    const s = setup();
+    const response = await s.app(new Request(`${ORIGIN}/login`, { method: 'POST' }));
+    const jti = /challenge="([^"]+)"/.exec(response.headers.get('secure-session-registration')!)![1]!;
+    const b = s.browser();
+    b.absorb(response);
+    const keys = await makeKeys('ES256');
+    const proof = await signJws(keys, 'ES256', { typ: 'dbsc+jwt', jwk: await publicJwk(keys) }, { jti });
+    const post = () =>
+      replay(s.app, b.steal(), '/dbsc/register', {
+        method: 'POST',
+        headers: { 'secure-session-response': `"${proof}"` },
+      });
+    const statuses = (await Promise.all([post(), post(), post()])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 400, 400]);
   });
 });

@@ -107,7 +107,12 @@ async function register(config: DbscConfig, context: BoundRequest): Promise<Resp
     return answer(400);
   const binding: DeviceBinding = { id: newSessionId(), alg: proof.alg, key: proof.key };
   await store.set(session.key, { ...current, deviceBound: binding }, current.expiresAt);
-  return instructions(config, context, binding);
+  const response = await instructions(config, context, binding);
+  // A read cache copy made before the binding lacks it: the browser drops its copy and reads the store.
+  const cache = context.readCache;
+  if (cache && cache.carried(context) !== undefined)
+    response.headers.append('set-cookie', cache.deletion(context));
+  return response;
 }
 
 async function refresh(config: DbscConfig, context: BoundRequest): Promise<Response> {
