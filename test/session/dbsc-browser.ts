@@ -155,9 +155,10 @@ export class DbscBrowser {
       { typ: 'dbsc+jwt', jwk: await publicJwk(keys) },
       { jti: challenge },
     );
+    // The draft sets the registration request's origin to the page's: a POST carries `Origin`.
     const answer = await this.#send(path, {
       method: 'POST',
-      headers: { 'secure-session-response': `"${proof}"` },
+      headers: { 'secure-session-response': `"${proof}"`, origin: ORIGIN },
     });
     if (answer.status !== 200) return;
     const instructions = (await answer.json()) as {
@@ -185,7 +186,7 @@ export class DbscBrowser {
     let challenge = session.challenge;
     session.challenge = undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const headers: Record<string, string> = { 'sec-secure-session-id': `"${session.id}"` };
+      const headers: Record<string, string> = { 'sec-secure-session-id': `"${session.id}"`, origin: ORIGIN };
       if (challenge !== undefined)
         headers['secure-session-response'] =
           `"${await signJws(session.keys, session.alg, { typ: 'dbsc+jwt' }, { jti: challenge })}"`;
