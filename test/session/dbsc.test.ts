@@ -152,9 +152,11 @@ describe('DBSC refresh', () => {
     expect(b.log.filter((line) => line === 'POST /dbsc/refresh 200')).toHaveLength(4);
   });
 
-  it('the bound cookie lives cookie.maxAge seconds', async () => {
-    const { login, page, clock } = setup({ cookie: { maxAge: 60 } });
+  it('the bound cookie lives cookie.maxAge seconds, under cookie.name', async () => {
+    const { login, page, clock } = setup({ cookie: { maxAge: 60, name: '__Host-device' } });
     const b = await login();
+    expect([...b.sessions.values()][0]!.cookieName).toBe('__Host-device');
+    expect(b.jar.has('__Host-device')).toBe(true);
     clock.advance(61);
     await page(b);
     expect(b.log.slice(-2)).toEqual(['POST /dbsc/refresh 200', 'GET / 200']);
@@ -506,7 +508,8 @@ describe('deviceBoundSessions() options', () => {
     expect(() => deviceBoundSessions({ algorithms: [] })).toThrow(/algorithms/);
     expect(() => deviceBoundSessions({ cookie: { maxAge: 10 } })).toThrow(/cookie\.maxAge/);
     expect(() => deviceBoundSessions({ challengeTtl: 0 })).toThrow(/challengeTtl/);
-    expect(() => deviceBoundSessions({ cookie: { name: 'a b' } })).toThrow();
+    expect(() => deviceBoundSessions({ cookie: { name: 'a b' } })).toThrow(/cookie\.name/);
+    expect(() => deviceBoundSessions({ cookie: { name: '__Host-bound' } })).not.toThrow();
   });
 
   it('the manager refuses a hand-made value and CookieStore', () => {

@@ -93,7 +93,13 @@ function configOf(options: DeviceBoundSessionsOptions): DbscConfig {
   if (cookie.name !== undefined) {
     if (typeof cookie.name !== 'string')
       throw new TypeError('deviceBoundSessions: option cookie.name must be a string');
-    serializeCookie(cookie.name, 'x', { secure: true }); // throws for a name that is not a token
+    try {
+      serializeCookie(cookie.name, 'x', { secure: true, path: '/' });
+    } catch {
+      throw new TypeError(
+        'deviceBoundSessions: option cookie.name must be a cookie name (an RFC 9110 token)',
+      );
+    }
   }
   const algorithms = options.algorithms ?? ALGORITHMS;
   if (
