@@ -156,9 +156,10 @@ export class DbscBrowser {
       { jti: challenge },
     );
     // The draft sets the registration request's origin to the page's: a POST carries `Origin`.
+    // Header values as Chromium sends them: bare, not as sf-strings.
     const answer = await this.#send(path, {
       method: 'POST',
-      headers: { 'secure-session-response': `"${proof}"`, origin: ORIGIN },
+      headers: { 'secure-session-response': proof, origin: ORIGIN },
     });
     if (answer.status !== 200) return;
     const instructions = (await answer.json()) as {
@@ -186,10 +187,14 @@ export class DbscBrowser {
     let challenge = session.challenge;
     session.challenge = undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const headers: Record<string, string> = { 'sec-secure-session-id': `"${session.id}"`, origin: ORIGIN };
+      const headers: Record<string, string> = { 'sec-secure-session-id': session.id, origin: ORIGIN };
       if (challenge !== undefined)
-        headers['secure-session-response'] =
-          `"${await signJws(session.keys, session.alg, { typ: 'dbsc+jwt' }, { jti: challenge })}"`;
+        headers['secure-session-response'] = await signJws(
+          session.keys,
+          session.alg,
+          { typ: 'dbsc+jwt' },
+          { jti: challenge },
+        );
       const response = await this.#send(session.refreshUrl, { method: 'POST', headers });
       statuses.push(response.status);
       if (response.status === 403) {

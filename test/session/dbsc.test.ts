@@ -188,7 +188,7 @@ describe('DBSC refresh', () => {
     expect(second.headers.getSetCookie()[0]).toMatch(
       /^__Host-sid\.bound=[^;]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
-    // A bare (unquoted) proof is accepted too, as some Chromium builds send it.
+    // A bare (unquoted) proof is accepted too, as Chromium sends it.
     const third = await refreshAs(app, b.steal(), { 'sec-secure-session-id': `"${session!.id}"` });
     const bare = await signJws(session!.keys, 'ES256', { typ: 'dbsc+jwt' }, { jti: challengeOf(third) });
     const fourth = await refreshAs(app, b.steal(), {
@@ -399,7 +399,14 @@ describe('DBSC refusals', () => {
   it('refresh without the identifier header, or for a session gone, is refused', async () => {
     const { b, app, id, page } = await bound();
     expect((await refreshAs(app, b.steal(), {})).status).toBe(400);
-    expect((await refreshAs(app, b.steal(), { 'sec-secure-session-id': 'unquoted' })).status).toBe(400);
+    expect((await refreshAs(app, b.steal(), { 'sec-secure-session-id': 'not an id' })).status).toBe(400);
+    expect((await refreshAs(app, b.steal(), { 'sec-secure-session-id': '"unterminated' })).status).toBe(400);
+    // The draft's sf-string and Chromium's bare identifier both name the session.
+    const quoted = id['sec-secure-session-id'];
+    expect((await refreshAs(app, b.steal(), { 'sec-secure-session-id': quoted })).status).toBe(403);
+    expect((await refreshAs(app, b.steal(), { 'sec-secure-session-id': quoted.slice(1, -1) })).status).toBe(
+      403,
+    );
     expect((await refreshAs(app, new Map(), id)).status).toBe(401);
     // Logged out: the browser's refresh is answered 401 and it ends its DBSC session.
     const logout = await b.fetch('/logout', { method: 'POST' });

@@ -14,8 +14,10 @@ export const SESSION_ID_HEADER = 'Sec-Secure-Session-Id';
 
 /** Printable ASCII: what an sf-string may hold (RFC 9651 §3.3.3). */
 const PRINTABLE = /^[\x20-\x7e]*$/;
-/** A JWS sent bare rather than as an sf-string (as some Chromium builds do). */
+/** A JWS sent bare rather than as an sf-string, as Chromium sends it. */
 const BARE_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** A session identifier sent bare, as Chromium sends it: ours are base64url. */
+const BARE_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Whether `text` can be sent as an sf-string. */
 export function isPrintable(text: string): boolean {
@@ -88,7 +90,16 @@ export function proofOf(request: Request): string | undefined {
   return BARE_JWS.test(bare) ? bare : undefined;
 }
 
-/** The session identifier a refresh names in `Sec-Secure-Session-Id` (DBSC #header-sec-secure-session-id), or undefined. */
+/**
+ * The session identifier a refresh names in `Sec-Secure-Session-Id` (DBSC
+ * #header-sec-secure-session-id), or undefined. The draft makes it an
+ * sf-string; Chromium sends the bare identifier, which is read too.
+ */
 export function sessionIdOf(request: Request): string | undefined {
-  return parseSfString(request.headers.get(SESSION_ID_HEADER));
+  const value = request.headers.get(SESSION_ID_HEADER);
+  if (value === null) return undefined;
+  const quoted = parseSfString(value);
+  if (quoted !== undefined) return quoted;
+  const bare = trimOws(value);
+  return BARE_ID.test(bare) ? bare : undefined;
 }
