@@ -109,6 +109,29 @@ describe('DBSC registration', () => {
     expect(response.headers.get('secure-session-registration')).toBeNull();
   });
 
+  it('a login by set() offers registration once; setting the same user again offers nothing', async () => {
+    const clock = new Clock();
+    const store = new SpyStore({ now: clock.now });
+    const manager = createSessionManager<Data>({
+      secrets: SECRET,
+      store,
+      now: clock.now,
+      deviceBoundSessions: deviceBoundSessions(),
+    });
+    const app = manager.handle(async (request, _env, _ctx, session) => {
+      await session.get('note');
+      session.set('userId', new URL(request.url).searchParams.get('user') ?? 'ada');
+      return new Response('ok');
+    });
+    const b = new DbscBrowser(app, clock.now, { alg: undefined });
+    const offers = async (path: string) =>
+      (await b.fetch(path, { method: 'POST' })).headers.has('secure-session-registration');
+    expect(await offers('/visit')).toBe(true); // a new session with a user: a login
+    expect(await offers('/visit')).toBe(false); // the same user again
+    expect(await offers('/visit?user=grace')).toBe(true); // another user
+    expect(await offers('/visit?user=grace')).toBe(false);
+  });
+
   it('RS256 works as ES256 does; a server offering only ES256 gets no RS256 registration', async () => {
     const rsa = setup();
     const b = await rsa.login('RS256');

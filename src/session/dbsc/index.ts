@@ -24,6 +24,7 @@ import { applyHeaders } from '../../cookie/cache-control.ts';
 import { editHeaders, serializeDeletion } from '../../cookie/headers.ts';
 import { getRawCookie } from '../../cookie/canonical.ts';
 import { boundCookieName } from './bound-cookie.ts';
+import { userIdOf } from '../record.ts';
 import { issueChallenge } from './challenge.ts';
 import type { DbscConfig } from './config.ts';
 import { registrationSubject, serveEndpoint, serverStore } from './endpoints.ts';
@@ -174,7 +175,7 @@ async function offerRegistration<T extends Response | Headers>(
   // Logout: the bound cookie goes too, so the browser's next refresh hears
   // the session is gone (401) and ends its DBSC session.
   if (plan.events.destroyed !== undefined) return endBound(config, context, target);
-  if (!plan.events.userAssigned && plan.events.regenerated === undefined) return target;
+  if (!loggedIn(plan)) return target;
   const write = plan.write;
   const live = result.live ?? (write?.kind === 'patch' ? write.target : undefined);
   if (!live || live.record.deviceBound !== undefined) return target;
@@ -199,6 +200,20 @@ function endBound<T extends Response | Headers>(config: DbscConfig, context: Bou
   if (header === null || getRawCookie(header, name) === undefined) return target;
   const line = serializeDeletion(name, context.cookie.attributes);
   return applyHeaders(target, [line], true);
+}
+
+/**
+ * Whether the commit logs the session in: `regenerate()`, a new session with
+ * a user, or a write that gives the session a user it did not have — not a
+ * write that sets the same user again (no challenge written per request).
+ */
+function loggedIn(plan: CommitPlan): boolean {
+  if (plan.events.regenerated !== undefined) return true;
+  const write = plan.write;
+  if (!plan.events.userAssigned || write === undefined) return false;
+  if (write.kind !== 'patch') return true;
+  const user = userIdOf(write.patch.set ?? {}, write.patch.userField);
+  return user !== undefined && user !== write.target?.record.userId;
 }
 
 function appendRegistration(headers: Headers, value: string): void {
