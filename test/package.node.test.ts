@@ -279,7 +279,7 @@ describe('a consumer that installs the tarball', () => {
 });
 
 describe('a Worker bundle with only tesserajs/hono and the Durable Object store', () => {
-  it('leaves out CookieStore, the cookie backend, sealing, the read cache and consent', async () => {
+  it('leaves out CookieStore, the cookie backend, sealing, the read cache, DBSC and consent', async () => {
     const { session, bare } = await bundleWorkers(consumer);
     // Each marker is a string only that code contains, so it survives minification.
     const markers = {
@@ -287,6 +287,7 @@ describe('a Worker bundle with only tesserajs/hono and the Durable Object store'
       'the cookie backend': 'more than maxChunks',
       sealing: 'tessera/sealed/v1',
       'the read cache': 'readCache: option maxAge',
+      'Device Bound Session Credentials': 'deviceBoundSessions: option',
       consent: 'Remembers your cookie choices',
     };
     for (const [what, marker] of Object.entries(markers))

@@ -47,6 +47,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Remember me', link: '/remember-me' },
       { text: 'Devices and sign out everywhere', link: '/devices' },
       { text: 'Read cache', link: '/read-cache' },
+      { text: 'Device Bound Session Credentials', link: '/device-bound-sessions' },
       { text: 'API tokens', link: '/api-tokens' },
       { text: 'CSRF', link: '/csrf' },
     ],

@@ -107,6 +107,9 @@ export function session(
       // Fetch Metadata / Origin said another site sent it (OWASP CSRF cheat sheet).
       throw new HTTPException(403, { message: 'Forbidden: cross-origin request' });
     }
+    // The DBSC registration and refresh endpoints answer before the app (the deviceBoundSessions option).
+    const endpoint = internals?.serveDeviceBound(current);
+    if (endpoint) return endpoint;
     await next();
     // The handler threw and onError answered: commit nothing (its writes may
     // be half done), and keep onError's response untouched.

@@ -3,13 +3,13 @@
  * session asks its backend to do at commit, and what the backend reports
  * back; and the registry through which a store that brings its own backend
  * (`CookieStore`) is found, so that apps without it do not bundle its code.
- * Of the types only `ReadCache` is exported from the package (as what
- * `readCache()` returns).
+ * Of the types only `ReadCache` and `DeviceBoundSessions` are exported from
+ * the package (as what `readCache()` and `deviceBoundSessions()` return).
  */
 import type { CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StoreKeys } from './id.ts';
-import type { SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
+import type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from './types.ts';
 
 /**
  * A read cache for the session manager's `readCache` option, made by
@@ -38,6 +38,34 @@ export interface ReadCache {
   version(context: RequestContext): string;
   /** A new write version and the Set-Cookie line that gives it to the browser. */
   nextVersion(context: RequestContext): { version: string; line: string };
+}
+
+/**
+ * Device Bound Session Credentials (W3C DBSC) for the session manager's
+ * `deviceBoundSessions` option, made by `deviceBoundSessions()`. Its
+ * methods are the engine's: apps only pass it on.
+ */
+export interface DeviceBoundSessions {
+  /**
+   * The answer of the registration or refresh endpoint when the request is
+   * for one of them, else undefined (decided from the method and path, with
+   * no other work).
+   */
+  serve(context: BoundRequest): Promise<Response> | undefined;
+  /** `backend`, gated: a session bound to a device loads only with its valid bound cookie. */
+  guard(context: RequestContext, backend: SessionBackend): SessionBackend;
+  /** After a commit that logged a session in: `target` with the registration header. */
+  committed<T extends Response | Headers>(
+    context: BoundRequest,
+    plan: CommitPlan,
+    result: CommitResult,
+    target: T,
+  ): Promise<T>;
+}
+
+/** A request as DBSC sees it: its context and the store its sessions live in. */
+export interface BoundRequest extends RequestContext {
+  readonly store: SessionStore | object;
 }
 
 /** A stored session the incoming cookie pointed to. */

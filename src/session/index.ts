@@ -33,7 +33,12 @@ export type {
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { CookieStore, type CookieStoreOptions } from './backend/cookie.ts';
 export { readCache, type ReadCacheOptions } from './backend/read-cache.ts';
-export type { ReadCache } from './contracts.ts';
+export type { ReadCache, DeviceBoundSessions } from './contracts.ts';
+export {
+  deviceBoundSessions,
+  type DeviceBoundSessionsOptions,
+  type DeviceBoundCookieOptions,
+} from './dbsc/index.ts';
 export { csrfToken, verifyCsrf, CSRF_SESSION_KEY, type CsrfOptions, type StoredCsrfToken } from './csrf.ts';
 export type { SessionEvent, SessionEventType, SessionHook, SessionHooks } from './lifecycle.ts';
 export type {
@@ -45,6 +50,7 @@ export type {
   SessionTypes,
   SessionInfo,
   SessionLifetime,
+  DeviceBinding,
   GetOptions,
   FlashOf,
   EnvOf,

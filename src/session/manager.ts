@@ -122,6 +122,12 @@ export function createSessionManager<
   const fixedStore = resolved.store;
   if (typeof fixedStore !== 'function' && !keepsSessionsInCookies(fixedStore))
     assertRevocationCheckable(fixedStore as SessionStore, resolved.readCache);
+  const bound = resolved.deviceBoundSessions;
+  if (bound && typeof fixedStore !== 'function' && keepsSessionsInCookies(fixedStore)) {
+    throw new TypeError(
+      'createSessionManager: option deviceBoundSessions needs a server-side store, not CookieStore',
+    );
+  }
   // Most apps use neither: their commits skip the lifecycle step entirely.
   const hasLifecycleWork =
     resolved.maxSessionsPerUser !== undefined || Object.keys(resolved.hooks.hooks).length > 0;
@@ -184,8 +190,16 @@ export function createSessionManager<
         context,
       });
     }
-    if (result.setCookies.length === 0 && !plan.noStore) return target;
-    return applyHeaders(target, result.setCookies, plan.noStore);
+    const out =
+      result.setCookies.length === 0 && !plan.noStore
+        ? target
+        : applyHeaders(target, result.setCookies, plan.noStore);
+    return bound ? bound.committed(state, plan, result, out) : out;
+  }
+
+  /** The DBSC endpoints' answer when the request is for one (the `deviceBoundSessions` option). */
+  function serveDeviceBound(session: Session<any, any>): Promise<Response> | undefined {
+    return bound?.serve(stateOf(session, 'handle'));
   }
 
   function handle<Ctx>(
@@ -199,6 +213,8 @@ export function createSessionManager<
       // The first request per env checks secrets and bindings (and the store it made serves it).
       const session = load(request, env, checkSetup(request, env as Env, env));
       if (!(await crossOriginAllowed(session, request, policy))) return crossOriginRefusal();
+      const endpoint = bound && serveDeviceBound(session);
+      if (endpoint) return endpoint;
       if (route.fresh !== undefined && !(await session.isFresh(route.fresh.maxAge))) {
         return commit(session, staleAnswer(request, route.fresh.redirect), ctx);
       }
@@ -246,7 +262,7 @@ export function createSessionManager<
   };
   shared.manager = manager;
   registerCookieNames([shared.secureCookie.name, shared.plainCookie.name]);
-  internals.set(manager, { checkSetup, load, crossOrigin: resolved.crossOrigin, shared });
+  internals.set(manager, { checkSetup, load, crossOrigin: resolved.crossOrigin, shared, serveDeviceBound });
   return manager;
 }
 
@@ -270,6 +286,8 @@ export interface ManagerInternals {
   load(request: Request, env: unknown, store: SessionStore | CookieStore | undefined): Session<any, any>;
   crossOrigin: CrossOriginPolicy;
   shared: ManagerShared<any>;
+  /** The DBSC endpoints' answer when the request is for one. */
+  serveDeviceBound(session: Session<any, any>): Promise<Response> | undefined;
 }
 
 const internals = new WeakMap<object, ManagerInternals>();

@@ -214,6 +214,8 @@ export function applyPatch(
   if (idleMs !== undefined) next.idleMs = idleMs;
   if (absoluteMs !== undefined) next.absoluteMs = absoluteMs;
   if (record.meta !== undefined) next.meta = record.meta;
+  // Only the DBSC registration endpoint binds a session; every write keeps it.
+  if (record.deviceBound !== undefined) next.deviceBound = record.deviceBound;
   return next;
 }
 
@@ -229,5 +231,6 @@ export function infoOf(handle: string, record: SessionRecord): SessionInfo {
   if (record.authenticatedAt !== undefined) info.authenticatedAt = record.authenticatedAt;
   if (record.userId !== undefined) info.userId = record.userId;
   if (record.meta !== undefined) info.meta = { ...record.meta };
+  if (record.deviceBound !== undefined) info.deviceBound = true;
   return info;
 }

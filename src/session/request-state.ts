@@ -182,8 +182,16 @@ export class RequestState<Env> implements SessionSource, RequestContext {
           'createSessionManager: option sessionToken needs a server-side store, not CookieStore',
         );
       }
+      const bound = this.shared.options.deviceBoundSessions;
+      if (openOwn && bound) {
+        throw new TypeError(
+          'createSessionManager: option deviceBoundSessions needs a server-side store, not CookieStore',
+        );
+      }
       if (!openOwn) assertRevocationCheckable(store as SessionStore, this.shared.options.readCache);
-      this.#backend = openOwn ? openOwn(this) : new StoreBackend(this, store as SessionStore);
+      const backend = openOwn ? openOwn(this) : new StoreBackend(this, store as SessionStore);
+      // DBSC gates bound sessions behind their bound cookie.
+      this.#backend = bound ? bound.guard(this, backend) : backend;
     }
     return this.#backend;
   }

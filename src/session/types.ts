@@ -41,6 +41,26 @@ export interface SessionRecord {
   absoluteMs?: number;
   /** What the app recorded about the session when it was created (the manager's `metadata` option). */
   meta?: Record<string, string | number | boolean | null>;
+  /**
+   * The device key this session is bound to (W3C Device Bound Session
+   * Credentials, the `deviceBoundSessions` option): set when the browser
+   * registers, kept through every later write and `regenerate()`.
+   */
+  deviceBound?: DeviceBinding;
+}
+
+/**
+ * A session's binding to a browser's device key (W3C DBSC): the DBSC
+ * session identifier and the registered public key (a JWK with only its
+ * defining members). Written only by the DBSC registration endpoint.
+ */
+export interface DeviceBinding {
+  /** The DBSC session identifier (random, base64url): the browser's `Sec-Secure-Session-Id`. */
+  id: string;
+  /** The algorithm the key signs with. */
+  alg: 'ES256' | 'RS256';
+  /** The public key, as a JWK. */
+  key: { kty: 'EC'; crv: 'P-256'; x: string; y: string } | { kty: 'RSA'; n: string; e: string };
 }
 
 /**
@@ -324,6 +344,8 @@ export interface SessionInfo {
   persistent: boolean;
   /** What the manager's `metadata` option recorded when it was created. */
   meta?: Record<string, string | number | boolean | null>;
+  /** The session is bound to a device key (W3C DBSC): a copied cookie alone does not carry it. */
+  deviceBound?: true;
   /** In `listSessions(…, { current })`: this is the session the request holds. */
   current?: boolean;
 }

@@ -12,6 +12,7 @@ import { HTTPException } from 'hono/http-exception';
 import {
   CONSENT_PURPOSES,
   cookiePolicyTable,
+  deviceBoundSessions,
   getCookie,
   globalPrivacyControl,
   readCache,
@@ -156,7 +157,12 @@ app.use((c, next) => {
       ...(cacheMaxAge > 0
         ? { readCache: readCache({ maxAge: cacheMaxAge, checkRevocation: c.env.SESSION_STORE === 'kv' }) }
         : {}),
-      ...(forApi ? { sessionToken: { header: 'authorization', cookie: false } } : {}),
+      // Browsers that offer Device Bound Session Credentials (W3C DBSC, Chrome) bind the session
+      // to a hardware key at login: a copied cookie jar then stops working within 10 minutes.
+      // Other browsers see no change. The devices page shows which sessions are bound.
+      ...(forApi
+        ? { sessionToken: { header: 'authorization', cookie: false } }
+        : { deviceBoundSessions: deviceBoundSessions({ cookie: { maxAge: 600 } }) }),
     });
     middlewares.set(id, middleware);
   }

@@ -148,7 +148,7 @@ export function devicesPage(sessions: SessionInfo[], csrf: string): Html {
     <ul id="devices">
       ${sessions.map(
         (s) => html`<li data-current="${s.current ? 'yes' : 'no'}">
-          ${String(s.meta?.browser ?? 'a browser')}, last seen ${when(s.lastSeenAt)} UTC${s.persistent ? ', remembered' : ''}
+          ${String(s.meta?.browser ?? 'a browser')}, last seen ${when(s.lastSeenAt)} UTC${s.persistent ? ', remembered' : ''}${s.deviceBound ? html`, <span class="bound" title="Device Bound Session Credentials: a copied cookie stops working within minutes">bound to this device's key</span>` : ''}
           ${
             s.current
               ? html`<strong>(this device)</strong>`
@@ -167,5 +167,9 @@ export function devicesPage(sessions: SessionInfo[], csrf: string): Html {
     </form>
     <p class="note">A sign-out here is final at once: this demo keeps no read cache copy of the session
       in a cookie unless <code>SESSION_CACHE_MAX_AGE</code> is set. With one on the Durable Object store, a
-      copied cookie pair would keep reading for up to that many seconds after a sign-out.</p>`;
+      copied cookie pair would keep reading for up to that many seconds after a sign-out.</p>
+    <p class="note" id="dbsc">Sessions marked <em>bound to this device's key</em> were registered by a
+      browser that offers Device Bound Session Credentials (W3C DBSC, in Chrome): the browser keeps a
+      private key in hardware and proves it every 10 minutes, so cookies copied off the device stop
+      working within 10 minutes. Other browsers are not marked and work as before.</p>`;
 }

@@ -3,7 +3,7 @@
  * the read cache, what `metadata` returns — split from options.ts, which
  * holds the types, defaults and the overall check.
  */
-import type { ReadCache } from '../contracts.ts';
+import type { DeviceBoundSessions, ReadCache } from '../contracts.ts';
 import type { SessionRecord } from '../types.ts';
 import { isToken } from '../../util/token.ts';
 import { checkOptionNames, isOptionsObject } from '../../util/options.ts';
@@ -35,6 +35,17 @@ export function readCacheOf(option: ReadCache | undefined): ReadCache | undefine
   if (typeof made?.read !== 'function' || typeof made.line !== 'function') {
     throw new TypeError(
       "createSessionManager: option readCache must be made by readCache() (import { readCache } from 'tesserajs'), e.g. readCache: readCache({ maxAge: 30 })",
+    );
+  }
+  return option;
+}
+
+export function deviceBoundOf(option: DeviceBoundSessions | undefined): DeviceBoundSessions | undefined {
+  if (option === undefined) return undefined;
+  const made = option as Partial<DeviceBoundSessions> | null;
+  if (typeof made?.serve !== 'function' || typeof made.guard !== 'function') {
+    throw new TypeError(
+      "createSessionManager: option deviceBoundSessions must be made by deviceBoundSessions() (import { deviceBoundSessions } from 'tesserajs'), e.g. deviceBoundSessions: deviceBoundSessions({ cookie: { maxAge: 600 } })",
     );
   }
   return option;

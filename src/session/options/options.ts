@@ -3,7 +3,7 @@ import type { CookieOptions } from '../../cookie/serialize.ts';
 import type { Keyring } from '../../crypto/keyring.ts';
 import type { CookieStore } from '../backend/cookie.ts';
 import { SESSION_EVENT_TYPES, type HookRunner, type SessionEvent, type SessionHooks } from '../lifecycle.ts';
-import type { ReadCache } from '../contracts.ts';
+import type { DeviceBoundSessions, ReadCache } from '../contracts.ts';
 import type { SessionStore } from '../types.ts';
 import { checkOptionNames } from '../../util/options.ts';
 import { resolveCookie, type SessionCookieOptions } from './cookie.ts';
@@ -12,6 +12,7 @@ export { cookieAttributesOf, type SessionCookieOptions } from './cookie.ts';
 import { crossOriginPolicyOf, type CrossOriginMode, type CrossOriginPolicy } from '../guards/cross-origin.ts';
 import { keyringSource, type SecretsOption } from './secrets.ts';
 import {
+  deviceBoundOf,
   readCacheOf,
   transportOf,
   type SessionMetadata,
@@ -39,6 +40,7 @@ export const MANAGER_OPTION_NAMES = [
   'onHookError',
   'sessionToken',
   'readCache',
+  'deviceBoundSessions',
   'crossOrigin',
   'trustedOrigins',
   'trustProxy',
@@ -112,6 +114,14 @@ export interface SessionManagerOptions<Env = unknown> {
    */
   readCache?: ReadCache;
   /**
+   * Device Bound Session Credentials (W3C DBSC), made by
+   * `deviceBoundSessions({ … })`: browsers that support it bind the session
+   * to a hardware key at login, and a copied cookie jar stops working within
+   * the bound cookie's `maxAge`. Others see no change. Needs a server-side
+   * store (README: "Device Bound Session Credentials").
+   */
+  deviceBoundSessions?: DeviceBoundSessions;
+  /**
    * Cross-origin request protection in `handle()` and the Hono `session()`
    * middleware (W3C Fetch Metadata `Sec-Fetch-Site`, else `Origin`, as Go's
    * `http.CrossOriginProtection`): a POST, PUT, DELETE, … another site makes
@@ -154,6 +164,7 @@ export interface ResolvedOptions<Env> {
   /** Where a session may come from: a header (lower case, Bearer scheme or whole value), cookies. */
   transport: Transport;
   readCache: ReadCache | undefined;
+  deviceBoundSessions: DeviceBoundSessions | undefined;
   crossOrigin: CrossOriginPolicy;
   trustProxy: boolean;
 }
@@ -218,7 +229,14 @@ function featureOptions<Env>(
   options: SessionManagerOptions<Env>,
 ): Pick<
   ResolvedOptions<Env>,
-  'metadata' | 'maxSessionsPerUser' | 'hooks' | 'transport' | 'readCache' | 'crossOrigin' | 'trustProxy'
+  | 'metadata'
+  | 'maxSessionsPerUser'
+  | 'hooks'
+  | 'transport'
+  | 'readCache'
+  | 'deviceBoundSessions'
+  | 'crossOrigin'
+  | 'trustProxy'
 > {
   const { metadata, maxSessionsPerUser, hooks = {}, hookMode = 'background', onHookError } = options;
   if (metadata !== undefined && typeof metadata !== 'function') {
@@ -252,6 +270,7 @@ function featureOptions<Env>(
     hooks: { hooks, mode: hookMode, onError },
     transport: transportOf(options.sessionToken),
     readCache: readCacheOf(options.readCache),
+    deviceBoundSessions: deviceBoundOf(options.deviceBoundSessions),
     crossOrigin: crossOriginPolicyOf(options.crossOrigin, options.trustedOrigins),
     trustProxy: options.trustProxy === true,
   };

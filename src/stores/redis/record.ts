@@ -29,6 +29,7 @@ const HEAD = [
   'idleMs',
   'absoluteMs',
   'meta',
+  'deviceBound',
 ] as const;
 
 /** `{"data":` `,"flash":` `}`: what the JSON text of a record has besides its members. */
