@@ -162,8 +162,10 @@ export function createSessionManager<
       plan = planned instanceof Promise ? await planned : planned;
       // A request that only read (the usual one) leaves the backend nothing to
       // do, unless the read cache is to be filled from what it read.
+      // An in-process store commits without waiting (backend.commitNow); others asynchronously.
+      const backend = isIdle(plan) && state.readCache === undefined ? undefined : state.backend;
       result =
-        isIdle(plan) && state.readCache === undefined ? idleResult() : await state.backend.commit(plan);
+        backend === undefined ? idleResult() : (backend.commitNow?.(plan) ?? (await backend.commit(plan)));
     } catch (error) {
       impl.abandon();
       throw error;

@@ -7,7 +7,14 @@
  * the moment it is called, so it takes effect at commit whether or not the
  * caller awaited it.
  */
-import type { CommitPlan, CommitResult, CookieVerdict, LoadedSession, SessionSource } from './contracts.ts';
+import type {
+  CommitPlan,
+  CommitResult,
+  CookieVerdict,
+  LoadedSession,
+  LoadResult,
+  SessionSource,
+} from './contracts.ts';
 import { newSessionId } from './id.ts';
 import { infoOf } from './record.ts';
 import { checkKey, cloneJson, copyJson } from './json.ts';
@@ -39,6 +46,7 @@ type LoadState =
 
 const UNREAD: LoadState = { phase: 'unread' };
 const DETACHED: LoadState = { phase: 'ready', current: null };
+const SETTLED: Promise<void> = Promise.resolve();
 
 export class SessionImpl<
   Data extends SessionShape = SessionShape,
@@ -99,32 +107,42 @@ export class SessionImpl<
     return !this.source.hasCredential || this.#destroyed;
   }
 
+  /**
+   * Whether the stored session is known now: loaded before, nothing to look
+   * up, or a load the backend answers without waiting (an in-process store
+   * and a cookie verified before) — done here, with no promise.
+   */
+  #settled(): boolean {
+    const load = this.#load;
+    if (load.phase !== 'unread') return load.phase === 'ready';
+    if (this.#startsFresh()) {
+      this.#load = DETACHED;
+      return true;
+    }
+    let result: LoadResult | undefined;
+    try {
+      result = this.source.loadNow();
+    } catch {
+      return false; // the async load tries again and reports the error as a read failure
+    }
+    if (result === undefined) return false;
+    this.#attach(result);
+    return true;
+  }
+
   /** Loads the stored record once; a store error rejects every read, and the commit. */
   #resolve(): Promise<void> {
+    if (this.#settled()) return SETTLED;
     const load = this.#load;
     switch (load.phase) {
-      case 'ready':
-        return Promise.resolve();
       case 'loading':
         return load.promise;
       case 'failed':
         return Promise.reject(load.error);
     }
-    if (this.#startsFresh()) {
-      this.#load = DETACHED;
-      return Promise.resolve();
-    }
     const promise = this.source.load().then(
-      ({ verdict, session }) => {
-        if (this.#load !== loading) return; // destroyed meanwhile: nothing to attach to
-        const policy = this.source.policy;
-        if (session !== null && !isLive(session.record, policy.now, policy)) {
-          this.#expired.push(session);
-          session = null;
-        }
-        this.#verdict = session === null && verdict === 'valid' ? 'missing' : verdict;
-        this.#load = { phase: 'ready', current: session };
-        if (session) this.#handle = session.key;
+      (result) => {
+        if (this.#load === loading) this.#attach(result); // else destroyed meanwhile: nothing to attach to
       },
       (error: unknown) => {
         if (this.#load === loading) this.#load = { phase: 'failed', error };
@@ -134,6 +152,18 @@ export class SessionImpl<
     const loading: LoadState = { phase: 'loading', promise };
     this.#load = loading;
     return promise;
+  }
+
+  /** The load's answer becomes the session this request is attached to (none when past its timeouts). */
+  #attach({ verdict, session }: LoadResult): void {
+    const policy = this.source.policy;
+    if (session !== null && !isLive(session.record, policy.now, policy)) {
+      this.#expired.push(session);
+      session = null;
+    }
+    this.#verdict = session === null && verdict === 'valid' ? 'missing' : verdict;
+    this.#load = { phase: 'ready', current: session };
+    if (session) this.#handle = session.key;
   }
 
   /** Replaces a session loaded from a read cache copy by the store's record (or none, if it ended). */
@@ -156,9 +186,26 @@ export class SessionImpl<
     return (this.#writes ??= new PendingWrites());
   }
 
-  async get(key: string, options?: GetOptions): Promise<never> {
+  get(key: string, options?: GetOptions): Promise<never> {
+    // Loaded (or answered at once by an in-process store): no await. The
+    // result is still a promise, and a failure still a rejection.
+    if (!this.#settled() || (options?.fresh === true && this.#current()?.cached))
+      return this.#getLater(key, options);
+    try {
+      return Promise.resolve(this.#value(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #getLater(key: string, options: GetOptions | undefined): Promise<never> {
     await this.#resolve();
     if (options?.fresh === true && this.#current()?.cached) await this.#reloadFromStore();
+    return this.#value(key);
+  }
+
+  /** The value of `key` as this request sees it: what it wrote, else what was loaded (a flash is taken). */
+  #value(key: string): never {
     const record = this.#record();
     const writes = this.#writes;
     if (writes === undefined) {

@@ -17,6 +17,7 @@ import type {
 } from '../contracts.ts';
 import { newSessionId, sessionCookieValue, verifiedSessionId } from '../id.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
+import { commitInProcess, found, INVALID, loadInProcess } from './in-process.ts';
 import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 
@@ -33,18 +34,37 @@ export class StoreBackend implements SessionBackend {
   readonly #context: RequestContext;
   readonly #store: SessionStore;
 
-  /** Reads a record the engine will only read: without a copy where the store allows it. */
-  readonly #read: (key: string) => Promise<SessionRecord | null>;
-  /** The store's atomic update, taking the engine's patch without a copy where the store allows it. */
-  readonly #update: ((key: string, patch: SessionPatch) => Promise<boolean>) | undefined;
-
   constructor(context: RequestContext, store: SessionStore) {
     this.#context = context;
     this.#store = store;
-    this.#read = isPeekable(store) ? (key) => store[peekRecord](key) : (key) => store.get(key);
-    this.#update = isOwnedUpdatable(store)
-      ? (key, patch) => store[updateOwned](key, patch)
-      : store.update && ((key, patch) => store.update!(key, patch));
+  }
+
+  /** Reads a record the engine will only read: without a copy where the store allows it. */
+  #read(key: string): Promise<SessionRecord | null> {
+    const store = this.#store;
+    if (!isPeekable(store)) return store.get(key);
+    try {
+      return Promise.resolve(store[peekRecord](key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The store's atomic update, taking the engine's patch without a copy where the store allows it. */
+  #update(key: string, patch: SessionPatch): Promise<boolean> {
+    const store = this.#store;
+    if (!isOwnedUpdatable(store)) return store.update!(key, patch);
+    try {
+      return Promise.resolve(store[updateOwned](key, patch));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Whether the store updates atomically (`update`, or the engine's own fast path). */
+  get #atomic(): boolean {
+    const store = this.#store;
+    return isOwnedUpdatable(store) || typeof store.update === 'function';
   }
 
   /** The verified session id the request's cookie carries, or null. No store call. */
@@ -71,6 +91,16 @@ export class StoreBackend implements SessionBackend {
         : this.#read(key).then((record) => found(remembered!, key, record));
     }
     return this.#loadVerifying();
+  }
+
+  /** `load` without a promise, when nothing in it waits (see {@link loadInProcess}). */
+  loadNow(): LoadResult | undefined {
+    return loadInProcess(this.#context, this.#store);
+  }
+
+  /** `commit` without a promise, when nothing in it waits (see {@link commitInProcess}). */
+  commitNow(plan: CommitPlan): CommitResult | undefined {
+    return commitInProcess(this.#context, this.#store, plan);
   }
 
   async #loadVerifying(): Promise<LoadResult> {
@@ -233,7 +263,7 @@ export class StoreBackend implements SessionBackend {
    */
   async #patchLoaded(target: LoadedSession, patch: SessionPatch, touchOnly: boolean): Promise<Outcome> {
     const store = this.#store;
-    if (this.#update) return (await this.#update(target.key, patch)) ? { live: undefined } : { live: null };
+    if (this.#atomic) return (await this.#update(target.key, patch)) ? { live: undefined } : { live: null };
     const next = applyPatch(await store.get(target.key), patch);
     if (next === null) return { live: null };
     if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
@@ -247,7 +277,7 @@ export class StoreBackend implements SessionBackend {
     const id = await this.#verifiedId();
     if (id !== null) {
       const key = await this.#context.keys.of(id);
-      if (this.#update) {
+      if (this.#atomic) {
         // Atomic stores patch in place without a read.
         if (await this.#update(key, patch)) return { live: undefined };
       } else {
@@ -264,10 +294,4 @@ export class StoreBackend implements SessionBackend {
     const outcome = await this.#create(newSessionId(), applyPatch(emptyRecord(policy.now, policy), patch)!);
     return { ...outcome, startedOver: true };
   }
-}
-
-const INVALID: LoadResult = { verdict: 'invalid', session: null };
-
-function found(id: string, key: string, record: SessionRecord | null): LoadResult {
-  return { verdict: 'valid', session: record ? { id, key, record } : null };
 }

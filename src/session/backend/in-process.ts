@@ -1,0 +1,67 @@
+/**
+ * The load and the commit of a server-side store that answers in process
+ * (MemoryStore, through the fast paths), without a promise when nothing in
+ * them waits. An await costs more than the whole MemoryStore read or update;
+ * the async API stays as it is, the engine just skips the hops when the
+ * answer is already at hand.
+ */
+import { serializeDeletion } from '../../cookie/headers.ts';
+import { verifyRemembered } from '../../crypto/sign.ts';
+import type { CommitPlan, CommitResult, LoadResult, RequestContext } from '../contracts.ts';
+import { sessionCookieValue } from '../id.ts';
+import type { SessionRecord, SessionStore } from '../types.ts';
+import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
+
+/** What a cookie that is not ours (or none) loads. */
+export const INVALID: LoadResult = { verdict: 'invalid', session: null };
+
+/** What a verified id loads: its record, or none when the store holds none. */
+export function found(id: string, key: string, record: SessionRecord | null): LoadResult {
+  return { verdict: 'valid', session: record ? { id, key, record } : null };
+}
+
+/**
+ * `load`, when the store answers in process, no read cache is on, and the
+ * cookie is absent or was verified before (its signature remembered, its key
+ * cached): no crypto, no await. Else undefined (the async load does it).
+ * Store errors throw.
+ */
+export function loadInProcess(context: RequestContext, store: SessionStore): LoadResult | undefined {
+  if (context.readCache || !isPeekable(store)) return undefined;
+  const raw = sessionCookieValue(context.sessionToken);
+  if (raw === undefined) return INVALID;
+  const id = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+  const key = id !== undefined ? context.keys.cached(id) : undefined;
+  return key === undefined ? undefined : found(id!, key, store[peekRecord](key));
+}
+
+/**
+ * `commit`, when the plan is a patch to the loaded session (or no write) on a
+ * store that updates atomically in process, with nothing to delete, no cookie
+ * to sign and no read cache to refresh. Else undefined. The update is the
+ * same atomic one the async commit makes; store errors throw.
+ */
+export function commitInProcess(
+  context: RequestContext,
+  store: SessionStore,
+  plan: CommitPlan,
+): CommitResult | undefined {
+  const write = plan.write;
+  if (
+    context.readCache ||
+    !isOwnedUpdatable(store) ||
+    plan.remove.length > 0 ||
+    plan.removeCookieSession ||
+    plan.resend !== undefined ||
+    (write !== undefined && (write.kind !== 'patch' || write.target === undefined))
+  ) {
+    return undefined;
+  }
+  // As the async commit: a session gone meanwhile is not written back (live: null).
+  const live = write === undefined || store[updateOwned](write.target!.key, write.patch) ? undefined : null;
+  const setCookies: string[] = [];
+  // Only a session that travels in its cookie expires it (as the async commit).
+  if (plan.clearCookie && context.transport === 'cookie' && context.sessionToken !== undefined)
+    setCookies.push(serializeDeletion(context.cookie.name, context.cookie.attributes));
+  return { setCookies, live, startedOver: false, removed: [] };
+}
