@@ -165,7 +165,7 @@ export function createSessionManager<
       // An in-process store commits without waiting (backend.commitNow); others asynchronously.
       const backend = isIdle(plan) && state.readCache === undefined ? undefined : state.backend;
       result =
-        backend === undefined ? idleResult() : (backend.commitNow?.(plan) ?? (await backend.commit(plan)));
+        backend === undefined ? IDLE_RESULT : (backend.commitNow?.(plan) ?? (await backend.commit(plan)));
     } catch (error) {
       impl.abandon();
       throw error;
@@ -283,7 +283,10 @@ export function internalsOf(manager: object): ManagerInternals | undefined {
 
 const ALLOW_ALL: CrossOriginPolicy = { protect: false, trusted: new Set() };
 
-/** What a backend answers to an idle plan: no cookie, nothing written or removed. */
-function idleResult(): CommitResult {
-  return { setCookies: [], live: undefined, startedOver: false, removed: [] };
-}
+/** What a backend answers to an idle plan: no cookie, nothing written or removed (frozen: shared by every request). */
+const IDLE_RESULT: CommitResult = Object.freeze({
+  setCookies: Object.freeze([]) as unknown as string[],
+  live: undefined,
+  startedOver: false,
+  removed: Object.freeze([]) as unknown as string[],
+});

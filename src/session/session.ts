@@ -47,6 +47,8 @@ type LoadState =
 const UNREAD: LoadState = { phase: 'unread' };
 const DETACHED: LoadState = { phase: 'ready', current: null };
 const SETTLED: Promise<void> = Promise.resolve();
+/** Shared by every session that found nothing expired (most): frozen, so a push would throw rather than leak. */
+const NONE_EXPIRED = Object.freeze([]) as unknown as LoadedSession[];
 
 export class SessionImpl<
   Data extends SessionShape = SessionShape,
@@ -60,7 +62,7 @@ export class SessionImpl<
   /** What the request's cookie turned out to be, once loaded. */
   #verdict: CookieVerdict | undefined;
   /** Sessions found past their timeouts when read: deleted at commit. */
-  #expired: LoadedSession[] = [];
+  #expired: LoadedSession[] = NONE_EXPIRED;
   /** The loaded session `destroy()` ended: deleted at commit. */
   #destroyedSession: LoadedSession | undefined;
   /** `destroy()` ran before the cookie's session was known: the backend finds and deletes it. */
@@ -158,7 +160,7 @@ export class SessionImpl<
   #attach({ verdict, session }: LoadResult): void {
     const policy = this.source.policy;
     if (session !== null && !isLive(session.record, policy.now, policy)) {
-      this.#expired.push(session);
+      this.#expired = [...this.#expired, session];
       session = null;
     }
     this.#verdict = session === null && verdict === 'valid' ? 'missing' : verdict;
@@ -171,7 +173,7 @@ export class SessionImpl<
     const { verdict, session } = await this.source.reload();
     const policy = this.source.policy;
     const live = session !== null && isLive(session.record, policy.now, policy) ? session : null;
-    if (session !== null && live === null) this.#expired.push(session);
+    if (session !== null && live === null) this.#expired = [...this.#expired, session];
     if (this.#load.phase !== 'ready') return; // destroyed meanwhile
     this.#verdict = live === null && verdict === 'valid' ? 'missing' : verdict;
     this.#load = { phase: 'ready', current: live };
@@ -375,7 +377,7 @@ export class SessionImpl<
    */
   abandon(): void {
     this.#reset(UNREAD);
-    this.#expired = [];
+    this.#expired = NONE_EXPIRED;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;
@@ -468,7 +470,7 @@ export class SessionImpl<
             ? DETACHED
             : { phase: 'ready', current: live },
     );
-    this.#expired = [];
+    this.#expired = NONE_EXPIRED;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;

@@ -12,6 +12,9 @@ import { sessionCookieValue } from '../id.ts';
 import type { SessionRecord, SessionStore } from '../types.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
 
+/** No cookie lines, no removed keys: shared, frozen (nothing downstream appends to a commit's result). */
+const NONE = Object.freeze([]) as unknown as string[];
+
 /** What a cookie that is not ours (or none) loads. */
 export const INVALID: LoadResult = { verdict: 'invalid', session: null };
 
@@ -59,9 +62,10 @@ export function commitInProcess(
   }
   // As the async commit: a session gone meanwhile is not written back (live: null).
   const live = write === undefined || store[updateOwned](write.target!.key, write.patch) ? undefined : null;
-  const setCookies: string[] = [];
   // Only a session that travels in its cookie expires it (as the async commit).
-  if (plan.clearCookie && context.transport === 'cookie' && context.sessionToken !== undefined)
-    setCookies.push(serializeDeletion(context.cookie.name, context.cookie.attributes));
-  return { setCookies, live, startedOver: false, removed: [] };
+  const setCookies =
+    plan.clearCookie && context.transport === 'cookie' && context.sessionToken !== undefined
+      ? [serializeDeletion(context.cookie.name, context.cookie.attributes)]
+      : NONE;
+  return { setCookies, live, startedOver: false, removed: NONE };
 }
