@@ -111,7 +111,12 @@ export function session(
     // The handler threw and onError answered: commit nothing (its writes may
     // be half done), and keep onError's response untouched.
     if (c.error !== undefined) return;
-    replaceResponse(c, await manager.commit(current, c.res, new LazyExecutionContext(c)));
+    // Committed without a promise when nothing in it waits (MemoryStore, a read-only request).
+    const committed =
+      internals === undefined
+        ? manager.commit(current, c.res, new LazyExecutionContext(c))
+        : internals.commit(current, c.res, new LazyExecutionContext(c));
+    replaceResponse(c, committed instanceof Promise ? await committed : committed);
   };
 }
 
