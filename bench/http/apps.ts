@@ -53,8 +53,10 @@ function floor(): FetchHandler {
 
 /**
  * The floor of a session response: the same, plus what a session must do
- * when it changed — one Set-Cookie appended after the handler ran (through
- * `c.header`, Hono's own way, so the runtime keeps whatever fast path it can).
+ * when it changed — one Set-Cookie added after the handler ran, in place on
+ * the handler's response (its headers are mutable). Not through `c.header`:
+ * after the handler, Hono copies the response for it, and on Node the copy
+ * leaves @hono/node-server's fast path (the body becomes a stream).
  */
 function floorSetCookie(): FetchHandler {
   let n = 0;
@@ -62,7 +64,7 @@ function floorSetCookie(): FetchHandler {
   app.use(async (c, next) => {
     c.set('cookie', c.req.raw.headers.get('cookie'));
     await next();
-    c.header('set-cookie', `n=${++n}; Path=/; HttpOnly`, { append: true });
+    c.res.headers.append('set-cookie', `n=${++n}; Path=/; HttpOnly`);
   });
   app.get('/seed', (c) => c.text('1'));
   app.get('/', async (c) => c.text((await Promise.resolve(c.var.cookie)) === null ? '0' : '1'));
