@@ -111,12 +111,7 @@ export function session(
     // The handler threw and onError answered: commit nothing (its writes may
     // be half done), and keep onError's response untouched.
     if (c.error !== undefined) return;
-    // Committed without a promise when nothing in it waits (MemoryStore, a read-only request).
-    const committed =
-      internals === undefined
-        ? manager.commit(current, c.res, new LazyExecutionContext(c))
-        : internals.commit(current, c.res, new LazyExecutionContext(c));
-    replaceResponse(c, committed instanceof Promise ? await committed : committed);
+    replaceResponse(c, await manager.commit(current, c.res, new LazyExecutionContext(c)));
   };
 }
 

@@ -2,7 +2,7 @@
  * `createSessionManager`: loads a lazy session per request and commits it
  * onto the response. Works with any fetch-style handler.
  */
-import { commitSession, type CommitOptions } from './commit.ts';
+import type { CommitPlan, CommitResult } from './contracts.ts';
 import { StoreKeys } from './id.ts';
 import type { CookieStore } from './backend/cookie.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -13,14 +13,17 @@ import {
   RequestState,
   type ManagerShared,
 } from './request-state.ts';
+import { applyHeaders } from '../cookie/cache-control.ts';
 import { SessionImpl } from './session.ts';
 import { deviceCalls, type RevokeSessionOptions, type StoreCallOptions } from './devices.ts';
-import { reportRevoked } from './lifecycle.ts';
+import { afterCommit, reportRevoked } from './lifecycle.ts';
+import { isIdle } from './plan.ts';
 import { keepsSessionsInCookies } from './contracts.ts';
 import { crossOriginAllowed, crossOriginRefusal, type CrossOriginPolicy } from './guards/cross-origin.ts';
 import { routeOptionsOf, staleAnswer, type RouteOptions } from './guards/route.ts';
+import { warnInsecureCookie } from './guards/proxy.ts';
 import { setupCheck } from './options/setup-check.ts';
-import { registerCookieNames } from './guards/shared-cookies.ts';
+import { hintSharedCookie, registerCookieNames } from './guards/shared-cookies.ts';
 import type {
   EnvOf,
   FlashOf,
@@ -129,7 +132,6 @@ export function createSessionManager<
     plainCookie: cookieSpecFor('http:', resolved.cookie),
   };
   const checkSetup = setupCheck(resolved);
-  const commitOptions: CommitOptions<Env> = { options: resolved, hasLifecycleWork };
 
   function load(request: Request, env?: Env, store?: SessionStore | CookieStore): Session<Data, Flash> {
     return new SessionImpl<Data, Flash>(new RequestState(shared, request, env as Env, store));
@@ -144,26 +146,48 @@ export function createSessionManager<
     return state as RequestState<Env>;
   }
 
-  /**
-   * `commit`, without a promise when nothing in it waits (an untouched or
-   * read-only session, a MemoryStore patch, no lifecycle work): the target
-   * itself, else a promise of it. Errors before the first wait throw.
-   */
-  function commitNow<T extends Response | Headers>(
-    session: Session<Data, Flash>,
-    target: T,
-    context?: unknown,
-  ): T | Promise<T> {
-    const state = stateOf(session, 'commit');
-    return commitSession(commitOptions, state, session as SessionImpl<Data, Flash>, target, context);
-  }
-
   async function commit<T extends Response | Headers>(
     session: Session<Data, Flash>,
     target: T,
     context?: unknown,
   ): Promise<T> {
-    return commitNow(session, target, context);
+    const state = stateOf(session, 'commit');
+    const impl = session as SessionImpl<Data, Flash>;
+    impl.close();
+    if (!impl.touched) return target;
+    let plan: CommitPlan;
+    let result: CommitResult;
+    try {
+      const planned = impl.plan();
+      plan = planned instanceof Promise ? await planned : planned;
+      // A request that only read (the usual one) leaves the backend nothing to
+      // do, unless the read cache is to be filled from what it read.
+      // An in-process store commits without waiting (backend.commitNow); others asynchronously.
+      const backend = isIdle(plan) && state.readCache === undefined ? undefined : state.backend;
+      result =
+        backend === undefined ? IDLE_RESULT : (backend.commitNow?.(plan) ?? (await backend.commit(plan)));
+    } catch (error) {
+      impl.abandon();
+      throw error;
+    }
+    if (impl.verdict === 'invalid' && state.transport === 'cookie') hintSharedCookie(state.cookie.name);
+    impl.committed(plan, result);
+    if (result.setCookies.length > 0 && !state.cookie.attributes.secure)
+      warnInsecureCookie(state.request.url, resolved.trustProxy);
+    if (hasLifecycleWork) {
+      await afterCommit({
+        plan,
+        result,
+        store: state.store,
+        request: state.request,
+        now: state.policy.now,
+        maxSessionsPerUser: resolved.maxSessionsPerUser,
+        hooks: resolved.hooks,
+        context,
+      });
+    }
+    if (result.setCookies.length === 0 && !plan.noStore) return target;
+    return applyHeaders(target, result.setCookies, plan.noStore);
   }
 
   function handle<Ctx>(
@@ -181,7 +205,7 @@ export function createSessionManager<
         return commit(session, staleAnswer(request, route.fresh.redirect), ctx);
       }
       const response = await handler(request, env as Env, ctx as Ctx, session);
-      return commitNow(session, response, ctx);
+      return commit(session, response, ctx);
     };
     return fetch as FetchHandler<Env, Ctx>;
   }
@@ -224,7 +248,7 @@ export function createSessionManager<
   };
   shared.manager = manager;
   registerCookieNames([shared.secureCookie.name, shared.plainCookie.name]);
-  internals.set(manager, { checkSetup, load, commit: commitNow, crossOrigin: resolved.crossOrigin, shared });
+  internals.set(manager, { checkSetup, load, crossOrigin: resolved.crossOrigin, shared });
   return manager;
 }
 
@@ -246,12 +270,6 @@ export interface ManagerInternals {
   checkSetup(request: Request, env: unknown, bindings: unknown): SessionStore | CookieStore | undefined;
   /** `load`, with the store the setup check made for this request. */
   load(request: Request, env: unknown, store: SessionStore | CookieStore | undefined): Session<any, any>;
-  /** `commit`, answering without a promise when nothing in it waits; errors before the first wait throw. */
-  commit<T extends Response | Headers>(
-    session: Session<any, any>,
-    target: T,
-    context?: unknown,
-  ): T | Promise<T>;
   crossOrigin: CrossOriginPolicy;
   shared: ManagerShared<any>;
 }
@@ -264,3 +282,11 @@ export function internalsOf(manager: object): ManagerInternals | undefined {
 }
 
 const ALLOW_ALL: CrossOriginPolicy = { protect: false, trusted: new Set() };
+
+/** What a backend answers to an idle plan: no cookie, nothing written or removed (frozen: shared by every request). */
+const IDLE_RESULT: CommitResult = Object.freeze({
+  setCookies: Object.freeze([]) as unknown as string[],
+  live: undefined,
+  startedOver: false,
+  removed: Object.freeze([]) as unknown as string[],
+});

@@ -24,18 +24,28 @@ export function found(id: string, key: string, record: SessionRecord | null): Lo
 }
 
 /**
+ * The session the request's cookie names when the cookie was verified before
+ * (its signature remembered, its key cached): no crypto, no await. Null
+ * without a cookie of ours; undefined when the cookie must be verified.
+ */
+export function knownSession(context: RequestContext): { id: string; key: string } | null | undefined {
+  const raw = sessionCookieValue(context.sessionToken);
+  if (raw === undefined) return null;
+  const id = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+  // A cached key means the id was well-formed when it was remembered.
+  const key = id !== undefined ? context.keys.cached(id) : undefined;
+  return key === undefined ? undefined : { id: id!, key };
+}
+
+/**
  * `load`, when the store answers in process, no read cache is on, and the
- * cookie is absent or was verified before (its signature remembered, its key
- * cached): no crypto, no await. Else undefined (the async load does it).
- * Store errors throw.
+ * cookie is absent or was verified before. Else undefined (the async load
+ * does it). Store errors throw.
  */
 export function loadInProcess(context: RequestContext, store: SessionStore): LoadResult | undefined {
   if (context.readCache || !isPeekable(store)) return undefined;
-  const raw = sessionCookieValue(context.sessionToken);
-  if (raw === undefined) return INVALID;
-  const id = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
-  const key = id !== undefined ? context.keys.cached(id) : undefined;
-  return key === undefined ? undefined : found(id!, key, store[peekRecord](key));
+  const known = knownSession(context);
+  return known === null ? INVALID : known && found(known.id, known.key, store[peekRecord](known.key));
 }
 
 /**

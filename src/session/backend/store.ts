@@ -6,7 +6,6 @@
  */
 import { serializeDeletion } from '../../cookie/headers.ts';
 import { serializeCookie } from '../../cookie/serialize.ts';
-import { verifyRemembered } from '../../crypto/sign.ts';
 import type {
   CommitPlan,
   CommitResult,
@@ -15,9 +14,9 @@ import type {
   RequestContext,
   SessionBackend,
 } from '../contracts.ts';
-import { newSessionId, sessionCookieValue, verifiedSessionId } from '../id.ts';
+import { newSessionId, verifiedSessionId } from '../id.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
-import { commitInProcess, found, INVALID, loadInProcess } from './in-process.ts';
+import { commitInProcess, found, INVALID, knownSession, loadInProcess } from './in-process.ts';
 import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 
@@ -42,23 +41,15 @@ export class StoreBackend implements SessionBackend {
   /** Reads a record the engine will only read: without a copy where the store allows it. */
   #read(key: string): Promise<SessionRecord | null> {
     const store = this.#store;
-    if (!isPeekable(store)) return store.get(key);
-    try {
-      return Promise.resolve(store[peekRecord](key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return isPeekable(store) ? Promise.resolve().then(() => store[peekRecord](key)) : store.get(key);
   }
 
   /** The store's atomic update, taking the engine's patch without a copy where the store allows it. */
   #update(key: string, patch: SessionPatch): Promise<boolean> {
     const store = this.#store;
-    if (!isOwnedUpdatable(store)) return store.update!(key, patch);
-    try {
-      return Promise.resolve(store[updateOwned](key, patch));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return isOwnedUpdatable(store)
+      ? Promise.resolve().then(() => store[updateOwned](key, patch))
+      : store.update!(key, patch);
   }
 
   /** Whether the store updates atomically (`update`, or the engine's own fast path). */
@@ -79,18 +70,13 @@ export class StoreBackend implements SessionBackend {
    * straight to the store: the common case costs one store read and no crypto.
    */
   load(): Promise<LoadResult> {
-    const raw = sessionCookieValue(this.#context.sessionToken);
-    if (raw === undefined) return Promise.resolve(INVALID);
-    const context = this.#context;
-    const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
-    // A cached key means the id was well-formed when it was remembered.
-    const key = remembered !== undefined ? context.keys.cached(remembered) : undefined;
-    if (key !== undefined) {
-      return context.readCache
-        ? this.#loadCached(remembered!, key)
-        : this.#read(key).then((record) => found(remembered!, key, record));
-    }
-    return this.#loadVerifying();
+    const known = knownSession(this.#context);
+    if (known === null) return Promise.resolve(INVALID);
+    if (known === undefined) return this.#loadVerifying();
+    const { id, key } = known;
+    return this.#context.readCache
+      ? this.#loadCached(id, key)
+      : this.#read(key).then((record) => found(id, key, record));
   }
 
   /** `load` without a promise, when nothing in it waits (see {@link loadInProcess}). */

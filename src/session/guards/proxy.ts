@@ -10,29 +10,14 @@ import { warnOnce } from '../../util/options.ts';
 // __Host- cookies work there (RFC 6265bis §5.7 "secure protocol").
 const LOOPBACK = /^http:\/\/(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?(?:\/|$)/i;
 
-/**
- * The scheme, host and port of the last loopback URL seen: a server on
- * loopback sees the same one on every request, and a prefix check costs a
- * fraction of the (case-insensitive) pattern.
- */
-let lastLoopback = '';
-
 /** Whether `url` is https or a loopback http URL. */
 export function isSecureRequest(url: string): boolean {
-  return url.startsWith('https:') || isLoopback(url);
+  return url.startsWith('https:') || LOOPBACK.test(url);
 }
 
 /** Whether `url` is to a loopback host. */
 export function isLoopback(url: string): boolean {
-  if (lastLoopback !== '' && url.startsWith(lastLoopback)) {
-    // The pattern's end: the path's "/", or nothing (charCodeAt past the end is NaN).
-    const next = url.charCodeAt(lastLoopback.length);
-    if (next === 0x2f || next !== next) return true;
-  }
-  const match = LOOPBACK.exec(url);
-  if (match === null) return false;
-  lastLoopback = match[0].endsWith('/') ? match[0].slice(0, -1) : match[0];
-  return true;
+  return LOOPBACK.test(url);
 }
 
 /**
