@@ -3,10 +3,14 @@ export type FetchLike = (request: Request) => Response | Promise<Response>;
 
 /**
  * Sends requests like a browser would: keeps the cookies each response sets
- * and sends them back. Every candidate pays the same client cost.
+ * and sends them back. Every candidate pays the same client cost. Two clients
+ * given one `jar` send the same cookies.
  */
-export function browserClient(fetch: FetchLike, url = 'https://bench.example/') {
-  const jar = new Map<string, string>();
+export function browserClient(
+  fetch: FetchLike,
+  url = 'https://bench.example/',
+  jar = new Map<string, string>(),
+) {
   return async (): Promise<void> => {
     const headers = new Headers();
     if (jar.size > 0) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));

@@ -51,6 +51,26 @@ function floor(): FetchHandler {
   return app.fetch;
 }
 
+/**
+ * The floor of a session response: the same, plus what a session must do
+ * when it changed — one Set-Cookie added after the handler ran, in place on
+ * the handler's response (its headers are mutable). Not through `c.header`:
+ * after the handler, Hono copies the response for it, and on Node the copy
+ * leaves @hono/node-server's fast path (the body becomes a stream).
+ */
+function floorSetCookie(): FetchHandler {
+  let n = 0;
+  const app = new Hono<{ Variables: { cookie: string | null } }>();
+  app.use(async (c, next) => {
+    c.set('cookie', c.req.raw.headers.get('cookie'));
+    await next();
+    c.res.headers.append('set-cookie', `n=${++n}; Path=/; HttpOnly`);
+  });
+  app.get('/seed', (c) => c.text('1'));
+  app.get('/', async (c) => c.text((await Promise.resolve(c.var.cookie)) === null ? '0' : '1'));
+  return app.fetch;
+}
+
 function tessera(store: SessionStore | CookieStore, readOnly = false): FetchHandler {
   const app = new Hono<SessionEnv<Data>>();
   app.use(session<Data>({ secrets: SECRET, store }));
@@ -123,6 +143,7 @@ function honoSession(): FetchHandler {
 export const candidates: Record<string, () => FetchHandler> = {
   'bare Hono': bare,
   'floor: async middleware + cookie header': floor,
+  'floor: async middleware + cookie header + one Set-Cookie': floorSetCookie,
   'Tessera MemoryStore': () => tessera(new MemoryStore()),
   'Tessera MemoryStore, read only': () => tessera(new MemoryStore(), true),
   'Tessera CookieStore': () => tessera(new CookieStore()),

@@ -216,6 +216,13 @@ export interface SessionBackend {
   commit(plan: CommitPlan): Promise<CommitResult>;
   /** Reads the session from where it is kept, never from a read cache copy. Default: `load`. */
   reload?(): Promise<LoadResult>;
+  /**
+   * `load`, when its answer is at hand without waiting (an in-process store,
+   * a cookie verified before); undefined when it is not. Store errors throw.
+   */
+  loadNow?(): LoadResult | undefined;
+  /** `commit`, when the plan can be carried out without waiting; undefined when it cannot. Store errors throw. */
+  commitNow?(plan: CommitPlan): CommitResult | undefined;
 }
 
 /**
@@ -228,6 +235,8 @@ export interface SessionSource {
   readonly hasCredential: boolean;
   /** Verifies the cookie and reads the store; errors propagate. */
   load(): Promise<LoadResult>;
+  /** `load`'s answer when it is at hand without waiting, else undefined. Errors throw. */
+  loadNow(): LoadResult | undefined;
   /** As `load`, but never from a read cache copy. */
   reload(): Promise<LoadResult>;
   /** The store key (handle) of a session id. */

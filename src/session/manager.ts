@@ -168,8 +168,10 @@ export function createSessionManager<
       plan = planned instanceof Promise ? await planned : planned;
       // A request that only read (the usual one) leaves the backend nothing to
       // do, unless the read cache is to be filled from what it read.
+      // An in-process store commits without waiting (backend.commitNow); others asynchronously.
+      const backend = isIdle(plan) && state.readCache === undefined ? undefined : state.backend;
       result =
-        isIdle(plan) && state.readCache === undefined ? idleResult() : await state.backend.commit(plan);
+        backend === undefined ? IDLE_RESULT : (backend.commitNow?.(plan) ?? (await backend.commit(plan)));
     } catch (error) {
       impl.abandon();
       throw error;
@@ -299,7 +301,10 @@ export function internalsOf(manager: object): ManagerInternals | undefined {
 
 const ALLOW_ALL: CrossOriginPolicy = { protect: false, trusted: new Set() };
 
-/** What a backend answers to an idle plan: no cookie, nothing written or removed. */
-function idleResult(): CommitResult {
-  return { setCookies: [], live: undefined, startedOver: false, removed: [] };
-}
+/** What a backend answers to an idle plan: no cookie, nothing written or removed (frozen: shared by every request). */
+const IDLE_RESULT: CommitResult = Object.freeze({
+  setCookies: Object.freeze([]) as unknown as string[],
+  live: undefined,
+  startedOver: false,
+  removed: Object.freeze([]) as unknown as string[],
+});

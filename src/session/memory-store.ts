@@ -90,8 +90,8 @@ export class MemoryStore implements SessionStore {
   }
 
   /** @internal The stored record itself, for the engine, which never mutates it: a read without a copy. */
-  [peekRecord](key: string): Promise<SessionRecord | null> {
-    return Promise.resolve(this.#read(key));
+  [peekRecord](key: string): SessionRecord | null {
+    return this.#read(key);
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
@@ -113,7 +113,7 @@ export class MemoryStore implements SessionStore {
   }
 
   /** @internal `update` for the engine, whose patch values are its own copies: no second copy. */
-  async [updateOwned](key: string, patch: SessionPatch): Promise<boolean> {
+  [updateOwned](key: string, patch: SessionPatch): boolean {
     // Untouched parts of the record are shared with the previous one, which no one mutates.
     const next = applyPatch(this.#read(key), patch);
     if (next === null) return false;

@@ -200,6 +200,11 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     return this.backend.load();
   }
 
+  loadNow(): LoadResult | undefined {
+    const backend = this.backend;
+    return backend.loadNow === undefined ? undefined : backend.loadNow();
+  }
+
   reload(): Promise<LoadResult> {
     const backend = this.backend;
     return backend.reload ? backend.reload() : backend.load();

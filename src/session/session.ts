@@ -7,7 +7,14 @@
  * the moment it is called, so it takes effect at commit whether or not the
  * caller awaited it.
  */
-import type { CommitPlan, CommitResult, CookieVerdict, LoadedSession, SessionSource } from './contracts.ts';
+import type {
+  CommitPlan,
+  CommitResult,
+  CookieVerdict,
+  LoadedSession,
+  LoadResult,
+  SessionSource,
+} from './contracts.ts';
 import { newSessionId } from './id.ts';
 import { infoOf } from './record.ts';
 import { checkKey, cloneJson, copyJson } from './json.ts';
@@ -39,6 +46,9 @@ type LoadState =
 
 const UNREAD: LoadState = { phase: 'unread' };
 const DETACHED: LoadState = { phase: 'ready', current: null };
+const SETTLED: Promise<void> = Promise.resolve();
+/** Shared by every session that found nothing expired (most): frozen, so a push would throw rather than leak. */
+const NONE_EXPIRED = Object.freeze([]) as unknown as LoadedSession[];
 
 export class SessionImpl<
   Data extends SessionShape = SessionShape,
@@ -52,7 +62,7 @@ export class SessionImpl<
   /** What the request's cookie turned out to be, once loaded. */
   #verdict: CookieVerdict | undefined;
   /** Sessions found past their timeouts when read: deleted at commit. */
-  #expired: LoadedSession[] = [];
+  #expired: LoadedSession[] = NONE_EXPIRED;
   /** The loaded session `destroy()` ended: deleted at commit. */
   #destroyedSession: LoadedSession | undefined;
   /** `destroy()` ran before the cookie's session was known: the backend finds and deletes it. */
@@ -99,32 +109,42 @@ export class SessionImpl<
     return !this.source.hasCredential || this.#destroyed;
   }
 
+  /**
+   * Whether the stored session is known now: loaded before, nothing to look
+   * up, or a load the backend answers without waiting (an in-process store
+   * and a cookie verified before) — done here, with no promise.
+   */
+  #settled(): boolean {
+    const load = this.#load;
+    if (load.phase !== 'unread') return load.phase === 'ready';
+    if (this.#startsFresh()) {
+      this.#load = DETACHED;
+      return true;
+    }
+    let result: LoadResult | undefined;
+    try {
+      result = this.source.loadNow();
+    } catch {
+      return false; // the async load tries again and reports the error as a read failure
+    }
+    if (result === undefined) return false;
+    this.#attach(result);
+    return true;
+  }
+
   /** Loads the stored record once; a store error rejects every read, and the commit. */
   #resolve(): Promise<void> {
+    if (this.#settled()) return SETTLED;
     const load = this.#load;
     switch (load.phase) {
-      case 'ready':
-        return Promise.resolve();
       case 'loading':
         return load.promise;
       case 'failed':
         return Promise.reject(load.error);
     }
-    if (this.#startsFresh()) {
-      this.#load = DETACHED;
-      return Promise.resolve();
-    }
     const promise = this.source.load().then(
-      ({ verdict, session }) => {
-        if (this.#load !== loading) return; // destroyed meanwhile: nothing to attach to
-        const policy = this.source.policy;
-        if (session !== null && !isLive(session.record, policy.now, policy)) {
-          this.#expired.push(session);
-          session = null;
-        }
-        this.#verdict = session === null && verdict === 'valid' ? 'missing' : verdict;
-        this.#load = { phase: 'ready', current: session };
-        if (session) this.#handle = session.key;
+      (result) => {
+        if (this.#load === loading) this.#attach(result); // else destroyed meanwhile: nothing to attach to
       },
       (error: unknown) => {
         if (this.#load === loading) this.#load = { phase: 'failed', error };
@@ -136,12 +156,24 @@ export class SessionImpl<
     return promise;
   }
 
+  /** The load's answer becomes the session this request is attached to (none when past its timeouts). */
+  #attach({ verdict, session }: LoadResult): void {
+    const policy = this.source.policy;
+    if (session !== null && !isLive(session.record, policy.now, policy)) {
+      this.#expired = [...this.#expired, session];
+      session = null;
+    }
+    this.#verdict = session === null && verdict === 'valid' ? 'missing' : verdict;
+    this.#load = { phase: 'ready', current: session };
+    if (session) this.#handle = session.key;
+  }
+
   /** Replaces a session loaded from a read cache copy by the store's record (or none, if it ended). */
   async #reloadFromStore(): Promise<void> {
     const { verdict, session } = await this.source.reload();
     const policy = this.source.policy;
     const live = session !== null && isLive(session.record, policy.now, policy) ? session : null;
-    if (session !== null && live === null) this.#expired.push(session);
+    if (session !== null && live === null) this.#expired = [...this.#expired, session];
     if (this.#load.phase !== 'ready') return; // destroyed meanwhile
     this.#verdict = live === null && verdict === 'valid' ? 'missing' : verdict;
     this.#load = { phase: 'ready', current: live };
@@ -156,9 +188,26 @@ export class SessionImpl<
     return (this.#writes ??= new PendingWrites());
   }
 
-  async get(key: string, options?: GetOptions): Promise<never> {
+  get(key: string, options?: GetOptions): Promise<never> {
+    // Loaded (or answered at once by an in-process store): no await. The
+    // result is still a promise, and a failure still a rejection.
+    if (!this.#settled() || (options?.fresh === true && this.#current()?.cached))
+      return this.#getLater(key, options);
+    try {
+      return Promise.resolve(this.#value(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #getLater(key: string, options: GetOptions | undefined): Promise<never> {
     await this.#resolve();
     if (options?.fresh === true && this.#current()?.cached) await this.#reloadFromStore();
+    return this.#value(key);
+  }
+
+  /** The value of `key` as this request sees it: what it wrote, else what was loaded (a flash is taken). */
+  #value(key: string): never {
     const record = this.#record();
     const writes = this.#writes;
     if (writes === undefined) {
@@ -328,7 +377,7 @@ export class SessionImpl<
    */
   abandon(): void {
     this.#reset(UNREAD);
-    this.#expired = [];
+    this.#expired = NONE_EXPIRED;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;
@@ -421,7 +470,7 @@ export class SessionImpl<
             ? DETACHED
             : { phase: 'ready', current: live },
     );
-    this.#expired = [];
+    this.#expired = NONE_EXPIRED;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;

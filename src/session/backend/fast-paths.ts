@@ -8,15 +8,16 @@ import type { SessionPatch, SessionRecord } from '../types.ts';
 
 /**
  * A store may offer `store[peekRecord](key)`: the stored record itself rather
- * than a copy. The engine only reads a loaded record — reads hand out copies
- * of values, writes go through patches or new records — so for an in-process
- * store this saves a deep copy on every request.
+ * than a copy, answered synchronously. The engine only reads a loaded record
+ * — reads hand out copies of values, writes go through patches or new
+ * records — so for an in-process store this saves a deep copy on every
+ * request, and the answer being at hand saves the promise hops of a load.
  */
 export const peekRecord = Symbol('tesserajs.peekRecord');
 
 /** A store with the read fast path. */
 export interface Peekable {
-  [peekRecord](key: string): Promise<SessionRecord | null>;
+  [peekRecord](key: string): SessionRecord | null;
 }
 
 /** Whether `store` offers the read fast path. */
@@ -28,13 +29,14 @@ export function isPeekable(store: object): store is Peekable {
  * A store may offer `store[updateOwned](key, patch)`: `update` for a patch
  * whose values the engine hands over — copies it made when the app wrote
  * them, which it never changes afterwards — so an in-process store can keep
- * them without copying the patch again.
+ * them without copying the patch again. Synchronous, and atomic as `update`
+ * is: it runs to completion before anything else in the process.
  */
 export const updateOwned = Symbol('tesserajs.updateOwned');
 
 /** A store with the owned-patch fast path. */
 export interface OwnedUpdatable {
-  [updateOwned](key: string, patch: SessionPatch): Promise<boolean>;
+  [updateOwned](key: string, patch: SessionPatch): boolean;
 }
 
 /** Whether `store` offers the owned-patch fast path. */

@@ -6,7 +6,6 @@
  */
 import { serializeDeletion } from '../../cookie/headers.ts';
 import { serializeCookie } from '../../cookie/serialize.ts';
-import { verifyRemembered } from '../../crypto/sign.ts';
 import type {
   CommitPlan,
   CommitResult,
@@ -15,8 +14,9 @@ import type {
   RequestContext,
   SessionBackend,
 } from '../contracts.ts';
-import { newSessionId, sessionCookieValue, verifiedSessionId } from '../id.ts';
+import { newSessionId, verifiedSessionId } from '../id.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
+import { commitInProcess, found, INVALID, knownSession, loadInProcess } from './in-process.ts';
 import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 
@@ -33,18 +33,29 @@ export class StoreBackend implements SessionBackend {
   readonly #context: RequestContext;
   readonly #store: SessionStore;
 
-  /** Reads a record the engine will only read: without a copy where the store allows it. */
-  readonly #read: (key: string) => Promise<SessionRecord | null>;
-  /** The store's atomic update, taking the engine's patch without a copy where the store allows it. */
-  readonly #update: ((key: string, patch: SessionPatch) => Promise<boolean>) | undefined;
-
   constructor(context: RequestContext, store: SessionStore) {
     this.#context = context;
     this.#store = store;
-    this.#read = isPeekable(store) ? (key) => store[peekRecord](key) : (key) => store.get(key);
-    this.#update = isOwnedUpdatable(store)
-      ? (key, patch) => store[updateOwned](key, patch)
-      : store.update && ((key, patch) => store.update!(key, patch));
+  }
+
+  /** Reads a record the engine will only read: without a copy where the store allows it. */
+  #read(key: string): Promise<SessionRecord | null> {
+    const store = this.#store;
+    return isPeekable(store) ? Promise.resolve().then(() => store[peekRecord](key)) : store.get(key);
+  }
+
+  /** The store's atomic update, taking the engine's patch without a copy where the store allows it. */
+  #update(key: string, patch: SessionPatch): Promise<boolean> {
+    const store = this.#store;
+    return isOwnedUpdatable(store)
+      ? Promise.resolve().then(() => store[updateOwned](key, patch))
+      : store.update!(key, patch);
+  }
+
+  /** Whether the store updates atomically (`update`, or the engine's own fast path). */
+  get #atomic(): boolean {
+    const store = this.#store;
+    return isOwnedUpdatable(store) || typeof store.update === 'function';
   }
 
   /** The verified session id the request's cookie carries, or null. No store call. */
@@ -59,18 +70,23 @@ export class StoreBackend implements SessionBackend {
    * straight to the store: the common case costs one store read and no crypto.
    */
   load(): Promise<LoadResult> {
-    const raw = sessionCookieValue(this.#context.sessionToken);
-    if (raw === undefined) return Promise.resolve(INVALID);
-    const context = this.#context;
-    const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
-    // A cached key means the id was well-formed when it was remembered.
-    const key = remembered !== undefined ? context.keys.cached(remembered) : undefined;
-    if (key !== undefined) {
-      return context.readCache
-        ? this.#loadCached(remembered!, key)
-        : this.#read(key).then((record) => found(remembered!, key, record));
-    }
-    return this.#loadVerifying();
+    const known = knownSession(this.#context);
+    if (known === null) return Promise.resolve(INVALID);
+    if (known === undefined) return this.#loadVerifying();
+    const { id, key } = known;
+    return this.#context.readCache
+      ? this.#loadCached(id, key)
+      : this.#read(key).then((record) => found(id, key, record));
+  }
+
+  /** `load` without a promise, when nothing in it waits (see {@link loadInProcess}). */
+  loadNow(): LoadResult | undefined {
+    return loadInProcess(this.#context, this.#store);
+  }
+
+  /** `commit` without a promise, when nothing in it waits (see {@link commitInProcess}). */
+  commitNow(plan: CommitPlan): CommitResult | undefined {
+    return commitInProcess(this.#context, this.#store, plan);
   }
 
   async #loadVerifying(): Promise<LoadResult> {
@@ -233,7 +249,7 @@ export class StoreBackend implements SessionBackend {
    */
   async #patchLoaded(target: LoadedSession, patch: SessionPatch, touchOnly: boolean): Promise<Outcome> {
     const store = this.#store;
-    if (this.#update) return (await this.#update(target.key, patch)) ? { live: undefined } : { live: null };
+    if (this.#atomic) return (await this.#update(target.key, patch)) ? { live: undefined } : { live: null };
     const next = applyPatch(await store.get(target.key), patch);
     if (next === null) return { live: null };
     if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
@@ -247,7 +263,7 @@ export class StoreBackend implements SessionBackend {
     const id = await this.#verifiedId();
     if (id !== null) {
       const key = await this.#context.keys.of(id);
-      if (this.#update) {
+      if (this.#atomic) {
         // Atomic stores patch in place without a read.
         if (await this.#update(key, patch)) return { live: undefined };
       } else {
@@ -264,10 +280,4 @@ export class StoreBackend implements SessionBackend {
     const outcome = await this.#create(newSessionId(), applyPatch(emptyRecord(policy.now, policy), patch)!);
     return { ...outcome, startedOver: true };
   }
-}
-
-const INVALID: LoadResult = { verdict: 'invalid', session: null };
-
-function found(id: string, key: string, record: SessionRecord | null): LoadResult {
-  return { verdict: 'valid', session: record ? { id, key, record } : null };
 }

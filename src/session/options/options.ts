@@ -147,6 +147,8 @@ export interface SessionManagerOptions<Env = unknown> {
 export interface ResolvedOptions<Env> {
   /** The keyring for a request's env. */
   keyring: (env: Env) => Keyring;
+  /** `secrets` is a function of env (else the keyring was made, and checked, at construction). */
+  secretsFromEnv: boolean;
   store: StoreOption<Env>;
   cookie: SessionCookieOptions & {
     httpOnly: boolean;
@@ -214,6 +216,7 @@ export function resolveOptions<Env>(
   const cookie = resolveCookie(options.cookie);
   return {
     keyring,
+    secretsFromEnv: typeof options.secrets === 'function',
     store,
     cookie,
     idleMs: idleTimeout * 1000,

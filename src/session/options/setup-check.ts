@@ -12,6 +12,7 @@ import type { CookieStore } from '../backend/cookie.ts';
 import type { SessionStore } from '../types.ts';
 
 const NO_ENV = {};
+const NOTHING_TO_CHECK = (): undefined => undefined;
 
 /** Whether `value` looks like a store: a `SessionStore` or a `CookieStore`. */
 function isStoreLike(value: unknown): boolean {
@@ -32,6 +33,10 @@ export function bindingsHint(bindings: unknown): string {
 export function setupCheck<Env>(
   options: ResolvedOptions<Env>,
 ): (request: Request, env: Env, bindings: unknown) => SessionStore | CookieStore | undefined {
+  // Secrets and store fixed at construction were checked there: nothing is
+  // left to check per env. (On Node, `c.env` is a new object per request: a
+  // WeakSet entry per request would cost more than the whole session.)
+  if (!options.secretsFromEnv && typeof options.store !== 'function') return NOTHING_TO_CHECK;
   const checked = new WeakSet<object>();
   return (request, env, bindings) => {
     const key = typeof bindings === 'object' && bindings !== null ? bindings : NO_ENV;

@@ -1,0 +1,81 @@
+/**
+ * The load and the commit of a server-side store that answers in process
+ * (MemoryStore, through the fast paths), without a promise when nothing in
+ * them waits. An await costs more than the whole MemoryStore read or update;
+ * the async API stays as it is, the engine just skips the hops when the
+ * answer is already at hand.
+ */
+import { serializeDeletion } from '../../cookie/headers.ts';
+import { verifyRemembered } from '../../crypto/sign.ts';
+import type { CommitPlan, CommitResult, LoadResult, RequestContext } from '../contracts.ts';
+import { sessionCookieValue } from '../id.ts';
+import type { SessionRecord, SessionStore } from '../types.ts';
+import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
+
+/** No cookie lines, no removed keys: shared, frozen (nothing downstream appends to a commit's result). */
+const NONE = Object.freeze([]) as unknown as string[];
+
+/** What a cookie that is not ours (or none) loads. */
+export const INVALID: LoadResult = { verdict: 'invalid', session: null };
+
+/** What a verified id loads: its record, or none when the store holds none. */
+export function found(id: string, key: string, record: SessionRecord | null): LoadResult {
+  return { verdict: 'valid', session: record ? { id, key, record } : null };
+}
+
+/**
+ * The session the request's cookie names when the cookie was verified before
+ * (its signature remembered, its key cached): no crypto, no await. Null
+ * without a cookie of ours; undefined when the cookie must be verified.
+ */
+export function knownSession(context: RequestContext): { id: string; key: string } | null | undefined {
+  const raw = sessionCookieValue(context.sessionToken);
+  if (raw === undefined) return null;
+  const id = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+  // A cached key means the id was well-formed when it was remembered.
+  const key = id !== undefined ? context.keys.cached(id) : undefined;
+  return key === undefined ? undefined : { id: id!, key };
+}
+
+/**
+ * `load`, when the store answers in process, no read cache is on, and the
+ * cookie is absent or was verified before. Else undefined (the async load
+ * does it). Store errors throw.
+ */
+export function loadInProcess(context: RequestContext, store: SessionStore): LoadResult | undefined {
+  if (context.readCache || !isPeekable(store)) return undefined;
+  const known = knownSession(context);
+  return known === null ? INVALID : known && found(known.id, known.key, store[peekRecord](known.key));
+}
+
+/**
+ * `commit`, when the plan is a patch to the loaded session (or no write) on a
+ * store that updates atomically in process, with nothing to delete, no cookie
+ * to sign and no read cache to refresh. Else undefined. The update is the
+ * same atomic one the async commit makes; store errors throw.
+ */
+export function commitInProcess(
+  context: RequestContext,
+  store: SessionStore,
+  plan: CommitPlan,
+): CommitResult | undefined {
+  const write = plan.write;
+  if (
+    context.readCache ||
+    !isOwnedUpdatable(store) ||
+    plan.remove.length > 0 ||
+    plan.removeCookieSession ||
+    plan.resend !== undefined ||
+    (write !== undefined && (write.kind !== 'patch' || write.target === undefined))
+  ) {
+    return undefined;
+  }
+  // As the async commit: a session gone meanwhile is not written back (live: null).
+  const live = write === undefined || store[updateOwned](write.target!.key, write.patch) ? undefined : null;
+  // Only a session that travels in its cookie expires it (as the async commit).
+  const setCookies =
+    plan.clearCookie && context.transport === 'cookie' && context.sessionToken !== undefined
+      ? [serializeDeletion(context.cookie.name, context.cookie.attributes)]
+      : NONE;
+  return { setCookies, live, startedOver: false, removed: NONE };
+}
