@@ -34,12 +34,14 @@ export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts';
 export { CookieStore, type CookieStoreOptions } from './backend/cookie.ts';
 export { readCache, type ReadCacheOptions } from './backend/read-cache.ts';
 export type { ReadCache } from './contracts.ts';
+export type { RotationOptions } from './rotation.ts';
 export { csrfToken, verifyCsrf, CSRF_SESSION_KEY, type CsrfOptions, type StoredCsrfToken } from './csrf.ts';
 export type { SessionEvent, SessionEventType, SessionHook, SessionHooks } from './lifecycle.ts';
 export type {
   Session,
   SessionStore,
   SessionRecord,
+  SessionRotation,
   SessionPatch,
   SessionTimeouts,
   SessionTypes,

@@ -11,6 +11,7 @@ import {
   assertRevocationCheckable,
   cookieSpecFor,
   RequestState,
+  rotationNeedsStore,
   type ManagerShared,
 } from './request-state.ts';
 import { applyHeaders } from '../cookie/cache-control.ts';
@@ -122,6 +123,7 @@ export function createSessionManager<
   const fixedStore = resolved.store;
   if (typeof fixedStore !== 'function' && !keepsSessionsInCookies(fixedStore))
     assertRevocationCheckable(fixedStore as SessionStore, resolved.readCache);
+  else if (typeof fixedStore !== 'function' && resolved.rotation) throw rotationNeedsStore();
   // Most apps use neither: their commits skip the lifecycle step entirely.
   const hasLifecycleWork =
     resolved.maxSessionsPerUser !== undefined || Object.keys(resolved.hooks.hooks).length > 0;

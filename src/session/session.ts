@@ -53,6 +53,8 @@ export class SessionImpl<
   #verdict: CookieVerdict | undefined;
   /** Sessions found past their timeouts when read: deleted at commit. */
   #expired: LoadedSession[] = [];
+  /** With rotation: the session a replaced cookie value named after its grace (ended at commit). */
+  #reused: LoadedSession | undefined;
   /** The loaded session `destroy()` ended: deleted at commit. */
   #destroyedSession: LoadedSession | undefined;
   /** `destroy()` ran before the cookie's session was known: the backend finds and deletes it. */
@@ -115,8 +117,9 @@ export class SessionImpl<
       return Promise.resolve();
     }
     const promise = this.source.load().then(
-      ({ verdict, session }) => {
+      ({ verdict, session, reused }) => {
         if (this.#load !== loading) return; // destroyed meanwhile: nothing to attach to
+        if (reused) this.#reused = reused;
         const policy = this.source.policy;
         if (session !== null && !isLive(session.record, policy.now, policy)) {
           this.#expired.push(session);
@@ -138,7 +141,8 @@ export class SessionImpl<
 
   /** Replaces a session loaded from a read cache copy by the store's record (or none, if it ended). */
   async #reloadFromStore(): Promise<void> {
-    const { verdict, session } = await this.source.reload();
+    const { verdict, session, reused } = await this.source.reload();
+    if (reused) this.#reused = reused;
     const policy = this.source.policy;
     const live = session !== null && isLive(session.record, policy.now, policy) ? session : null;
     if (session !== null && live === null) this.#expired.push(session);
@@ -329,6 +333,7 @@ export class SessionImpl<
   abandon(): void {
     this.#reset(UNREAD);
     this.#expired = [];
+    this.#reused = undefined;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;
@@ -372,6 +377,7 @@ export class SessionImpl<
       failure: load.phase === 'failed' ? { error: load.error } : undefined,
       verdict: this.#verdict,
       expired: this.#expired,
+      reused: this.#reused,
       destroyedSession: this.#destroyedSession,
       removeCookieSession: this.#removeCookieSession,
       regenerate: this.#regenerate,
@@ -389,8 +395,11 @@ export class SessionImpl<
   plan(): CommitPlan | Promise<CommitPlan> {
     // Regenerating needs the old data, and a change of persistence the
     // record's lifetime for the cookie: finish (or start) reading it.
+    // With rotation, a write is made only after the cookie's value was checked.
     if (
-      (this.#regenerate || this.#writes?.persist !== undefined) &&
+      (this.#regenerate ||
+        this.#writes?.persist !== undefined ||
+        (this.#writes !== undefined && this.source.policy.rotation !== undefined)) &&
       !this.#destroyed &&
       this.#load.phase !== 'ready'
     ) {
@@ -422,6 +431,7 @@ export class SessionImpl<
             : { phase: 'ready', current: live },
     );
     this.#expired = [];
+    this.#reused = undefined;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;

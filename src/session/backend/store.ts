@@ -15,9 +15,10 @@ import type {
   RequestContext,
   SessionBackend,
 } from '../contracts.ts';
-import { newSessionId, sessionCookieValue, verifiedSessionId } from '../id.ts';
+import { newSessionId, sessionCookieValue, sessionIdOf, validatorOf, verifiedToken } from '../id.ts';
+import { isRotationDue, judge, nextValidator, tokenValue } from '../rotation.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
-import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
+import { applyPatch, emptyRecord, isLive, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 
 /** What a write did: the session now stored, and whether the cookie must carry a new id. */
@@ -47,10 +48,40 @@ export class StoreBackend implements SessionBackend {
       : store.update && ((key, patch) => store.update!(key, patch));
   }
 
-  /** The verified session id the request's cookie carries, or null. No store call. */
-  #verifiedId(): Promise<string | null> {
+  /** The verified token (a session id, and a validator with rotation) the request carries, or null. No store call. */
+  #verifiedToken(): Promise<string | null> {
     const context = this.#context;
-    return verifiedSessionId(context.keyring, context.cookie.name, context.sessionToken, context.policy.now);
+    return verifiedToken(context.keyring, context.cookie.name, context.sessionToken, context.policy.now);
+  }
+
+  /** The verified session id the request's cookie carries, or null. No store call. */
+  async #verifiedId(): Promise<string | null> {
+    const token = await this.#verifiedToken();
+    return token === null ? null : sessionIdOf(token);
+  }
+
+  /**
+   * What the store's record says of the request's token. Without rotation
+   * (or no record) the session is found as it is; with it, the validator
+   * decides: current (commit rotates it when due), in grace, or reused.
+   */
+  #found(token: string, id: string, key: string, record: SessionRecord | null): LoadResult {
+    const context = this.#context;
+    const rotation = context.policy.rotation;
+    // A dead record is the engine's to expire, whatever the cookie carries.
+    if (rotation === undefined || record === null || !isLive(record, context.policy.now, context.policy))
+      return found(id, key, record);
+    const validator = validatorOf(token);
+    // A token the app handed out for a header (`session.token()`) carries no
+    // validator and does not rotate: the app stores it, not a browser.
+    if (context.transport === 'header' && validator === '') return found(id, key, record);
+    const now = context.policy.now;
+    const verdict = judge(record, validator, now, rotation);
+    if (verdict === 'reuse') return { verdict: 'valid', session: null, reused: { id, key, record } };
+    if (verdict === 'grace') return { verdict: 'valid', session: { id, key, record, inGrace: true } };
+    // A header cannot be sent a new value: only cookies rotate (at commit, when due).
+    if (context.transport === 'header') return found(id, key, record);
+    return { verdict: 'valid', session: { id, key, record, rotates: true } };
   }
 
   /**
@@ -62,23 +93,26 @@ export class StoreBackend implements SessionBackend {
     const raw = sessionCookieValue(this.#context.sessionToken);
     if (raw === undefined) return Promise.resolve(INVALID);
     const context = this.#context;
-    const remembered = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+    const token = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+    // Our own signature: an id, or (rotation) an id and a validator.
+    const id = token === undefined ? undefined : token.length === 43 ? token : sessionIdOf(token);
     // A cached key means the id was well-formed when it was remembered.
-    const key = remembered !== undefined ? context.keys.cached(remembered) : undefined;
+    const key = id == null ? undefined : context.keys.cached(id);
     if (key !== undefined) {
       return context.readCache
-        ? this.#loadCached(remembered!, key)
-        : this.#read(key).then((record) => found(remembered!, key, record));
+        ? this.#loadCached(token!, id!, key)
+        : this.#read(key).then((record) => this.#found(token!, id!, key, record));
     }
     return this.#loadVerifying();
   }
 
   async #loadVerifying(): Promise<LoadResult> {
-    const id = await this.#verifiedId();
+    const token = await this.#verifiedToken();
+    const id = token === null ? null : sessionIdOf(token);
     if (id === null) return INVALID;
     const key = await this.#context.keys.of(id);
-    if (this.#context.readCache) return this.#loadCached(id, key);
-    return found(id, key, await this.#read(key));
+    if (this.#context.readCache) return this.#loadCached(token!, id, key);
+    return this.#found(token!, id, key, await this.#read(key));
   }
 
   /**
@@ -86,22 +120,38 @@ export class StoreBackend implements SessionBackend {
    * `checkRevocation`, the store has not seen the session end since), else
    * the store.
    */
-  async #loadCached(id: string, key: string): Promise<LoadResult> {
+  async #loadCached(token: string, id: string, key: string): Promise<LoadResult> {
     const context = this.#context;
     const record = await context.readCache!.read(context, key);
-    if (record !== null) {
+    if (record !== null && this.#copyServes(token, record)) {
       const ended = context.readCache!.checkRevocation && (await this.#store.hasEnded!(key, record));
       if (!ended) return { verdict: 'valid', session: { id, key, record, cached: true } };
     }
-    return found(id, key, await this.#read(key));
+    return this.#found(token, id, key, await this.#read(key));
+  }
+
+  /**
+   * With rotation, a copy serves only a token it holds as current and not
+   * yet due: a due rotation, a value in grace or a reuse is judged on the
+   * store's record. So a copy never serves past the time its session was
+   * due to rotate (at most `every` after the copy's rotation).
+   */
+  #copyServes(token: string, record: SessionRecord): boolean {
+    const { rotation, now } = this.#context.policy;
+    if (rotation === undefined) return true;
+    if (this.#context.transport === 'header' && token.length === 43) return true;
+    return (
+      judge(record, validatorOf(token), now, rotation) === 'current' && !isRotationDue(record, now, rotation)
+    );
   }
 
   /** The session from the store itself, never from a read cache copy (`get(key, { fresh: true })`). */
   async reload(): Promise<LoadResult> {
-    const id = await this.#verifiedId();
+    const token = await this.#verifiedToken();
+    const id = token === null ? null : sessionIdOf(token);
     if (id === null) return INVALID;
     const key = await this.#context.keys.of(id);
-    return found(id, key, await this.#read(key));
+    return this.#found(token!, id, key, await this.#read(key));
   }
 
   /**
@@ -112,6 +162,8 @@ export class StoreBackend implements SessionBackend {
   async commit(plan: CommitPlan): Promise<CommitResult> {
     let outcome: Outcome = { live: undefined };
     const write = plan.write;
+    if (write?.kind === 'patch' && write.patch.rotate?.to === '')
+      await this.#deriveNext(plan, write.patch.rotate);
     if (write?.kind === 'create') outcome = await this.#create(write.id, write.record);
     else if (write?.kind === 'move')
       outcome = await this.#move(write.from, write.id, write.patch, write.fresh);
@@ -143,13 +195,25 @@ export class StoreBackend implements SessionBackend {
           : undefined;
     if (carried) {
       // The signed id expires with the session's absolute lifetime.
-      const value = await context.sign(carried.id, carried.record);
+      const value = await context.sign(tokenValue(carried.id, carried.record), carried.record);
       setCookies.push(serializeCookie(name, value, context.cookieAttributes(carried.record)));
     } else if (plan.clearCookie && carryCookie && context.sessionToken !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
     if (context.readCache && carryCookie) await this.#refreshCache(plan, outcome, setCookies);
     return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };
+  }
+
+  /**
+   * Fills in the value a rotation moves to: derived from the one it replaces,
+   * so every request rotating the same value writes and sends the same next
+   * one. The HMAC runs only here, at a rotation.
+   */
+  async #deriveNext(plan: CommitPlan, rotate: NonNullable<SessionPatch['rotate']>): Promise<void> {
+    const target = plan.write?.kind === 'patch' ? plan.write.target : undefined;
+    rotate.to = await nextValidator(this.#context.keyring, target!.id, rotate.from);
+    // The resent record is the plan's own copy (applyPatch made its rotation state).
+    if (plan.resend?.rotation) plan.resend.rotation.current = rotate.to;
   }
 
   /**
@@ -238,7 +302,7 @@ export class StoreBackend implements SessionBackend {
     if (next === null) return { live: null };
     if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
     else await store.set(target.key, next, next.expiresAt);
-    return { live: { ...target, record: next } };
+    return { live: { id: target.id, key: target.key, record: next } };
   }
 
   /** Applies a patch from a request that wrote without reading. */
