@@ -116,7 +116,8 @@ export function updateStatement(table: string): string {
         'persistent', json(next.doc -> '$.persistent'),
         'idleMs', json(next.doc -> '$.idleMs'),
         'absoluteMs', json(next.doc -> '$.absoluteMs'),
-        'meta', json(next.doc -> '$.meta')
+        'meta', json(next.doc -> '$.meta'),
+        'rotation', json(next.doc -> '$.rotation')
       )
     ), next.expires, next.uid FROM next
   )

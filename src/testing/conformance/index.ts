@@ -10,6 +10,7 @@
  */
 import { basicChecks } from './basics.ts';
 import { compositionChecks } from './composition.ts';
+import { rotationChecks } from './rotation.ts';
 import { createSuite, type ConformanceCheck, type ConformanceOptions } from './suite.ts';
 import { updateChecks } from './update.ts';
 import { userChecks } from './users.ts';
@@ -33,5 +34,6 @@ export function storeConformance(
   updateChecks(suite);
   userChecks(suite);
   compositionChecks(suite);
+  rotationChecks(suite);
   return checks;
 }
