@@ -196,6 +196,8 @@ export interface CommitResult {
   startedOver: boolean;
   /** Store keys (handles) of the sessions the commit deleted. */
   removed: string[];
+  /** With rotation: a write without a read found the cookie's value reused, and ended its session. */
+  reused?: LoadedSession;
 }
 
 /**

@@ -123,7 +123,8 @@ function eventsOf({ plan, result, request }: Committed): SessionEvent[] {
   };
   const { events: planned } = plan;
   for (const expired of planned.expired) add('expired', expired.key, expired.record.userId);
-  if (planned.reused) add('reuseDetected', planned.reused.key, planned.reused.record.userId);
+  const reused = planned.reused ?? result.reused;
+  if (reused) add('reuseDetected', reused.key, reused.record.userId);
   if (planned.destroyed) {
     const destroyed = planned.destroyed.session;
     add('destroyed', destroyed?.key ?? result.removed.at(-1), destroyed?.record.userId);

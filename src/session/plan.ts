@@ -175,11 +175,9 @@ export function planCommit(input: PlanInput): CommitPlan {
   // cookie is not ours. A validly signed id whose record is gone is left
   // alone: the browser may already hold a newer cookie (a login in another
   // tab) that a deletion would wipe.
-  if (
-    plan.write === undefined &&
-    input.hasCredential &&
-    (input.destroyed || input.verdict === 'invalid' || input.reused)
-  ) {
+  // A reused value is left alone too: its session is gone, and a concurrent
+  // request may already have given the browser a new session's cookie.
+  if (plan.write === undefined && input.hasCredential && (input.destroyed || input.verdict === 'invalid')) {
     plan.clearCookie = true;
   }
   return plan;

@@ -395,11 +395,8 @@ export class SessionImpl<
   plan(): CommitPlan | Promise<CommitPlan> {
     // Regenerating needs the old data, and a change of persistence the
     // record's lifetime for the cookie: finish (or start) reading it.
-    // With rotation, a write is made only after the cookie's value was checked.
     if (
-      (this.#regenerate ||
-        this.#writes?.persist !== undefined ||
-        (this.#writes !== undefined && this.source.policy.rotation !== undefined)) &&
+      (this.#regenerate || this.#writes?.persist !== undefined) &&
       !this.#destroyed &&
       this.#load.phase !== 'ready'
     ) {

@@ -121,7 +121,7 @@ describe('id rotation', () => {
     expect(await user(browser)).toBeUndefined(); // the newest value is dead too
   });
 
-  it('reuse after grace ends the session for both holders, expires the cookie and fires reuseDetected with user and handle', async () => {
+  it('reuse after grace ends the session for both holders and fires reuseDetected with user and handle', async () => {
     const { clock, manager, send, logIn, user, events } = setup();
     const victim = await logIn();
     const thief = victim.clone();
@@ -130,8 +130,8 @@ describe('id rotation', () => {
     expect(await user(victim)).toBe('ada'); // rotates
     clock.advance(11);
     const response = await send(thief, async (s) => void (await s.get('userId')));
-    expect(sessionCookie(response)[0]).toMatch(/Max-Age=0/i);
-    expect(thief.cookies.has(SID)).toBe(false);
+    // The cookie is left alone (its session is gone; a concurrent response may have set a newer one).
+    expect(sessionCookie(response)).toEqual([]);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'reuseDetected', userId: 'ada', handle });
     expect(events[0]!.request).toBeInstanceOf(Request);

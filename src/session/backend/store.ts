@@ -16,7 +16,7 @@ import type {
   SessionBackend,
 } from '../contracts.ts';
 import { newSessionId, sessionCookieValue, sessionIdOf, validatorOf, verifiedToken } from '../id.ts';
-import { isRotationDue, judge, nextValidator, tokenValue } from '../rotation.ts';
+import { isRotationDue, judge, newValidator, nextValidator, tokenValue } from '../rotation.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
 import { applyPatch, emptyRecord, isLive, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
@@ -24,6 +24,8 @@ import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 /** What a write did: the session now stored, and whether the cookie must carry a new id. */
 interface Outcome {
   live: LoadedSession | null | undefined;
+  /** A blind write found the cookie's value reused (rotation) and ended its session. */
+  reused?: LoadedSession;
   newId?: boolean;
   startedOver?: boolean;
   /** `live.record` is the engine's estimate of what an atomic store wrote, not what it holds: never cached. */
@@ -201,7 +203,14 @@ export class StoreBackend implements SessionBackend {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
     if (context.readCache && carryCookie) await this.#refreshCache(plan, outcome, setCookies);
-    return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };
+    const result: CommitResult = {
+      setCookies,
+      live: outcome.live,
+      startedOver: outcome.startedOver === true,
+      removed: keys,
+    };
+    if (outcome.reused) result.reused = outcome.reused;
+    return result;
   }
 
   /**
@@ -305,11 +314,23 @@ export class StoreBackend implements SessionBackend {
     return { live: { id: target.id, key: target.key, record: next } };
   }
 
-  /** Applies a patch from a request that wrote without reading. */
+  /**
+   * Applies a patch from a request that wrote without reading. With
+   * rotation, the cookie's value is checked first (one read): a reused one
+   * ends its session, and the writes start a new one.
+   */
   async #patchBlind(patch: SessionPatch): Promise<Outcome> {
     const store = this.#store;
-    const id = await this.#verifiedId();
-    if (id !== null) {
+    const token = await this.#verifiedToken();
+    const id = token === null ? null : sessionIdOf(token);
+    let reused: LoadedSession | undefined;
+    if (id !== null && this.#context.policy.rotation !== undefined) {
+      const key = await this.#context.keys.of(id);
+      const judged = this.#found(token!, id, key, await store.get(key));
+      reused = judged.reused;
+      if (reused) await store.delete(key);
+    }
+    if (id !== null && reused === undefined) {
       const key = await this.#context.keys.of(id);
       if (this.#update) {
         // Atomic stores patch in place without a read.
@@ -325,8 +346,10 @@ export class StoreBackend implements SessionBackend {
     // No live session behind the cookie: the writes start a new one, with a
     // new id (never the client's, OWASP session fixation).
     const policy = this.#context.policy;
-    const outcome = await this.#create(newSessionId(), applyPatch(emptyRecord(policy.now, policy), patch)!);
-    return { ...outcome, startedOver: true };
+    const fresh = emptyRecord(policy.now, policy);
+    if (policy.rotation) fresh.rotation = { current: newValidator(), at: policy.now };
+    const outcome = await this.#create(newSessionId(), applyPatch(fresh, patch)!);
+    return reused ? { ...outcome, startedOver: true, reused } : { ...outcome, startedOver: true };
   }
 }
 
