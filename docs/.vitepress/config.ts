@@ -47,6 +47,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Remember me', link: '/remember-me' },
       { text: 'Devices and sign out everywhere', link: '/devices' },
       { text: 'Read cache', link: '/read-cache' },
+      { text: 'Id rotation', link: '/rotation' },
       { text: 'API tokens', link: '/api-tokens' },
       { text: 'CSRF', link: '/csrf' },
     ],
