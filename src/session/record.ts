@@ -248,5 +248,6 @@ export function infoOf(handle: string, record: SessionRecord): SessionInfo {
   if (record.authenticatedAt !== undefined) info.authenticatedAt = record.authenticatedAt;
   if (record.userId !== undefined) info.userId = record.userId;
   if (record.meta !== undefined) info.meta = { ...record.meta };
+  if (record.rotation !== undefined) info.rotatedAt = record.rotation.at;
   return info;
 }

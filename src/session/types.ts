@@ -347,6 +347,11 @@ export interface SessionInfo {
   persistent: boolean;
   /** What the manager's `metadata` option recorded when it was created. */
   meta?: Record<string, string | number | boolean | null>;
+  /**
+   * With id rotation (the manager's `rotation` option): when the session's
+   * cookie value was last replaced, or first given (ms).
+   */
+  rotatedAt?: number;
   /** In `listSessions(…, { current })`: this is the session the request holds. */
   current?: boolean;
 }
