@@ -114,17 +114,21 @@ export function planCommit(input: PlanInput): CommitPlan {
   const current = input.destroyed ? null : input.current;
   // The patch is built in the branch that writes (a read-only request needs none).
   if (input.regenerate) {
+    // A value in grace (rotation) does not carry its session to a new id: a
+    // thief within grace would escape with it. It starts a new session, and
+    // the holder of the current value keeps the old one.
+    const moved = current?.inGrace ? null : current;
     const patch = patchOf(input);
     // The new id starts its own rotation (renewRecord drops the old state).
     if (policy.rotation) patch.rotate = { from: '', to: newValidator(), at: policy.now };
     const id = input.creator.reserveId();
     const fresh = applyPatch(freshRecord(input), patch)!;
-    if (current) {
+    if (moved) {
       // The same data under a new id, with a new lifetime — taken from the
       // record the store holds at commit, so a session ended meanwhile (or
       // known only from a read cache copy) is never carried to a new id.
-      plan.write = { kind: 'move', from: current, id, patch, fresh };
-      plan.events.userAssigned = renewRecord(current.record, patch)?.userId !== undefined;
+      plan.write = { kind: 'move', from: moved, id, patch, fresh };
+      plan.events.userAssigned = renewRecord(moved.record, patch)?.userId !== undefined;
     } else {
       // A regenerate() with no session before it is a login on a first
       // visit: the new session authenticates now. (A move whose session
@@ -134,7 +138,7 @@ export function planCommit(input: PlanInput): CommitPlan {
       plan.write = { kind: 'create', id, record };
       plan.events.userAssigned = record.userId !== undefined;
     }
-    plan.events.regenerated = { from: current ?? null };
+    plan.events.regenerated = { from: moved ?? null };
   } else if (current) {
     const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
     const rotateDue =

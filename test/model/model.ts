@@ -163,6 +163,16 @@ function carriesReusedValue(world: ModelWorld, holder: Holder): boolean {
   return replaced !== undefined && world.clock.time >= replaced + (world.rotation.grace + 1) * 1000;
 }
 
+/**
+ * Whether the holder's cookie carries a value its session has rotated past
+ * (in grace or after): `regenerate()` does not carry such a session to a new id.
+ */
+function carriesReplacedValue(world: ModelWorld, holder: Holder): boolean {
+  const token = tokenOf(holder);
+  if (world.rotation === undefined || token === undefined || token.length !== 87) return false;
+  return world.chains.get(token.slice(0, 43))?.replacedAt.has(token.slice(44)) === true;
+}
+
 /** The `reuseDetected` hook: ends the session in the model; only a session a thief copied is ever flagged. */
 function reuseDetected(world: ModelWorld, handle: string) {
   const session = world.sessions.find((candidate) => candidate.handle === handle);
@@ -286,12 +296,14 @@ function commands(options: ModelOptions) {
         const holder = world.browsers[b]!;
         const before = holder.session;
         const since = world.clock.time;
+        const replaced = carriesReplacedValue(world, holder);
         await request(world, holder, async (s) => {
           await s.regenerate();
           s.set('userId', u);
         });
-        // Checked after the request: a reused cookie value ends its session in it (rotation).
-        const alive = before !== undefined && before.endedAt === undefined;
+        // Checked after the request: a reused cookie value ends its session in it (rotation),
+        // and one in grace starts a new session, leaving the old one to the current value's holder.
+        const alive = before !== undefined && before.endedAt === undefined && !replaced;
         // The data moves with a live session; one that ended is not carried over.
         if (alive) end(world, before);
         const session: Modelled = {
@@ -353,13 +365,14 @@ function commands(options: ModelOptions) {
           const holder = world.thieves[t % world.thieves.length]!;
           const before = holder.session;
           const since = world.clock.time;
-          const alive = before !== undefined && before.endedAt === undefined;
+          const replaced = carriesReplacedValue(world, holder);
           const renewed = await request(world, holder, async (s) => {
             if ((await s.get('userId')) === undefined) return false;
             await s.regenerate();
             return true;
           });
           if (!renewed) return;
+          const alive = before !== undefined && before.endedAt === undefined && !replaced;
           if (alive && before.user !== undefined) {
             end(world, before);
             const { endedAt: _ended, ...rest } = before;

@@ -309,6 +309,25 @@ describe('id rotation', () => {
     expect(events).toEqual([]);
   });
 
+  it('regenerate() with a value in grace starts a new, empty session: a thief cannot carry the session away', async () => {
+    const { clock, manager, send, user, logIn, events } = setup();
+    const victim = await logIn();
+    const thief = victim.clone();
+    clock.advance(61);
+    expect(await user(victim)).toBe('ada'); // rotates
+    clock.advance(5);
+    let before: string | undefined;
+    await send(thief, async (s) => {
+      before = await s.get('userId'); // served in grace
+      await s.regenerate();
+    });
+    expect(before).toBe('ada');
+    expect(await user(thief)).toBeUndefined(); // a new session, without the victim's data
+    expect(await user(victim)).toBe('ada'); // the victim's session is untouched
+    expect(await manager.listSessions('ada')).toHaveLength(1);
+    expect(events).toEqual([]);
+  });
+
   it('lists one device per session across rotations, and revocation ends every value', async () => {
     const { clock, manager, user, logIn, events } = setup();
     const laptop = await logIn();
