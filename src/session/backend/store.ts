@@ -15,10 +15,11 @@ import type {
   RequestContext,
   SessionBackend,
 } from '../contracts.ts';
-import { newSessionId, sessionCookieValue, sessionIdOf, validatorOf, verifiedToken } from '../id.ts';
-import { isRotationDue, judge, newValidator, nextValidator, tokenValue } from '../rotation.ts';
+import { newSessionId, sessionCookieValue, sessionIdOf, verifiedToken } from '../id.ts';
+import { newValidator, nextValidator, tokenValue } from '../rotation.ts';
+import { copyServes, judgeLoaded } from './rotation-check.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
-import { applyPatch, emptyRecord, isLive, renewRecord } from '../record.ts';
+import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 
 /** What a write did: the session now stored, and whether the cookie must carry a new id. */
@@ -62,28 +63,9 @@ export class StoreBackend implements SessionBackend {
     return token === null ? null : sessionIdOf(token);
   }
 
-  /**
-   * What the store's record says of the request's token. Without rotation
-   * (or no record) the session is found as it is; with it, the validator
-   * decides: current (commit rotates it when due), in grace, or reused.
-   */
+  /** What the store's record says of the request's token (with rotation, its validator decides). */
   #found(token: string, id: string, key: string, record: SessionRecord | null): LoadResult {
-    const context = this.#context;
-    const rotation = context.policy.rotation;
-    // A dead record is the engine's to expire, whatever the cookie carries.
-    if (rotation === undefined || record === null || !isLive(record, context.policy.now, context.policy))
-      return found(id, key, record);
-    const validator = validatorOf(token);
-    // A token the app handed out for a header (`session.token()`) carries no
-    // validator and does not rotate: the app stores it, not a browser.
-    if (context.transport === 'header' && validator === '') return found(id, key, record);
-    const now = context.policy.now;
-    const verdict = judge(record, validator, now, rotation);
-    if (verdict === 'reuse') return { verdict: 'valid', session: null, reused: { id, key, record } };
-    if (verdict === 'grace') return { verdict: 'valid', session: { id, key, record, inGrace: true } };
-    // A header cannot be sent a new value: only cookies rotate (at commit, when due).
-    if (context.transport === 'header') return found(id, key, record);
-    return { verdict: 'valid', session: { id, key, record, rotates: true } };
+    return judgeLoaded(this.#context, token, id, key, record);
   }
 
   /**
@@ -125,26 +107,11 @@ export class StoreBackend implements SessionBackend {
   async #loadCached(token: string, id: string, key: string): Promise<LoadResult> {
     const context = this.#context;
     const record = await context.readCache!.read(context, key);
-    if (record !== null && this.#copyServes(token, record)) {
+    if (record !== null && copyServes(context, token, record)) {
       const ended = context.readCache!.checkRevocation && (await this.#store.hasEnded!(key, record));
       if (!ended) return { verdict: 'valid', session: { id, key, record, cached: true } };
     }
     return this.#found(token, id, key, await this.#read(key));
-  }
-
-  /**
-   * With rotation, a copy serves only a token it holds as current and not
-   * yet due: a due rotation, a value in grace or a reuse is judged on the
-   * store's record. So a copy never serves past the time its session was
-   * due to rotate (at most `every` after the copy's rotation).
-   */
-  #copyServes(token: string, record: SessionRecord): boolean {
-    const { rotation, now } = this.#context.policy;
-    if (rotation === undefined) return true;
-    if (this.#context.transport === 'header' && token.length === 43) return true;
-    return (
-      judge(record, validatorOf(token), now, rotation) === 'current' && !isRotationDue(record, now, rotation)
-    );
   }
 
   /** The session from the store itself, never from a read cache copy (`get(key, { fresh: true })`). */
