@@ -321,7 +321,3 @@ export class StoreBackend implements SessionBackend {
 }
 
 const INVALID: LoadResult = { verdict: 'invalid', session: null };
-
-function found(id: string, key: string, record: SessionRecord | null): LoadResult {
-  return { verdict: 'valid', session: record ? { id, key, record } : null };
-}
