@@ -48,6 +48,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Devices and sign out everywhere', link: '/devices' },
       { text: 'Read cache', link: '/read-cache' },
       { text: 'Device Bound Session Credentials', link: '/device-bound-sessions' },
+      { text: 'Id rotation', link: '/rotation' },
       { text: 'API tokens', link: '/api-tokens' },
       { text: 'CSRF', link: '/csrf' },
     ],

@@ -101,6 +101,10 @@ export class KeyringImpl implements Keyring {
   #keys: DerivedKey[] | undefined;
   #byId = new Map<string, DerivedKey[]>();
   readonly #derived = retryingOnce(() => this.#derive());
+  /** The HKDF base key of the newest secret, kept for purpose keys derived later. */
+  #newestBase: CryptoKey | undefined;
+  /** Purpose keys by purpose, derived on first use (a feature that is off derives nothing). */
+  readonly #purposeKeys = new Map<string, Promise<CryptoKey>>();
 
   constructor(pending: PendingSecret[], memoSize: number) {
     this.size = pending.length;
@@ -123,11 +127,43 @@ export class KeyringImpl implements Keyring {
     return this.#byId.get(id);
   }
 
+  /**
+   * @internal An HMAC-SHA-256 key of the newest secret for `purpose`
+   * (HKDF info `tessera/v1/<purpose>/<key id>`), derived once and cached.
+   * For MACs that are only ever compared with stored values, never verified
+   * against an older secret.
+   */
+  purposeKey(purpose: string): Promise<CryptoKey> {
+    let key = this.#purposeKeys.get(purpose);
+    if (key === undefined) {
+      key = (async () => {
+        const [newest] = await this.keys();
+        return crypto.subtle.deriveKey(
+          {
+            name: 'HKDF',
+            hash: 'SHA-256',
+            salt: new Uint8Array(0),
+            info: utf8(`tessera/v1/${purpose}/${newest!.id}`),
+          },
+          this.#newestBase!,
+          { name: 'HMAC', hash: 'SHA-256', length: 256 },
+          false,
+          ['sign'],
+        );
+      })();
+      // A failed derivation is tried again on the next call.
+      key.catch(() => this.#purposeKeys.delete(purpose));
+      this.#purposeKeys.set(purpose, key);
+    }
+    return key;
+  }
+
   async #derive(): Promise<DerivedKey[]> {
     const subtle = crypto.subtle;
     const keys = await Promise.all(
-      this.#pending.map(async ({ explicitId, bytes }) => {
+      this.#pending.map(async ({ explicitId, bytes }, index) => {
         const base = await subtle.importKey('raw', bytes, 'HKDF', false, ['deriveKey', 'deriveBits']);
+        if (index === 0) this.#newestBase = base;
         const hkdf = (info: string) => ({
           name: 'HKDF',
           hash: 'SHA-256',

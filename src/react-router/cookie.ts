@@ -9,6 +9,7 @@ import { serializeDeletion } from '../cookie/headers.ts';
 import { MAX_COOKIE_AGE_SECONDS, serializeCookie, type CookieOptions } from '../cookie/serialize.ts';
 import { sign } from '../crypto/sign.ts';
 import { timeoutsOf } from '../session/record.ts';
+import { tokenValue } from '../session/rotation.ts';
 import type { RecordContext, StoredSession } from './records.ts';
 
 /** The session cookie's name and attributes, as the storage's `cookie` option makes them (the engine's per-request `CookieSpec` carries more). */
@@ -67,7 +68,9 @@ export async function sessionCookie(
   else if (lifetime.expires !== undefined)
     cookie.expires = new Date(Math.min(lifetime.expires.getTime(), now + left * 1000));
   else if (record.persistent) cookie.maxAge = left;
-  const value = await sign(context.keyring, spec.name, session.id, { expires: new Date(end) });
+  const value = await sign(context.keyring, spec.name, tokenValue(session.id, record), {
+    expires: new Date(end),
+  });
   return serializeCookie(spec.name, value, cookie);
 }
 

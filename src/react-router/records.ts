@@ -7,8 +7,9 @@
  */
 import { getRawCookie } from '../cookie/canonical.ts';
 import type { Keyring } from '../crypto/keyring.ts';
-import { newSessionId, verifiedSessionId, type StoreKeys } from '../session/id.ts';
+import { newSessionId, sessionIdOf, validatorOf, verifiedToken, type StoreKeys } from '../session/id.ts';
 import { applyPatch, isLive, renewRecord } from '../session/record.ts';
+import { judge, type RotationPolicy } from '../session/rotation.ts';
 import type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from '../session/types.ts';
 
 /** A stored session: its id, store key (SHA-256 of the id, the handle) and record. */
@@ -16,6 +17,8 @@ export interface StoredSession {
   id: string;
   key: string;
   record: SessionRecord;
+  /** With rotation: the cookie carried the value the last rotation replaced, within grace. */
+  inGrace?: true;
 }
 
 /** What one request's storage calls work with. */
@@ -28,6 +31,8 @@ export interface RecordContext {
   /** The request time, ms since the epoch. */
   now: number;
   timeouts: SessionTimeouts;
+  /** Id rotation, when on. */
+  rotation: RotationPolicy | undefined;
 }
 
 /**
@@ -39,19 +44,27 @@ export interface RecordContext {
 export async function readSession(
   context: RecordContext,
   cookieHeader: string | null | undefined,
-): Promise<{ found: StoredSession | null; expired: StoredSession | null }> {
+): Promise<{ found: StoredSession | null; expired: StoredSession | null; reused?: StoredSession }> {
   const none = { found: null, expired: null };
   // Checked exactly as sent: a percent-encoded copy is another, invalid credential.
   const { keyring, name, now } = context;
-  const id = await verifiedSessionId(keyring, name, getRawCookie(cookieHeader, name), now);
+  const token = await verifiedToken(keyring, name, getRawCookie(cookieHeader, name), now);
+  const id = token === null ? null : sessionIdOf(token);
   if (id === null) return none;
   const key = await context.keys.of(id);
   const record = await context.store.get(key);
   if (record === null) return none;
-  const session = { id, key, record };
-  return isLive(record, now, context.timeouts)
-    ? { found: session, expired: null }
-    : { found: null, expired: session };
+  const session: StoredSession = { id, key, record };
+  if (!isLive(record, now, context.timeouts)) return { found: null, expired: session };
+  if (context.rotation === undefined) return { found: session, expired: null };
+  // Id rotation: a replaced value past grace ends the whole session (rotation.ts).
+  const verdict = judge(record, validatorOf(token!), now, context.rotation);
+  if (verdict === 'reuse') {
+    await context.store.delete(key);
+    return { found: null, expired: null, reused: session };
+  }
+  if (verdict === 'grace') session.inGrace = true;
+  return { found: session, expired: null };
 }
 
 /**
@@ -69,13 +82,13 @@ export async function patchSession(
   if (store.update) {
     if (!(await store.update(target.key, patch))) return null;
     // An atomic update does not read back: the record is what the patch made of it.
-    return { ...target, record: applyPatch(target.record, patch) ?? target.record };
+    return { id: target.id, key: target.key, record: applyPatch(target.record, patch) ?? target.record };
   }
   const next = applyPatch(await store.get(target.key), patch);
   if (next === null) return null;
   if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
   else await store.set(target.key, next, next.expiresAt);
-  return { ...target, record: next };
+  return { id: target.id, key: target.key, record: next };
 }
 
 /**

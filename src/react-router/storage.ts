@@ -13,6 +13,8 @@ import { StoreKeys } from '../session/id.ts';
 import { MemoryStore } from '../session/memory-store.ts';
 import { cookieAttributesOf, resolveOptions, type ResolvedOptions } from '../session/options/options.ts';
 import { applyPatch, emptyRecord, userIdOf } from '../session/record.ts';
+import { isRotationDue, newValidator, nextValidator } from '../session/rotation.ts';
+import type { SessionEvent, SessionHooks } from '../session/lifecycle.ts';
 import type { SessionPatch, SessionStore } from '../session/types.ts';
 import { changes, patchBetween, routerDataOf, snapshotOf, type RouterData } from './changes.ts';
 import { deletionCookie, lifetimeOf, sessionCookie, type StorageCookie } from './cookie.ts';
@@ -63,6 +65,8 @@ const STORAGE_OPTIONS = [
   'touchInterval',
   'userField',
   'now',
+  'rotation',
+  'hooks',
 ];
 
 /** The options, checked as the session manager checks its own (the same messages, this name). */
@@ -70,8 +74,8 @@ function resolve<Env>(
   options: TesseraSessionStorageOptions<Env>,
   storeFor: (env: Env) => SessionStore,
 ): ResolvedOptions<Env> {
-  const { secrets, cookie, idleTimeout, absoluteTimeout, touchInterval, userField, now } = options;
-  const given = { idleTimeout, absoluteTimeout, touchInterval, userField, now };
+  const { secrets, cookie, idleTimeout, absoluteTimeout, touchInterval, userField, now, rotation } = options;
+  const given = { idleTimeout, absoluteTimeout, touchInterval, userField, now, rotation };
   try {
     const resolved = resolveOptions<Env>(
       {
@@ -113,6 +117,29 @@ function storeSource<Env>(store: TesseraSessionStorageOptions<Env>['store']): (e
   return () => fixed;
 }
 
+/** The `reuseDetected` hook of the options, checked, run awaited with errors logged. */
+function reuseHookOf(
+  hooks: Pick<SessionHooks, 'reuseDetected'> | undefined,
+): ((session: StoredSession) => Promise<void>) | undefined {
+  if (hooks === undefined) return undefined;
+  if (typeof hooks !== 'object' || hooks === null)
+    throw new TypeError(`${NAME}: option hooks must be an object`);
+  checkOptionNames(NAME, hooks, ['reuseDetected'], {}, 'hooks.');
+  const hook = hooks.reuseDetected;
+  if (hook === undefined) return undefined;
+  if (typeof hook !== 'function')
+    throw new TypeError(`${NAME}: option hooks.reuseDetected must be a function`);
+  return async (session) => {
+    const event: SessionEvent = { type: 'reuseDetected', handle: session.key };
+    if (session.record.userId !== undefined) event.userId = session.record.userId;
+    try {
+      await hook(event);
+    } catch (error) {
+      console.error('tesserajs: the reuseDetected hook failed', error);
+    }
+  };
+}
+
 /**
  * React Router's `SessionStorage` backed by a Tessera store: 256-bit ids
  * signed with your keyring in a `__Host-` cookie (HttpOnly, Secure,
@@ -142,6 +169,7 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
   };
   const keys = new StoreKeys();
   const entries = new WeakMap<object, Entry>();
+  const reuseDetected = reuseHookOf(options.hooks);
 
   /** The patch of a request: its writes, under the storage's timeouts and user field. */
   const patchOf = (context: RecordContext, before: RouterData, after: RouterData): SessionPatch =>
@@ -162,13 +190,19 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
       name: spec.name,
       now: resolved.now(),
       timeouts: { idleMs: resolved.idleMs, absoluteMs: resolved.absoluteMs },
+      rotation: resolved.rotation,
     };
     // A forged, tampered or expired cookie is refused before any store call.
-    let { found: live, expired } = await readSession(context, cookieHeader);
+    const read = await readSession(context, cookieHeader);
+    let live = read.found;
+    const expired = read.expired;
+    if (read.reused && reuseDetected) await reuseDetected(read.reused);
     // Reads slide the session, written at most once per touchInterval: React
     // Router apps commit only when they write, so a read is the only sign of activity.
     if (live !== null && context.now - live.record.lastSeenAt >= resolved.touchIntervalMs) {
+      const inGrace = live.inGrace;
       live = await patchSession(context, live, patchOf(context, {}, {}), true);
+      if (live && inGrace) live.inGrace = true;
     }
     // Its id is the session's handle (SHA-256 of the id): never the credential itself.
     const session = createSession<Data, Flash>(routerDataOf(live?.record) as Data, live?.key ?? '');
@@ -193,7 +227,28 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
     const user = userIdOf(data, resolved.userField);
     let live: StoredSession | null;
     if (current !== null && (user === undefined || user === userIdOf(entry.known, resolved.userField))) {
-      live = changes(patch) ? await patchSession(context, current, patch, false) : current;
+      const rotation = context.rotation;
+      if (rotation !== undefined) {
+        // Id rotation: a value in grace never gets the cookie back (a late
+        // response must not put it back); the current one is sent again only
+        // with a new value — when due, or for a new lifetime — so every
+        // response to requests that carried one value sets the same next one.
+        if (current.inGrace) {
+          if (changes(patch)) await patchSession(context, current, patch, false);
+          entry.known = snapshotOf(data);
+          return '';
+        }
+        const due = isRotationDue(current.record, context.now, rotation);
+        if (!due && lifetime.maxAge === undefined && lifetime.expires === undefined) {
+          live = changes(patch) ? await patchSession(context, current, patch, false) : current;
+          entry.live = live;
+          entry.known = snapshotOf(data);
+          return live === null ? deletionCookie(spec) : '';
+        }
+        const from = current.record.rotation?.current ?? '';
+        patch.rotate = { from, to: await nextValidator(context.keyring, current.id, from), at: context.now };
+      }
+      live = changes(patch) || patch.rotate ? await patchSession(context, current, patch, false) : current;
     } else {
       // A new id for a session the store does not hold (never one a client
       // sent), and when the session gains or changes its user (OWASP: renew
@@ -203,9 +258,12 @@ export function createTesseraSessionStorage<Data = SessionData, Flash = Data, En
         {
           ...emptyRecord(context.now, context.timeouts),
           ...(resolved.cookie.persistent ? { persistent: true as const } : {}),
+          ...(context.rotation ? { rotation: { current: newValidator(), at: context.now } } : {}),
         },
         patch,
       )!;
+      // A new id starts its own rotation (renewRecord drops the old state).
+      if (context.rotation) patch.rotate = { from: '', to: newValidator(), at: context.now };
       live = current
         ? await moveSession(context, current, patch, fresh, entry.expired)
         : await storeSession(context, fresh, entry.expired);

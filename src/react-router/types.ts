@@ -3,6 +3,7 @@ import type { SessionData, SessionStorage } from 'react-router';
 import type { Keyring, SecretsInput } from '../crypto/keyring.ts';
 import type { SessionCookieOptions, SessionManagerOptions } from '../session/options/options.ts';
 import type { SessionStore } from '../session/types.ts';
+import type { SessionHooks } from '../session/lifecycle.ts';
 
 /**
  * Options of {@link createTesseraSessionStorage}. Durations are in seconds.
@@ -10,7 +11,10 @@ import type { SessionStore } from '../session/types.ts';
  * `context.cloudflare.env` in a loader — given through `storage.withEnv(env)`.
  */
 export interface TesseraSessionStorageOptions<Env = unknown>
-  extends Pick<SessionManagerOptions<Env>, 'idleTimeout' | 'absoluteTimeout' | 'touchInterval' | 'now'> {
+  extends Pick<
+    SessionManagerOptions<Env>,
+    'idleTimeout' | 'absoluteTimeout' | 'touchInterval' | 'now' | 'rotation'
+  > {
   /**
    * Secrets (≥ 32 bytes each, newest first) or a keyring: they sign the
    * session id in the cookie. A function of `env` is called per request; keys
@@ -37,6 +41,13 @@ export interface TesseraSessionStorageOptions<Env = unknown>
    * session to a new id. Default `userId`.
    */
   userField?: string;
+  /**
+   * With `rotation`, the `reuseDetected` hook: called when a cookie value
+   * replaced more than `grace` ago is presented (the whole session has then
+   * ended), with the session's user and handle, for alerts and audit.
+   * Awaited by `getSession`; an error it throws is logged, never thrown.
+   */
+  hooks?: Pick<SessionHooks, 'reuseDetected'>;
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { CookieOptions } from '../cookie/serialize.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { StoreKeys } from './id.ts';
+import type { RotationPolicy } from './rotation.ts';
 import type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from './types.ts';
 
 /**
@@ -76,6 +77,16 @@ export interface LoadedSession {
   record: SessionRecord;
   /** Read from the read cache rather than the store. */
   cached?: true;
+  /**
+   * With `rotation` on, the cookie carries the session's current value:
+   * commit rotates it when due, or whenever it sends the cookie.
+   */
+  rotates?: true;
+  /**
+   * With `rotation` on, the cookie carries the value the last rotation
+   * replaced, within grace: served, but never rotated and never sent again.
+   */
+  inGrace?: true;
 }
 
 /** The rules one request runs under: its time, the timeouts (ms) and the user field. */
@@ -86,6 +97,8 @@ export interface SessionPolicy extends SessionTimeouts {
   touchIntervalMs: number;
   /** The data field that names the session's user. */
   userField: string;
+  /** Id rotation (the `rotation` option), when on. */
+  rotation: RotationPolicy | undefined;
 }
 
 /**
@@ -100,6 +113,12 @@ export interface LoadResult {
   /** `valid` whenever the cookie is ours, whether or not its session was found. */
   verdict: Exclude<CookieVerdict, 'missing'>;
   session: LoadedSession | null;
+  /**
+   * With `rotation` on: the cookie carries a replaced value past its grace
+   * (or an older one). The session it names is ended at commit and
+   * `reuseDetected` fires; the request goes on without a session.
+   */
+  reused?: LoadedSession;
 }
 
 /** The session cookie for one request: its name and attributes. */
@@ -187,6 +206,8 @@ export interface PlannedEvents {
   expired: LoadedSession[];
   /** The write gives the session a user, or a new one: the per-user cap applies. */
   userAssigned: boolean;
+  /** The session a replaced cookie value was presented for after grace (ended by this commit). */
+  reused: LoadedSession | undefined;
 }
 
 /** What a backend did with a plan. */
@@ -203,6 +224,8 @@ export interface CommitResult {
   startedOver: boolean;
   /** Store keys (handles) of the sessions the commit deleted. */
   removed: string[];
+  /** With rotation: a write without a read found the cookie's value reused, and ended its session. */
+  reused?: LoadedSession;
 }
 
 /**

@@ -31,7 +31,24 @@ export function isHandle(value: unknown): value is string {
   return typeof value === 'string' && BASE64URL_32_BYTES.test(value);
 }
 
-/** Longest session cookie worth verifying: id (43) + signature trailer (< 80). */
+/**
+ * The session id in a verified token value: the value itself, or with id
+ * rotation on (`id.validator`, rotation.ts) its part before the dot. Null
+ * for any other shape.
+ */
+export function sessionIdOf(value: string): string | null {
+  if (value.length === 43) return isSessionId(value) ? value : null;
+  if (value.length !== 87 || value.charCodeAt(43) !== 0x2e) return null;
+  const id = value.slice(0, 43);
+  return isSessionId(id) && BASE64URL_32_BYTES.test(value.slice(44)) ? id : null;
+}
+
+/** The validator in a token value `sessionIdOf` accepted (`''` when it carries none). */
+export function validatorOf(value: string): string {
+  return value.length === 87 ? value.slice(44) : '';
+}
+
+/** Longest session cookie worth verifying: id (43), a validator (44), the signature trailer (< 80). */
 const MAX_SESSION_COOKIE_LENGTH = 256;
 
 /** The raw session cookie when it is short enough to be a signed id; a longer one is not ours and costs no MAC. */
@@ -50,11 +67,25 @@ export async function verifiedSessionId(
   raw: string | undefined,
   now: number,
 ): Promise<string | null> {
+  const token = await verifiedToken(keyring, cookieName, raw, now);
+  return token === null ? null : sessionIdOf(token);
+}
+
+/**
+ * The verified value of a signed session cookie: a session id, or an id and
+ * a validator (`sessionIdOf` splits it); null as for {@link verifiedSessionId}.
+ */
+export async function verifiedToken(
+  keyring: Keyring,
+  cookieName: string,
+  raw: string | undefined,
+  now: number,
+): Promise<string | null> {
   const value = sessionCookieValue(raw);
   if (value === undefined) return null;
-  const id =
+  const token =
     verifyRemembered(keyring, cookieName, value, now) ?? (await verifyAt(keyring, cookieName, value, now));
-  return isSessionId(id) ? id : null;
+  return token !== null && sessionIdOf(token) !== null ? token : null;
 }
 
 /**

@@ -39,12 +39,14 @@ export {
   type DeviceBoundSessionsOptions,
   type DeviceBoundCookieOptions,
 } from './dbsc/index.ts';
+export type { RotationOptions } from './rotation.ts';
 export { csrfToken, verifyCsrf, CSRF_SESSION_KEY, type CsrfOptions, type StoredCsrfToken } from './csrf.ts';
 export type { SessionEvent, SessionEventType, SessionHook, SessionHooks } from './lifecycle.ts';
 export type {
   Session,
   SessionStore,
   SessionRecord,
+  SessionRotation,
   SessionPatch,
   SessionTimeouts,
   SessionTypes,

@@ -13,7 +13,13 @@ import { keepsSessionsInCookies } from './contracts.ts';
 import type { SessionStore } from './types.ts';
 
 /** What happened to a session. */
-export type SessionEventType = 'created' | 'regenerated' | 'destroyed' | 'expired' | 'revoked';
+export type SessionEventType =
+  | 'created'
+  | 'regenerated'
+  | 'destroyed'
+  | 'expired'
+  | 'revoked'
+  | 'reuseDetected';
 
 /** Every event type, for the check that refuses unknown hook names. */
 export const SESSION_EVENT_TYPES = [
@@ -22,6 +28,7 @@ export const SESSION_EVENT_TYPES = [
   'destroyed',
   'expired',
   'revoked',
+  'reuseDetected',
 ] as const satisfies readonly SessionEventType[];
 
 /** The argument of every hook. */
@@ -33,7 +40,11 @@ export interface SessionEvent {
   previousHandle?: string;
   /** The session's user, when it had one. */
   userId?: string;
-  /** The request that made it happen (absent for revocations outside a request). */
+  /**
+   * The request that made it happen (absent for revocations outside a
+   * request). For `reuseDetected`: the one that presented the replaced
+   * cookie value — the thief's or its owner's, whichever came second.
+   */
   request?: Request;
 }
 
@@ -112,6 +123,8 @@ function eventsOf({ plan, result, request }: Committed): SessionEvent[] {
   };
   const { events: planned } = plan;
   for (const expired of planned.expired) add('expired', expired.key, expired.record.userId);
+  const reused = planned.reused ?? result.reused;
+  if (reused) add('reuseDetected', reused.key, reused.record.userId);
   if (planned.destroyed) {
     const destroyed = planned.destroyed.session;
     add('destroyed', destroyed?.key ?? result.removed.at(-1), destroyed?.record.userId);

@@ -11,6 +11,7 @@ import {
   assertRevocationCheckable,
   cookieSpecFor,
   RequestState,
+  rotationNeedsStore,
   type ManagerShared,
 } from './request-state.ts';
 import { applyHeaders } from '../cookie/cache-control.ts';
@@ -122,6 +123,7 @@ export function createSessionManager<
   const fixedStore = resolved.store;
   if (typeof fixedStore !== 'function' && !keepsSessionsInCookies(fixedStore))
     assertRevocationCheckable(fixedStore as SessionStore, resolved.readCache);
+  else if (typeof fixedStore !== 'function' && resolved.rotation) throw rotationNeedsStore();
   const bound = resolved.deviceBoundSessions;
   if (bound && typeof fixedStore !== 'function' && keepsSessionsInCookies(fixedStore)) {
     throw new TypeError(

@@ -7,6 +7,7 @@
 import type { CommitPlan, CookieVerdict, LoadedSession, SessionPolicy } from './contracts.ts';
 import { emptyPatch, type PendingWrites } from './pending.ts';
 import { applyPatch, emptyRecord, renewRecord, userIdOf } from './record.ts';
+import { isRotationDue, newValidator } from './rotation.ts';
 import type { SessionPatch, SessionRecord } from './types.ts';
 
 /** Where a new session's id and starting fields come from. */
@@ -28,6 +29,8 @@ export interface PlanInput {
   verdict: CookieVerdict | undefined;
   /** Sessions found past their timeouts when read (to delete). */
   expired: LoadedSession[];
+  /** With rotation: the session a replaced cookie value named after its grace (to end). */
+  reused: LoadedSession | undefined;
   /** The loaded session `destroy()` ended. */
   destroyedSession: LoadedSession | undefined;
   /** `destroy()` ran before the cookie's session was read: the backend finds and deletes it. */
@@ -51,6 +54,8 @@ function freshRecord(input: PlanInput): SessionRecord {
   const record = emptyRecord(input.policy.now, input.policy);
   if (fields.persistent) record.persistent = true;
   if (fields.meta !== undefined) record.meta = fields.meta;
+  // With rotation, a new session's cookie carries a validator from the start.
+  if (input.policy.rotation) record.rotation = { current: newValidator(), at: input.policy.now };
   return record;
 }
 
@@ -82,8 +87,11 @@ export function previewRecord(input: PlanInput): SessionRecord {
 export function planCommit(input: PlanInput): CommitPlan {
   const { policy } = input;
   const writes = hasWrites(input);
+  const remove = input.destroyedSession ? [...input.expired, input.destroyedSession] : [...input.expired];
+  // A reused cookie value ends its whole session, through the normal deletion (end markers, hasEnded).
+  if (input.reused) remove.push(input.reused);
   const plan: CommitPlan = {
-    remove: input.destroyedSession ? [...input.expired, input.destroyedSession] : [...input.expired],
+    remove,
     removeCookieSession: input.removeCookieSession,
     write: undefined,
     resend: undefined,
@@ -95,6 +103,7 @@ export function planCommit(input: PlanInput): CommitPlan {
       destroyed: input.destroyed ? { session: input.destroyedSession } : undefined,
       expired: input.expired,
       userAssigned: false,
+      reused: input.reused,
     },
     attached: input.destroyed ? null : input.current,
   };
@@ -105,15 +114,21 @@ export function planCommit(input: PlanInput): CommitPlan {
   const current = input.destroyed ? null : input.current;
   // The patch is built in the branch that writes (a read-only request needs none).
   if (input.regenerate) {
+    // A value in grace (rotation) does not carry its session to a new id: a
+    // thief within grace would escape with it. It starts a new session, and
+    // the holder of the current value keeps the old one.
+    const moved = current?.inGrace ? null : current;
     const patch = patchOf(input);
+    // The new id starts its own rotation (renewRecord drops the old state).
+    if (policy.rotation) patch.rotate = { from: '', to: newValidator(), at: policy.now };
     const id = input.creator.reserveId();
     const fresh = applyPatch(freshRecord(input), patch)!;
-    if (current) {
+    if (moved) {
       // The same data under a new id, with a new lifetime — taken from the
       // record the store holds at commit, so a session ended meanwhile (or
       // known only from a read cache copy) is never carried to a new id.
-      plan.write = { kind: 'move', from: current, id, patch, fresh };
-      plan.events.userAssigned = renewRecord(current.record, patch)?.userId !== undefined;
+      plan.write = { kind: 'move', from: moved, id, patch, fresh };
+      plan.events.userAssigned = renewRecord(moved.record, patch)?.userId !== undefined;
     } else {
       // A regenerate() with no session before it is a login on a first
       // visit: the new session authenticates now. (A move whose session
@@ -123,17 +138,29 @@ export function planCommit(input: PlanInput): CommitPlan {
       plan.write = { kind: 'create', id, record };
       plan.events.userAssigned = record.userId !== undefined;
     }
-    plan.events.regenerated = { from: current ?? null };
+    plan.events.regenerated = { from: moved ?? null };
   } else if (current) {
     const due = policy.now - current.record.lastSeenAt >= policy.touchIntervalMs;
-    if (writes || due) {
+    const rotateDue =
+      current.rotates === true &&
+      policy.rotation !== undefined &&
+      isRotationDue(current.record, policy.now, policy.rotation);
+    if (writes || due || rotateDue) {
       const patch = patchOf(input);
-      plan.write = { kind: 'patch', target: current, patch, touchOnly: !writes };
       // A persistent cookie slides with the session (at most once per
-      // touchInterval), and a change of persistence is sent at once.
-      if (patch.persist !== undefined || (current.record.persistent && due)) {
-        plan.resend = applyPatch(current.record, patch) ?? undefined;
-      }
+      // touchInterval), and a change of persistence is sent at once. With
+      // rotation, the cookie is only ever sent with a new value (the slide
+      // waits for the next rotation): every response to requests that
+      // carried one value sets the same next value, or nothing, so a slow
+      // response cannot put a replaced value back. A request with a replaced
+      // value in grace never sets the cookie.
+      const slides = current.record.persistent === true && due && policy.rotation === undefined;
+      const sends = rotateDue || (patch.persist !== undefined && !current.inGrace) || slides;
+      // The backend derives `to` from `from` before writing.
+      if (current.rotates && sends)
+        patch.rotate = { from: current.record.rotation?.current ?? '', to: '', at: policy.now };
+      plan.write = { kind: 'patch', target: current, patch, touchOnly: !writes && !patch.rotate };
+      if (sends) plan.resend = applyPatch(current.record, patch) ?? undefined;
       plan.events.userAssigned = assignsUser(patch);
     }
   } else if (writes && (current === null || !input.hasCredential || input.destroyed)) {
@@ -152,6 +179,8 @@ export function planCommit(input: PlanInput): CommitPlan {
   // cookie is not ours. A validly signed id whose record is gone is left
   // alone: the browser may already hold a newer cookie (a login in another
   // tab) that a deletion would wipe.
+  // A reused value is left alone too: its session is gone, and a concurrent
+  // request may already have given the browser a new session's cookie.
   if (plan.write === undefined && input.hasCredential && (input.destroyed || input.verdict === 'invalid')) {
     plan.clearCookie = true;
   }

@@ -4,7 +4,7 @@
  * enforced server-side), and applying a patch.
  */
 import { define, jsonEqual } from './json.ts';
-import type { SessionInfo, SessionPatch, SessionRecord, SessionTimeouts } from './types.ts';
+import type { SessionInfo, SessionPatch, SessionRecord, SessionRotation, SessionTimeouts } from './types.ts';
 
 /** When a record with these timestamps stops being valid: min(last seen + idle, created + absolute). */
 export function expiryOf(createdAt: number, lastSeenAt: number, timeouts: SessionTimeouts): number {
@@ -75,12 +75,16 @@ export function renewRecord(
   patch: SessionPatch,
 ): SessionRecord | null {
   if (record == null || !isLive(record, patch.now, patch)) return null;
-  const { keptAt: _kept, ...rest } = record;
+  const { keptAt: _kept, rotation: _rotation, ...rest } = record;
   const now = patch.now;
-  return applyPatch(
+  const renewed = applyPatch(
     { ...rest, createdAt: now, lastSeenAt: now, authenticatedAt: now, expiresAt: now + 1 },
     patch,
-  );
+  )!;
+  // A new id starts a new rotation: no value of the old cookie is ever accepted for it.
+  if (patch.rotate) renewed.rotation = { current: patch.rotate.to, at: patch.rotate.at };
+  else delete renewed.rotation;
+  return renewed;
 }
 
 /**
@@ -216,7 +220,22 @@ export function applyPatch(
   if (record.meta !== undefined) next.meta = record.meta;
   // Only the DBSC registration endpoint binds a session; every write keeps it.
   if (record.deviceBound !== undefined) next.deviceBound = record.deviceBound;
+  const rotation = rotated(record.rotation, patch.rotate);
+  if (rotation !== undefined) next.rotation = rotation;
   return next;
+}
+
+/**
+ * The rotation state after a `rotate` op: moved on only from the value the
+ * op names, so a second request rotating the same value (to the same derived
+ * next one) changes nothing, and one that lost a race never moves it back.
+ */
+function rotated(
+  state: SessionRotation | undefined,
+  op: SessionPatch['rotate'],
+): SessionRotation | undefined {
+  if (op === undefined || (state?.current ?? '') !== op.from) return state;
+  return { current: op.to, previous: op.from, at: op.at };
 }
 
 /** The info of a stored session. */
@@ -232,5 +251,6 @@ export function infoOf(handle: string, record: SessionRecord): SessionInfo {
   if (record.userId !== undefined) info.userId = record.userId;
   if (record.meta !== undefined) info.meta = { ...record.meta };
   if (record.deviceBound !== undefined) info.deviceBound = true;
+  if (record.rotation !== undefined) info.rotatedAt = record.rotation.at;
   return info;
 }

@@ -68,6 +68,17 @@ export function assertRevocationCheckable(store: SessionStore, cache: ReadCache 
   }
 }
 
+/**
+ * A CookieStore session is the cookie itself: the server keeps nothing a
+ * replaced value could be checked against, so rotation could not detect reuse.
+ */
+export function rotationNeedsStore(): TypeError {
+  return new TypeError(
+    'createSessionManager: option rotation needs a server-side store, not CookieStore (a cookie session keeps ' +
+      'no server state a replaced cookie could be checked against); drop rotation or use a server-side store',
+  );
+}
+
 export class RequestState<Env> implements SessionSource, RequestContext {
   readonly shared: ManagerShared<Env>;
   readonly request: Request;
@@ -97,8 +108,8 @@ export class RequestState<Env> implements SessionSource, RequestContext {
 
   get policy(): SessionPolicy {
     if (this.#policy === undefined) {
-      const { now, idleMs, absoluteMs, touchIntervalMs, userField } = this.shared.options;
-      this.#policy = { now: now(), idleMs, absoluteMs, touchIntervalMs, userField };
+      const { now, idleMs, absoluteMs, touchIntervalMs, userField, rotation } = this.shared.options;
+      this.#policy = { now: now(), idleMs, absoluteMs, touchIntervalMs, userField, rotation };
     }
     return this.#policy;
   }
@@ -182,6 +193,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
           'createSessionManager: option sessionToken needs a server-side store, not CookieStore',
         );
       }
+      if (openOwn && this.shared.options.rotation !== undefined) throw rotationNeedsStore();
       const bound = this.shared.options.deviceBoundSessions;
       if (openOwn && bound) {
         throw new TypeError(
@@ -230,10 +242,13 @@ export class RequestState<Env> implements SessionSource, RequestContext {
     // the absolute lifetime, or the idle timeout (the cookie is sent again
     // as the session slides). Max-Age, not Expires, so a client's wrong clock
     // does not matter; browsers cap it at 400 days (RFC 6265bis §5.6.2).
+    // With rotation the cookie slides only at rotations, so it lives `every`
+    // longer: never shorter than the session it carries (the server ends it).
     const policy = this.policy;
     const { idleMs, absoluteMs } = timeoutsOf(record, policy);
     const remaining = Math.ceil((record.createdAt + absoluteMs - policy.now) / 1000);
-    const maxAge = Math.min(MAX_COOKIE_AGE_SECONDS, Math.ceil(idleMs / 1000), Math.max(0, remaining));
+    const slide = Math.ceil((idleMs + (policy.rotation?.everyMs ?? 0)) / 1000);
+    const maxAge = Math.min(MAX_COOKIE_AGE_SECONDS, slide, Math.max(0, remaining));
     return { ...attributes, maxAge };
   }
 

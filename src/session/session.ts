@@ -63,6 +63,8 @@ export class SessionImpl<
   #verdict: CookieVerdict | undefined;
   /** Sessions found past their timeouts when read: deleted at commit. */
   #expired: LoadedSession[] = NONE_EXPIRED;
+  /** With rotation: the session a replaced cookie value named after its grace (ended at commit). */
+  #reused: LoadedSession | undefined;
   /** The loaded session `destroy()` ended: deleted at commit. */
   #destroyedSession: LoadedSession | undefined;
   /** `destroy()` ran before the cookie's session was known: the backend finds and deletes it. */
@@ -157,7 +159,8 @@ export class SessionImpl<
   }
 
   /** The load's answer becomes the session this request is attached to (none when past its timeouts). */
-  #attach({ verdict, session }: LoadResult): void {
+  #attach({ verdict, session, reused }: LoadResult): void {
+    if (reused) this.#reused = reused;
     const policy = this.source.policy;
     if (session !== null && !isLive(session.record, policy.now, policy)) {
       this.#expired = [...this.#expired, session];
@@ -170,7 +173,8 @@ export class SessionImpl<
 
   /** Replaces a session loaded from a read cache copy by the store's record (or none, if it ended). */
   async #reloadFromStore(): Promise<void> {
-    const { verdict, session } = await this.source.reload();
+    const { verdict, session, reused } = await this.source.reload();
+    if (reused) this.#reused = reused;
     const policy = this.source.policy;
     const live = session !== null && isLive(session.record, policy.now, policy) ? session : null;
     if (session !== null && live === null) this.#expired = [...this.#expired, session];
@@ -378,6 +382,7 @@ export class SessionImpl<
   abandon(): void {
     this.#reset(UNREAD);
     this.#expired = NONE_EXPIRED;
+    this.#reused = undefined;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;
@@ -421,6 +426,7 @@ export class SessionImpl<
       failure: load.phase === 'failed' ? { error: load.error } : undefined,
       verdict: this.#verdict,
       expired: this.#expired,
+      reused: this.#reused,
       destroyedSession: this.#destroyedSession,
       removeCookieSession: this.#removeCookieSession,
       regenerate: this.#regenerate,
@@ -471,6 +477,7 @@ export class SessionImpl<
             : { phase: 'ready', current: live },
     );
     this.#expired = NONE_EXPIRED;
+    this.#reused = undefined;
     this.#destroyedSession = undefined;
     this.#removeCookieSession = false;
     this.#destroyed = false;

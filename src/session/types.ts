@@ -47,6 +47,21 @@ export interface SessionRecord {
    * registers, kept through every later write and `regenerate()`.
    */
   deviceBound?: DeviceBinding;
+  /**
+   * Id rotation state (the manager's `rotation` option): the validator the
+   * session cookie must carry now (`current`), the one it replaced
+   * (`previous`, accepted for the grace period; `''` stands for a cookie
+   * from before rotation, which carried none) and when it rotated (`at`, ms).
+   * Validators are 43 base64url characters; stores keep this field as is.
+   */
+  rotation?: SessionRotation;
+}
+
+/** A session's id rotation state: see {@link SessionRecord.rotation}. */
+export interface SessionRotation {
+  current: string;
+  previous?: string;
+  at: number;
 }
 
 /**
@@ -96,6 +111,14 @@ export interface SessionPatch extends SessionTimeouts {
    * browser-session one again, back on the manager's timeouts.
    */
   persist?: { idleMs?: number; absoluteMs?: number } | false;
+  /**
+   * Rotate the session's validator: only while the record's
+   * `rotation.current` is `from` (`''`: a record without rotation state),
+   * the state becomes `{ current: to, previous: from, at }`; otherwise the
+   * op does nothing. The next validator is derived from the current one, so
+   * two requests rotating at once write the same state (idempotent).
+   */
+  rotate?: { from: string; to: string; at: number };
   /** The request time; becomes `lastSeenAt`. */
   now: number;
   /** The data field that names the user. */
@@ -346,6 +369,11 @@ export interface SessionInfo {
   meta?: Record<string, string | number | boolean | null>;
   /** The session is bound to a device key (W3C DBSC): a copied cookie alone does not carry it. */
   deviceBound?: true;
+  /**
+   * With id rotation (the manager's `rotation` option): when the session's
+   * cookie value was last replaced, or first given (ms).
+   */
+  rotatedAt?: number;
   /** In `listSessions(…, { current })`: this is the session the request holds. */
   current?: boolean;
 }

@@ -27,4 +27,10 @@ export {
   recordTooLarge,
   utf8Length,
 } from '../session/record.ts';
-export type { SessionPatch, SessionRecord, SessionStore, SessionTimeouts } from '../session/types.ts';
+export type {
+  SessionPatch,
+  SessionRecord,
+  SessionRotation,
+  SessionStore,
+  SessionTimeouts,
+} from '../session/types.ts';

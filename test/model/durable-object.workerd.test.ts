@@ -22,4 +22,13 @@ describe('model: browsers, thieves and the clock against the engine on Durable O
       numRuns: runs,
     }),
   );
+  it('id rotation', { timeout: 180_000 }, () =>
+    runModel({
+      store: () => new DurableObjectStore(env.SESSIONS_DO),
+      cache: 'on',
+      atomic: true,
+      rotation: { every: 20, grace: 5 },
+      numRuns: runs,
+    }),
+  );
 });

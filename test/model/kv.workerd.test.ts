@@ -20,4 +20,14 @@ describe('model: browsers, thieves and the clock against the engine on KVStore i
       }),
     );
   }
+  it('id rotation', { timeout: 180_000 }, () =>
+    runModel({
+      store: (now) => new KVStore(env.SESSIONS_KV, { keyPrefix: `model-${prefix++}:`, now }),
+      cache: 'off',
+      atomic: true,
+      rotation: { every: 20, grace: 5 },
+      numRuns: runs,
+      maxCommands: 15,
+    }),
+  );
 });

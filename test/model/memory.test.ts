@@ -18,4 +18,15 @@ describe('model: browsers, thieves and the clock against the engine on MemorySto
       numRuns: MODEL_RUNS,
     }),
   );
+  for (const cache of ['off', 'on', 'checked'] as const) {
+    it(`id rotation, read cache ${cache}`, { timeout: 120_000 }, () =>
+      runModel({
+        store: (now) => new MemoryStore({ now }),
+        cache,
+        atomic: true,
+        rotation: { every: 20, grace: 5 },
+        numRuns: MODEL_RUNS,
+      }),
+    );
+  }
 });

@@ -13,6 +13,13 @@
  * - `authenticatedAt` moves only at a login (regenerate) by the session's
  *   own request: "sign out everywhere else" does not move it;
  * - a browser never reads older data than a response it has received.
+ *
+ * With id rotation on (`rotation`), cookie values are followed as the
+ * engine rotates them, and also:
+ * - an honest browser is never flagged: `reuseDetected` fires only for a
+ *   session a thief copied;
+ * - a copied value used after the session rotated past it and grace passed
+ *   ends the session (the thief's, or the victim's once the thief rotated).
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
@@ -42,8 +49,16 @@ interface Modelled {
   n: number;
   authenticatedAt: number | undefined;
   handle: string;
-  /** When it ended (logout, revocation, cap, moved away by a regenerate). */
+  /** When it ended (logout, revocation, cap, moved away by a regenerate, reuse). */
   endedAt?: number;
+  /** A thief copied its cookie. */
+  stolen?: boolean;
+}
+
+/** What the model saw of one session id's rotation: its current value and when each older one was replaced. */
+interface Chain {
+  current: string;
+  replacedAt: Map<string, number>;
 }
 
 /** A cookie jar, where its requests arrive, and the session the model says it holds. */
@@ -65,6 +80,12 @@ export interface ModelWorld {
   bound: number;
   /** The store is eventually consistent: a location may not have seen a recent login yet. */
   eventual: boolean;
+  /** Rotation, when on: seconds. */
+  rotation: { every: number; grace: number } | undefined;
+  /** Rotation chains by session id (the cookie's locator). */
+  chains: Map<string, Chain>;
+  /** A hook's failed expectation (hooks report errors, they do not throw): rethrown after the request. */
+  hookError?: unknown;
 }
 
 /** How a model run is set up. */
@@ -81,6 +102,8 @@ export interface ModelOptions {
   /** Whether the store applies concurrent patches atomically (runs the overlapping-writes command). */
   atomic?: boolean;
   maxSessionsPerUser?: number;
+  /** Id rotation with reuse detection (seconds). */
+  rotation?: { every: number; grace: number };
   /** fast-check runs. */
   numRuns: number;
   /** Most commands in one run. Default 40. */
@@ -100,8 +123,62 @@ const requestOf = (holder: Holder) => holder.jar.request('/', { headers: { 'x-lo
 async function request<T>(world: ModelWorld, holder: Holder, act: (s: Session<Data>) => Promise<T> | T) {
   const session = world.manager.load(requestOf(holder));
   const result = await act(session);
-  holder.jar.absorb(await world.manager.commit(session, new Response()));
+  absorb(world, holder, await world.manager.commit(session, new Response()));
+  if (world.hookError !== undefined) throw world.hookError;
   return result;
+}
+
+/** The signed part of the holder's session cookie: `id`, or `id.validator` with rotation. */
+function tokenOf(holder: Holder): string | undefined {
+  const value = holder.jar.cookies.get('__Host-sid');
+  if (value === undefined) return undefined;
+  const decoded = decodeURIComponent(value);
+  return decoded.slice(0, decoded.lastIndexOf('.'));
+}
+
+/** Stores a response's cookies in the holder's jar, noting a rotation of its session's value. */
+function absorb(world: ModelWorld, holder: Holder, response: Response) {
+  holder.jar.absorb(response);
+  const after = tokenOf(holder);
+  if (world.rotation === undefined || after === undefined || after.length !== 87) return;
+  const id = after.slice(0, 43);
+  const value = after.slice(44);
+  const chain = world.chains.get(id);
+  if (chain === undefined) world.chains.set(id, { current: value, replacedAt: new Map() });
+  else if (chain.current !== value && !chain.replacedAt.has(value)) {
+    chain.replacedAt.set(chain.current, world.clock.time);
+    chain.current = value;
+  }
+}
+
+/**
+ * Whether the holder's cookie carries a value its session rotated past more
+ * than grace ago (with a second's margin for the engine's clock readings):
+ * using it must end the session.
+ */
+function carriesReusedValue(world: ModelWorld, holder: Holder): boolean {
+  const token = tokenOf(holder);
+  if (world.rotation === undefined || token === undefined || token.length !== 87) return false;
+  const replaced = world.chains.get(token.slice(0, 43))?.replacedAt.get(token.slice(44));
+  return replaced !== undefined && world.clock.time >= replaced + (world.rotation.grace + 1) * 1000;
+}
+
+/**
+ * Whether the holder's cookie carries a value its session has rotated past
+ * (in grace or after): `regenerate()` does not carry such a session to a new id.
+ */
+function carriesReplacedValue(world: ModelWorld, holder: Holder): boolean {
+  const token = tokenOf(holder);
+  if (world.rotation === undefined || token === undefined || token.length !== 87) return false;
+  return world.chains.get(token.slice(0, 43))?.replacedAt.has(token.slice(44)) === true;
+}
+
+/** The `reuseDetected` hook: ends the session in the model; only a session a thief copied is ever flagged. */
+function reuseDetected(world: ModelWorld, handle: string) {
+  const session = world.sessions.find((candidate) => candidate.handle === handle);
+  expect(session, 'reuseDetected for a session the model knows').toBeDefined();
+  expect(session!.stolen, 'an honest browser was flagged').toBe(true);
+  end(world, session);
 }
 
 /** What a holder reads: its user, counter and authentication time. */
@@ -111,6 +188,19 @@ function observe(world: ModelWorld, holder: Holder) {
     n: await s.get('n'),
     authenticatedAt: (await s.info()).authenticatedAt,
   }));
+}
+
+/** Reads as `holder`, and checks the read against the model. */
+async function observeAndCheck(world: ModelWorld, holder: Holder) {
+  const reused = carriesReusedValue(world, holder);
+  const session = holder.session;
+  const live = session !== undefined && session.endedAt === undefined;
+  const seen = await observe(world, holder);
+  if (reused && live) {
+    expect(seen.user, 'a value rotated past grace ago still read').toBeUndefined();
+    expect(session.endedAt, 'a value rotated past grace ago did not end its session').toBeDefined();
+  }
+  checkRead(world, holder, seen);
 }
 
 /** Checks a holder's read against the model. */
@@ -206,11 +296,14 @@ function commands(options: ModelOptions) {
         const holder = world.browsers[b]!;
         const before = holder.session;
         const since = world.clock.time;
-        const alive = before !== undefined && before.endedAt === undefined;
+        const replaced = carriesReplacedValue(world, holder);
         await request(world, holder, async (s) => {
           await s.regenerate();
           s.set('userId', u);
         });
+        // Checked after the request: a reused cookie value ends its session in it (rotation),
+        // and one in grace starts a new session, leaving the old one to the current value's holder.
+        const alive = before !== undefined && before.endedAt === undefined && !replaced;
         // The data moves with a live session; one that ended is not carried over.
         if (alive) end(world, before);
         const session: Modelled = {
@@ -232,7 +325,7 @@ function commands(options: ModelOptions) {
     browser.map((b) =>
       command(`read(${b})`, async (world) => {
         const holder = world.browsers[b]!;
-        checkRead(world, holder, await observe(world, holder));
+        await observeAndCheck(world, holder);
       }),
     ),
     browser.map((b) =>
@@ -246,6 +339,7 @@ function commands(options: ModelOptions) {
     browser.map((b) =>
       command(`steal(${b})`, async (world) => {
         const holder = world.browsers[b]!;
+        if (holder.session !== undefined) holder.session.stolen = true;
         world.thieves.push({
           jar: holder.jar.clone(),
           thief: true,
@@ -259,7 +353,7 @@ function commands(options: ModelOptions) {
         `thiefRead(${t})`,
         async (world) => {
           const holder = world.thieves[t % world.thieves.length]!;
-          checkRead(world, holder, await observe(world, holder));
+          await observeAndCheck(world, holder);
         },
         (world) => world.thieves.length > 0,
       ),
@@ -271,13 +365,14 @@ function commands(options: ModelOptions) {
           const holder = world.thieves[t % world.thieves.length]!;
           const before = holder.session;
           const since = world.clock.time;
-          const alive = before !== undefined && before.endedAt === undefined;
+          const replaced = carriesReplacedValue(world, holder);
           const renewed = await request(world, holder, async (s) => {
             if ((await s.get('userId')) === undefined) return false;
             await s.regenerate();
             return true;
           });
           if (!renewed) return;
+          const alive = before !== undefined && before.endedAt === undefined && !replaced;
           if (alive && before.user !== undefined) {
             end(world, before);
             const { endedAt: _ended, ...rest } = before;
@@ -312,9 +407,11 @@ function commands(options: ModelOptions) {
         const holder = world.browsers[b]!;
         const victim = world.browsers[target]!.session;
         if (holder.session?.user === undefined || victim === undefined) return;
+        // A cookie value rotated past grace ago no longer proves the user (the session ends when it commits).
+        const reused = carriesReusedValue(world, holder);
         const current = world.manager.load(requestOf(holder));
         const revoked = await world.manager.revokeSession(victim.handle, { current });
-        const mine = victim.user === holder.session.user && victim.endedAt === undefined;
+        const mine = victim.user === holder.session.user && victim.endedAt === undefined && !reused;
         // Elsewhere on an eventually consistent store, a recent session may not be seen yet.
         if (holder.session.endedAt === undefined && !world.eventual) expect(revoked).toBe(mine);
         if (revoked) end(world, victim);
@@ -330,7 +427,7 @@ function commands(options: ModelOptions) {
         const slow = world.manager.load(requestOf(holder));
         await slow.get('n');
         await increment(world, holder);
-        holder.jar.absorb(await world.manager.commit(slow, new Response()));
+        absorb(world, holder, await world.manager.commit(slow, new Response()));
         checkRead(world, holder, await observe(world, holder));
       }),
     ),
@@ -341,7 +438,9 @@ function commands(options: ModelOptions) {
         command(`overlappingWrites(${b})`, async (world) => {
           const holder = world.browsers[b]!;
           const session = holder.session;
-          if (session === undefined || session.endedAt !== undefined) return;
+          // (Two writes with a reused value would each start a new session: not modelled here.)
+          if (session === undefined || session.endedAt !== undefined || carriesReusedValue(world, holder))
+            return;
           const [first, second] = [requestOf(holder), requestOf(holder)].map((r) => world.manager.load(r));
           first!.increment('n');
           second!.increment('n');
@@ -349,13 +448,17 @@ function commands(options: ModelOptions) {
             world.manager.commit(first!, new Response()),
             world.manager.commit(second!, new Response()),
           ]);
-          for (const response of responses) holder.jar.absorb(response);
+          for (const response of responses) absorb(world, holder, response);
           session.n += 2;
         }),
       ),
     );
   }
-  return fc.commands(list, { maxCommands: options.maxCommands ?? 40 });
+  // Rotation needs long runs (a login, time past `every`, a copy used on both sides): full-length command lists.
+  return fc.commands(list, {
+    maxCommands: options.maxCommands ?? 40,
+    ...(options.rotation ? { size: 'max' as const } : {}),
+  });
 }
 
 /** Runs the model against a store; throws with the failing command sequence. */
@@ -369,6 +472,7 @@ export async function runModel(options: ModelOptions): Promise<void> {
         typeof made === 'function'
           ? (request: Request) => made(request.headers.get('x-location') ?? 'admin')
           : made;
+      let world: ModelWorld | undefined;
       const manager = createSessionManager<Data>({
         secrets: SECRET,
         store,
@@ -376,11 +480,19 @@ export async function runModel(options: ModelOptions): Promise<void> {
         idleTimeout: 3600,
         absoluteTimeout: 86_400,
         ...(options.maxSessionsPerUser ? { maxSessionsPerUser: options.maxSessionsPerUser } : {}),
+        ...(options.rotation
+          ? {
+              rotation: options.rotation,
+              hookMode: 'await' as const,
+              hooks: { reuseDetected: (event) => reuseDetected(world!, event.handle) },
+              onHookError: (error: unknown) => void (world!.hookError ??= error),
+            }
+          : {}),
         ...(options.cache === 'off'
           ? {}
           : { readCache: readCache({ maxAge: MAX_AGE, checkRevocation: options.cache === 'checked' }) }),
       });
-      const world: ModelWorld = {
+      world = {
         clock,
         manager,
         browsers: [0, 1, 2].map((i) => ({
@@ -393,6 +505,8 @@ export async function runModel(options: ModelOptions): Promise<void> {
         sessions: [],
         bound: cacheBound + (options.storeBound ?? 0),
         eventual: (options.storeBound ?? 0) > 0,
+        rotation: options.rotation,
+        chains: new Map(),
       };
       try {
         await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);

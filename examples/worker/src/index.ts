@@ -150,6 +150,14 @@ app.use((c, next) => {
       metadata: (request) => ({ browser: browserOf(request.headers.get('user-agent') ?? undefined) }),
       userField: 'user', // the data field that names the user: sessions are listed and revoked by it
       maxSessionsPerUser: 10,
+      // Id rotation, short for the demo: the cookie's value is replaced once a minute (watch the
+      // devices page); a copied cookie used more than 10 s after its value was replaced ends the
+      // whole session, on both sides. API tokens in a header do not rotate.
+      rotation: { every: 60, grace: 10 },
+      hooks: {
+        reuseDetected: ({ userId, handle }) =>
+          console.warn(`copied session cookie caught: user ${userId ?? '?'}, session ${handle.slice(0, 8)}…`),
+      },
       // Opt-in (SESSION_CACHE_MAX_AGE): requests read their session from a short-lived sealed copy
       // in a cookie instead of the store. Off by default so that a logout is final at once; on KV
       // the copy asks the store whether the session ended (checkRevocation), on the Durable

@@ -148,7 +148,11 @@ export function devicesPage(sessions: SessionInfo[], csrf: string): Html {
     <ul id="devices">
       ${sessions.map(
         (s) => html`<li data-current="${s.current ? 'yes' : 'no'}">
-          ${String(s.meta?.browser ?? 'a browser')}, last seen ${when(s.lastSeenAt)} UTC${s.persistent ? ', remembered' : ''}${s.deviceBound ? html`, <span class="bound" title="Device Bound Session Credentials: a copied cookie stops working within minutes">bound to this device's key</span>` : ''}
+          ${String(s.meta?.browser ?? 'a browser')}, last seen ${when(s.lastSeenAt)} UTC${s.persistent ? ', remembered' : ''}${
+            s.rotatedAt === undefined
+              ? ''
+              : html`, <span class="rotated">cookie value renewed at ${new Date(s.rotatedAt).toISOString().slice(11, 19)} UTC</span>`
+          }${s.deviceBound ? html`, <span class="bound" title="Device Bound Session Credentials: a copied cookie stops working within minutes">bound to this device's key</span>` : ''}
           ${
             s.current
               ? html`<strong>(this device)</strong>`
@@ -165,6 +169,9 @@ export function devicesPage(sessions: SessionInfo[], csrf: string): Html {
       <input type="hidden" name="_csrf" value="${csrf}" />
       <button type="submit">Sign out everywhere else</button>
     </form>
+    <p class="note">Each device keeps one entry however often its cookie's value is renewed (once a
+      minute here, <code>rotation: { every: 60, grace: 10 }</code>): a copy of an older value, used more
+      than 10 s after it was replaced, signs that device out on both sides.</p>
     <p class="note">A sign-out here is final at once: this demo keeps no read cache copy of the session
       in a cookie unless <code>SESSION_CACHE_MAX_AGE</code> is set. With one on the Durable Object store, a
       copied cookie pair would keep reading for up to that many seconds after a sign-out.</p>

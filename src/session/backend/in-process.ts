@@ -8,9 +8,10 @@
 import { serializeDeletion } from '../../cookie/headers.ts';
 import { verifyRemembered } from '../../crypto/sign.ts';
 import type { CommitPlan, CommitResult, LoadResult, RequestContext } from '../contracts.ts';
-import { sessionCookieValue } from '../id.ts';
+import { sessionCookieValue, sessionIdOf } from '../id.ts';
 import type { SessionRecord, SessionStore } from '../types.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
+import { judgeLoaded } from './rotation-check.ts';
 
 /** No cookie lines, no removed keys: shared, frozen (nothing downstream appends to a commit's result). */
 const NONE = Object.freeze([]) as unknown as string[];
@@ -26,15 +27,21 @@ export function found(id: string, key: string, record: SessionRecord | null): Lo
 /**
  * The session the request's cookie names when the cookie was verified before
  * (its signature remembered, its key cached): no crypto, no await. Null
- * without a cookie of ours; undefined when the cookie must be verified.
+ * without a cookie of ours; undefined when the cookie must be verified. The
+ * token is the signed value: the id, and with rotation its validator.
  */
-export function knownSession(context: RequestContext): { id: string; key: string } | null | undefined {
+export function knownSession(
+  context: RequestContext,
+): { token: string; id: string; key: string } | null | undefined {
   const raw = sessionCookieValue(context.sessionToken);
   if (raw === undefined) return null;
-  const id = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+  const token = verifyRemembered(context.keyring, context.cookie.name, raw, context.policy.now);
+  if (token === undefined) return undefined;
+  // Our own signature: an id, or (rotation) an id and a validator.
+  const id = token.length === 43 ? token : sessionIdOf(token);
   // A cached key means the id was well-formed when it was remembered.
-  const key = id !== undefined ? context.keys.cached(id) : undefined;
-  return key === undefined ? undefined : { id: id!, key };
+  const key = id === null ? undefined : context.keys.cached(id);
+  return key === undefined ? undefined : { token, id: id!, key };
 }
 
 /**
@@ -45,7 +52,13 @@ export function knownSession(context: RequestContext): { id: string; key: string
 export function loadInProcess(context: RequestContext, store: SessionStore): LoadResult | undefined {
   if (context.readCache || !isPeekable(store)) return undefined;
   const known = knownSession(context);
-  return known === null ? INVALID : known && found(known.id, known.key, store[peekRecord](known.key));
+  if (known === null) return INVALID;
+  if (known === undefined) return undefined;
+  const record = store[peekRecord](known.key);
+  // With rotation the cookie's validator decides (current, in grace, reused).
+  return context.policy.rotation === undefined
+    ? found(known.id, known.key, record)
+    : judgeLoaded(context, known.token, known.id, known.key, record);
 }
 
 /**
@@ -66,7 +79,8 @@ export function commitInProcess(
     plan.remove.length > 0 ||
     plan.removeCookieSession ||
     plan.resend !== undefined ||
-    (write !== undefined && (write.kind !== 'patch' || write.target === undefined))
+    (write !== undefined &&
+      (write.kind !== 'patch' || write.target === undefined || write.patch.rotate !== undefined))
   ) {
     return undefined;
   }

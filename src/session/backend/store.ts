@@ -14,7 +14,9 @@ import type {
   RequestContext,
   SessionBackend,
 } from '../contracts.ts';
-import { newSessionId, verifiedSessionId } from '../id.ts';
+import { newSessionId, sessionIdOf, verifiedToken } from '../id.ts';
+import { newValidator, nextValidator, tokenValue } from '../rotation.ts';
+import { copyServes, judgeLoaded } from './rotation-check.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
 import { commitInProcess, found, INVALID, knownSession, loadInProcess } from './in-process.ts';
 import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
@@ -23,6 +25,8 @@ import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 /** What a write did: the session now stored, and whether the cookie must carry a new id. */
 interface Outcome {
   live: LoadedSession | null | undefined;
+  /** A blind write found the cookie's value reused (rotation) and ended its session. */
+  reused?: LoadedSession;
   newId?: boolean;
   startedOver?: boolean;
   /** `live.record` is the engine's estimate of what an atomic store wrote, not what it holds: never cached. */
@@ -58,10 +62,21 @@ export class StoreBackend implements SessionBackend {
     return isOwnedUpdatable(store) || typeof store.update === 'function';
   }
 
-  /** The verified session id the request's cookie carries, or null. No store call. */
-  #verifiedId(): Promise<string | null> {
+  /** The verified token (a session id, and a validator with rotation) the request carries, or null. No store call. */
+  #verifiedToken(): Promise<string | null> {
     const context = this.#context;
-    return verifiedSessionId(context.keyring, context.cookie.name, context.sessionToken, context.policy.now);
+    return verifiedToken(context.keyring, context.cookie.name, context.sessionToken, context.policy.now);
+  }
+
+  /** The verified session id the request's cookie carries, or null. No store call. */
+  async #verifiedId(): Promise<string | null> {
+    const token = await this.#verifiedToken();
+    return token === null ? null : sessionIdOf(token);
+  }
+
+  /** What the store's record says of the request's token (with rotation, its validator decides). */
+  #found(token: string, id: string, key: string, record: SessionRecord | null): LoadResult {
+    return judgeLoaded(this.#context, token, id, key, record);
   }
 
   /**
@@ -73,10 +88,10 @@ export class StoreBackend implements SessionBackend {
     const known = knownSession(this.#context);
     if (known === null) return Promise.resolve(INVALID);
     if (known === undefined) return this.#loadVerifying();
-    const { id, key } = known;
+    const { token, id, key } = known;
     return this.#context.readCache
-      ? this.#loadCached(id, key)
-      : this.#read(key).then((record) => found(id, key, record));
+      ? this.#loadCached(token, id, key)
+      : this.#read(key).then((record) => this.#found(token, id, key, record));
   }
 
   /** `load` without a promise, when nothing in it waits (see {@link loadInProcess}). */
@@ -90,11 +105,12 @@ export class StoreBackend implements SessionBackend {
   }
 
   async #loadVerifying(): Promise<LoadResult> {
-    const id = await this.#verifiedId();
+    const token = await this.#verifiedToken();
+    const id = token === null ? null : sessionIdOf(token);
     if (id === null) return INVALID;
     const key = await this.#context.keys.of(id);
-    if (this.#context.readCache) return this.#loadCached(id, key);
-    return found(id, key, await this.#read(key));
+    if (this.#context.readCache) return this.#loadCached(token!, id, key);
+    return this.#found(token!, id, key, await this.#read(key));
   }
 
   /**
@@ -102,22 +118,23 @@ export class StoreBackend implements SessionBackend {
    * `checkRevocation`, the store has not seen the session end since), else
    * the store.
    */
-  async #loadCached(id: string, key: string): Promise<LoadResult> {
+  async #loadCached(token: string, id: string, key: string): Promise<LoadResult> {
     const context = this.#context;
     const record = await context.readCache!.read(context, key);
-    if (record !== null) {
+    if (record !== null && copyServes(context, token, record)) {
       const ended = context.readCache!.checkRevocation && (await this.#store.hasEnded!(key, record));
       if (!ended) return { verdict: 'valid', session: { id, key, record, cached: true } };
     }
-    return found(id, key, await this.#read(key));
+    return this.#found(token, id, key, await this.#read(key));
   }
 
   /** The session from the store itself, never from a read cache copy (`get(key, { fresh: true })`). */
   async reload(): Promise<LoadResult> {
-    const id = await this.#verifiedId();
+    const token = await this.#verifiedToken();
+    const id = token === null ? null : sessionIdOf(token);
     if (id === null) return INVALID;
     const key = await this.#context.keys.of(id);
-    return found(id, key, await this.#read(key));
+    return this.#found(token!, id, key, await this.#read(key));
   }
 
   /**
@@ -128,6 +145,8 @@ export class StoreBackend implements SessionBackend {
   async commit(plan: CommitPlan): Promise<CommitResult> {
     let outcome: Outcome = { live: undefined };
     const write = plan.write;
+    if (write?.kind === 'patch' && write.patch.rotate?.to === '')
+      await this.#deriveNext(plan, write.patch.rotate);
     if (write?.kind === 'create') outcome = await this.#create(write.id, write.record);
     else if (write?.kind === 'move')
       outcome = await this.#move(write.from, write.id, write.patch, write.fresh);
@@ -159,13 +178,32 @@ export class StoreBackend implements SessionBackend {
           : undefined;
     if (carried) {
       // The signed id expires with the session's absolute lifetime.
-      const value = await context.sign(carried.id, carried.record);
+      const value = await context.sign(tokenValue(carried.id, carried.record), carried.record);
       setCookies.push(serializeCookie(name, value, context.cookieAttributes(carried.record)));
     } else if (plan.clearCookie && carryCookie && context.sessionToken !== undefined) {
       setCookies.push(serializeDeletion(name, context.cookie.attributes));
     }
     if (context.readCache && carryCookie) await this.#refreshCache(plan, outcome, setCookies);
-    return { setCookies, live: outcome.live, startedOver: outcome.startedOver === true, removed: keys };
+    const result: CommitResult = {
+      setCookies,
+      live: outcome.live,
+      startedOver: outcome.startedOver === true,
+      removed: keys,
+    };
+    if (outcome.reused) result.reused = outcome.reused;
+    return result;
+  }
+
+  /**
+   * Fills in the value a rotation moves to: derived from the one it replaces,
+   * so every request rotating the same value writes and sends the same next
+   * one. The HMAC runs only here, at a rotation.
+   */
+  async #deriveNext(plan: CommitPlan, rotate: NonNullable<SessionPatch['rotate']>): Promise<void> {
+    const target = plan.write?.kind === 'patch' ? plan.write.target : undefined;
+    rotate.to = await nextValidator(this.#context.keyring, target!.id, rotate.from);
+    // The resent record is the plan's own copy (applyPatch made its rotation state).
+    if (plan.resend?.rotation) plan.resend.rotation.current = rotate.to;
   }
 
   /**
@@ -254,14 +292,26 @@ export class StoreBackend implements SessionBackend {
     if (next === null) return { live: null };
     if (touchOnly && store.touch) await store.touch(target.key, next, next.expiresAt);
     else await store.set(target.key, next, next.expiresAt);
-    return { live: { ...target, record: next } };
+    return { live: { id: target.id, key: target.key, record: next } };
   }
 
-  /** Applies a patch from a request that wrote without reading. */
+  /**
+   * Applies a patch from a request that wrote without reading. With
+   * rotation, the cookie's value is checked first (one read): a reused one
+   * ends its session, and the writes start a new one.
+   */
   async #patchBlind(patch: SessionPatch): Promise<Outcome> {
     const store = this.#store;
-    const id = await this.#verifiedId();
-    if (id !== null) {
+    const token = await this.#verifiedToken();
+    const id = token === null ? null : sessionIdOf(token);
+    let reused: LoadedSession | undefined;
+    if (id !== null && this.#context.policy.rotation !== undefined) {
+      const key = await this.#context.keys.of(id);
+      const judged = this.#found(token!, id, key, await store.get(key));
+      reused = judged.reused;
+      if (reused) await store.delete(key);
+    }
+    if (id !== null && reused === undefined) {
       const key = await this.#context.keys.of(id);
       if (this.#atomic) {
         // Atomic stores patch in place without a read.
@@ -277,7 +327,9 @@ export class StoreBackend implements SessionBackend {
     // No live session behind the cookie: the writes start a new one, with a
     // new id (never the client's, OWASP session fixation).
     const policy = this.#context.policy;
-    const outcome = await this.#create(newSessionId(), applyPatch(emptyRecord(policy.now, policy), patch)!);
-    return { ...outcome, startedOver: true };
+    const fresh = emptyRecord(policy.now, policy);
+    if (policy.rotation) fresh.rotation = { current: newValidator(), at: policy.now };
+    const outcome = await this.#create(newSessionId(), applyPatch(fresh, patch)!);
+    return reused ? { ...outcome, startedOver: true, reused } : { ...outcome, startedOver: true };
   }
 }

@@ -14,7 +14,8 @@
  * and carries no CORS header, so another site cannot read it.
  */
 import { isLive } from '../record.ts';
-import { newSessionId, verifiedSessionId } from '../id.ts';
+import { newSessionId, sessionIdOf as sessionIdOfToken, verifiedToken } from '../id.ts';
+import { judgeLoaded } from '../backend/rotation-check.ts';
 import { keepsSessionsInCookies, type BoundRequest } from '../contracts.ts';
 import type { DeviceBinding, SessionRecord, SessionStore } from '../types.ts';
 import { boundCookieLine, boundCookieName, credentialAttributes } from './bound-cookie.ts';
@@ -65,11 +66,16 @@ export function serverStore(context: BoundRequest): SessionStore {
 async function storedSession(context: BoundRequest): Promise<{ key: string; record: SessionRecord } | null> {
   if (context.transport !== 'cookie') return null; // DBSC binds cookies, not header tokens
   const { keyring, cookie, policy } = context;
-  const id = await verifiedSessionId(keyring, cookie.name, context.sessionToken, policy.now);
+  const token = await verifiedToken(keyring, cookie.name, context.sessionToken, policy.now);
+  const id = token === null ? null : sessionIdOfToken(token);
   if (id === null) return null;
   const key = await context.keys.of(id);
   const record = await serverStore(context).get(key);
-  return record !== null && isLive(record, policy.now, policy) ? { key, record } : null;
+  if (record === null || !isLive(record, policy.now, policy)) return null;
+  // With id rotation only the cookie's current value may bind or refresh: a
+  // replaced one (in grace or reused) names the session but does not hold it.
+  const judged = judgeLoaded(context, token!, id, key, record).session;
+  return judged && !judged.inGrace ? { key, record } : null;
 }
 
 /** The values a proof's `aud` may have: this endpoint's URL (with or without its query). */

@@ -11,6 +11,7 @@ import { resolveCookie, type SessionCookieOptions } from './cookie.ts';
 export { cookieAttributesOf, type SessionCookieOptions } from './cookie.ts';
 import { crossOriginPolicyOf, type CrossOriginMode, type CrossOriginPolicy } from '../guards/cross-origin.ts';
 import { keyringSource, type SecretsOption } from './secrets.ts';
+import { rotationPolicyOf, type RotationOptions, type RotationPolicy } from '../rotation.ts';
 import {
   deviceBoundOf,
   readCacheOf,
@@ -44,6 +45,7 @@ export const MANAGER_OPTION_NAMES = [
   'crossOrigin',
   'trustedOrigins',
   'trustProxy',
+  'rotation',
 ] as const;
 
 /** A store, or a function that picks one per request (e.g. from Worker bindings). */
@@ -87,7 +89,7 @@ export interface SessionManagerOptions<Env = unknown> {
    * are revoked. Needs a store that lists by user.
    */
   maxSessionsPerUser?: number;
-  /** Lifecycle hooks: created, regenerated, destroyed, expired, revoked. */
+  /** Lifecycle hooks: created, regenerated, destroyed, expired, revoked, reuseDetected (with `rotation`). */
   hooks?: SessionHooks;
   /**
    * `background` (default): hooks run after the response, kept alive with
@@ -141,6 +143,16 @@ export interface SessionManagerOptions<Env = unknown> {
    * otherwise any client could. Default false.
    */
   trustProxy?: boolean;
+  /**
+   * Id rotation with reuse detection (README: "Id rotation"): a session
+   * whose cookie value is older than `every` seconds gets a new one on its
+   * next request (data and timestamps kept); the replaced value keeps
+   * working for `grace` seconds, and presented after that it ends the whole
+   * session — whoever holds the newest value — and fires the
+   * `reuseDetected` hook. Needs a server-side store. Session tokens sent in
+   * a header (`sessionToken`) do not rotate.
+   */
+  rotation?: RotationOptions;
 }
 
 /** Normalized options; durations in ms. */
@@ -169,6 +181,7 @@ export interface ResolvedOptions<Env> {
   deviceBoundSessions: DeviceBoundSessions | undefined;
   crossOrigin: CrossOriginPolicy;
   trustProxy: boolean;
+  rotation: RotationPolicy | undefined;
 }
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
@@ -240,6 +253,7 @@ function featureOptions<Env>(
   | 'deviceBoundSessions'
   | 'crossOrigin'
   | 'trustProxy'
+  | 'rotation'
 > {
   const { metadata, maxSessionsPerUser, hooks = {}, hookMode = 'background', onHookError } = options;
   if (metadata !== undefined && typeof metadata !== 'function') {
@@ -276,5 +290,6 @@ function featureOptions<Env>(
     deviceBoundSessions: deviceBoundOf(options.deviceBoundSessions),
     crossOrigin: crossOriginPolicyOf(options.crossOrigin, options.trustedOrigins),
     trustProxy: options.trustProxy === true,
+    rotation: rotationPolicyOf(options.rotation),
   };
 }

@@ -104,7 +104,8 @@ function checkTable(table: unknown): string {
  * U+0000 (SQLite JSON paths end there). Those go through compare-and-swap.
  */
 function opsOf(patch: SessionPatch): [string, string, unknown][] | null {
-  if (patch.pull || patch.consumed || patch.persist !== undefined) return null;
+  // A rotation (rare: once per `every`) takes the compare-and-swap path, which applies it with applyPatch.
+  if (patch.pull || patch.consumed || patch.persist !== undefined || patch.rotate) return null;
   const keys = [
     ...(patch.unset ?? []),
     ...Object.keys({ ...patch.set, ...patch.increment, ...patch.push, ...patch.flash }),

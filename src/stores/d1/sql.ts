@@ -117,7 +117,8 @@ export function updateStatement(table: string): string {
         'idleMs', json(next.doc -> '$.idleMs'),
         'absoluteMs', json(next.doc -> '$.absoluteMs'),
         'meta', json(next.doc -> '$.meta'),
-        'deviceBound', json(next.doc -> '$.deviceBound')
+        'deviceBound', json(next.doc -> '$.deviceBound'),
+        'rotation', json(next.doc -> '$.rotation')
       )
     ), next.expires, next.uid FROM next
   )

@@ -43,7 +43,8 @@ export function isTouchOnly(patch: SessionPatch): boolean {
     isEmpty(patch.push) &&
     isEmpty(patch.flash) &&
     isEmpty(patch.consumed) &&
-    patch.persist === undefined
+    patch.persist === undefined &&
+    patch.rotate === undefined
   );
 }
 

@@ -30,6 +30,7 @@ const HEAD = [
   'absoluteMs',
   'meta',
   'deviceBound',
+  'rotation',
 ] as const;
 
 /** `{"data":` `,"flash":` `}`: what the JSON text of a record has besides its members. */
@@ -154,6 +155,10 @@ export function patchOperations(patch: SessionPatch): string[] {
   each(patch.push, list);
   each(patch.consumed, json);
   each(patch.flash, json);
+  // The rotate op: a count (0 or 1), then from, to and at (validators are base64url: no escaping).
+  const rotate = patch.rotate;
+  if (rotate === undefined) out.push('0');
+  else out.push('1', rotate.from, rotate.to, String(rotate.at));
   return out;
 }
 

@@ -14,7 +14,8 @@
  * number, bound; see index.ts), the size limit (bytes), then the patch
  * operations, each a count and its items, keys as JSON texts: unset (key),
  * set (key, json), increment (key, by), pull (key, n, json × n), push (key,
- * n, json × n), consumed (key, json), flash (key, json).
+ * n, json × n), consumed (key, json), flash (key, json), rotate (from, to,
+ * at).
  *
  * Replies: 1 written; 0 no live record (nothing written); -1 a claim of the
  * user that a revocation already saw; { 'need', userJson, bound } when the
@@ -215,6 +216,15 @@ head(st, out, 'authenticatedAt', m[8], authenticated)
 head(st, out, 'persistent', m[9], persistent)
 head(st, out, 'idleMs', m[5], idle)
 head(st, out, 'absoluteMs', m[6], absolute)
+-- rotate: only from the value it names (applyPatch's rotated); the state's JSON as JavaScript writes it.
+if count() == 1 then
+  local from, to, rat = take(), take(), take()
+  local old = redis.call('HGET', H, 'rotation')
+  local cur = old and (old:match('"current":"([%w_%-]*)"') or '') or ''
+  if cur == from then
+    head(st, out, 'rotation', old, '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}')
+  end
+end
 -- A patch may not grow the record past the limit (one already past it may still shrink).
 if st.bytes > tonumber(ARGV[11]) and st.bytes > before then return { 'large', st.bytes } end
 

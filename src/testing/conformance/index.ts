@@ -11,6 +11,7 @@
 import { basicChecks } from './basics.ts';
 import { compositionChecks } from './composition.ts';
 import { deviceBoundChecks } from './device-bound.ts';
+import { rotationChecks } from './rotation.ts';
 import { createSuite, type ConformanceCheck, type ConformanceOptions } from './suite.ts';
 import { updateChecks } from './update.ts';
 import { userChecks } from './users.ts';
@@ -35,5 +36,6 @@ export function storeConformance(
   userChecks(suite);
   compositionChecks(suite);
   deviceBoundChecks(suite);
+  rotationChecks(suite);
   return checks;
 }
