@@ -71,7 +71,7 @@ function sealingAad(idBytes: Uint8Array, name: string): Bytes {
 // its entropy the same way). Each IV is still 96 fresh bits from the
 // platform's CSPRNG, handed out once; IVs are public (they travel in clear).
 const IV_POOL_BYTES = IV_BYTES * 256;
-let ivPool: Uint8Array | undefined;
+let ivPool: Uint8Array<ArrayBuffer> | undefined;
 let ivAt = IV_POOL_BYTES;
 
 /** Copies the next unused random IV into `target` at `offset`. */
