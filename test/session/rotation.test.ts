@@ -12,19 +12,21 @@ import {
   type RotationOptions,
   type SessionEvent,
   type SessionManagerOptions,
+  type SessionStore,
 } from '../../src/index.ts';
 import { Clock, CookieJar, SECRET, SpyStore } from './helpers.ts';
 
 type Data = { userId?: string; n?: number; note?: string };
 const SID = '__Host-sid';
 
-function setup(
+/** A manager rotating every 60 s with 10 s of grace, on `store` and `clock`, that logs `reuseDetected` into `events`. */
+function rotatingManager(
+  store: SessionStore,
+  clock: Clock,
+  events: SessionEvent[],
   options: Partial<SessionManagerOptions> = {},
-  store = new SpyStore({ indexed: true, move: true }),
 ) {
-  const clock = new Clock();
-  const events: SessionEvent[] = [];
-  const manager = createSessionManager<Data>({
+  return createSessionManager<Data>({
     secrets: SECRET,
     store,
     now: clock.now,
@@ -34,6 +36,15 @@ function setup(
     hooks: { reuseDetected: (event) => void events.push(event) },
     ...options,
   });
+}
+
+function setup(
+  options: Partial<SessionManagerOptions> = {},
+  store = new SpyStore({ indexed: true, move: true }),
+) {
+  const clock = new Clock();
+  const events: SessionEvent[] = [];
+  const manager = rotatingManager(store, clock, events, options);
   /** One request: runs `act`, commits, and returns the response (the jar is not updated). */
   const request = async (
     jar: CookieJar,
@@ -259,18 +270,8 @@ describe('id rotation', () => {
     login.set('userId', 'ada');
     browser.absorb(await plain.commit(login, new Response()));
     expect(tokenOf(browser)).toHaveLength(43);
-    const { clock: _unused, ...rest } = { clock };
-    void rest;
     const events: SessionEvent[] = [];
-    const rotating = createSessionManager<Data>({
-      secrets: SECRET,
-      store,
-      now: clock.now,
-      idleTimeout: 3600,
-      rotation: { every: 60, grace: 10 },
-      hookMode: 'await',
-      hooks: { reuseDetected: (event) => void events.push(event) },
-    });
+    const rotating = rotatingManager(store, clock, events);
     const read = async (jar: CookieJar) => {
       const session = rotating.load(jar.request());
       const value = await session.get('userId');
