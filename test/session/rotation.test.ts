@@ -428,7 +428,7 @@ describe('id rotation', () => {
     const value = browser.cookies.get(SID)!;
     for (const bad of [
       value.slice(0, 60),
-      value.replace(/\.[^.]/, '.A'),
+      value.replace(/\.([^.])/, (_, c: string) => (c === 'A' ? '.B' : '.A')),
       `${value.slice(0, 44)}${value.slice(45)}`,
     ]) {
       const jar = browser.clone();
