@@ -20,17 +20,33 @@
  *   session a thief copied;
  * - a copied value used after the session rotated past it and grace passed
  *   ends the session (the thief's, or the victim's once the thief rotated).
+ *
+ * With Device Bound Session Credentials on (`dbsc`), some browsers bind
+ * their sessions to a device key: see test/model/dbsc.ts.
  */
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import {
   createSessionManager,
+  deviceBoundSessions,
   readCache,
   type Session,
   type SessionManager,
   type SessionStore,
 } from '../../src/index.ts';
 import { Clock, CookieJar, SECRET } from '../session/helpers.ts';
+import {
+  afterResponse,
+  beforeRequest,
+  boundExpired,
+  copiedBinding,
+  DbscJar,
+  dbscJar,
+  dbscWorld,
+  thiefRefresh,
+  type DbscWorld,
+  type Jar,
+} from './dbsc.ts';
 
 /**
  * The test clock, never giving the same instant twice: a revocation and a
@@ -53,6 +69,8 @@ interface Modelled {
   endedAt?: number;
   /** A thief copied its cookie. */
   stolen?: boolean;
+  /** A DBSC browser bound it to its device key. */
+  bound?: boolean;
 }
 
 /** What the model saw of one session id's rotation: its current value and when each older one was replaced. */
@@ -62,12 +80,15 @@ interface Chain {
 }
 
 /** A cookie jar, where its requests arrive, and the session the model says it holds. */
-interface Holder {
-  jar: CookieJar;
+export interface Holder {
+  jar: Jar;
   thief: boolean;
   /** The location its requests reach (a store made per request may depend on it: KV's edge locations). */
   location: string;
   session: Modelled | undefined;
+  /** A thief's copy of a bound session: when its bound cookie expires, and the DBSC session's identifier. */
+  boundUntil?: number;
+  dbscId?: string | undefined;
 }
 
 export interface ModelWorld {
@@ -84,6 +105,8 @@ export interface ModelWorld {
   rotation: { every: number; grace: number } | undefined;
   /** Rotation chains by session id (the cookie's locator). */
   chains: Map<string, Chain>;
+  /** Device Bound Session Credentials, when on. */
+  dbsc: DbscWorld | undefined;
   /** A hook's failed expectation (hooks report errors, they do not throw): rethrown after the request. */
   hookError?: unknown;
 }
@@ -104,6 +127,8 @@ export interface ModelOptions {
   maxSessionsPerUser?: number;
   /** Id rotation with reuse detection (seconds). */
   rotation?: { every: number; grace: number };
+  /** Device Bound Session Credentials: browsers 0 and 1 are DBSC browsers; the bound cookie's maxAge (seconds). */
+  dbsc?: { maxAge: number };
   /** fast-check runs. */
   numRuns: number;
   /** Most commands in one run. Default 40. */
@@ -121,9 +146,12 @@ type StoreOrPerLocation = SessionStore | ((location: string) => SessionStore);
 const requestOf = (holder: Holder) => holder.jar.request('/', { headers: { 'x-location': holder.location } });
 
 async function request<T>(world: ModelWorld, holder: Holder, act: (s: Session<Data>) => Promise<T> | T) {
+  await beforeRequest(world, holder);
   const session = world.manager.load(requestOf(holder));
   const result = await act(session);
-  absorb(world, holder, await world.manager.commit(session, new Response()));
+  const response = await world.manager.commit(session, new Response());
+  absorb(world, holder, response);
+  await afterResponse(holder, response);
   if (world.hookError !== undefined) throw world.hookError;
   return result;
 }
@@ -207,6 +235,11 @@ async function observeAndCheck(world: ModelWorld, holder: Holder) {
 function checkRead(world: ModelWorld, holder: Holder, seen: Awaited<ReturnType<typeof observe>>) {
   const session = holder.session;
   const now = world.clock.now();
+  if (holder.thief && boundExpired(world, holder)) {
+    expect(seen.user, 'a copied bound session read after its bound cookie expired').toBeUndefined();
+    expect(seen.n, 'a copied bound session read after its bound cookie expired').toBeUndefined();
+    return;
+  }
   if (session === undefined) {
     expect(seen.user).toBeUndefined();
     return;
@@ -240,7 +273,10 @@ async function loggedIn(world: ModelWorld, holder: Holder, since: number) {
   const info = await request(world, holder, (s) => s.info());
   expect(info.authenticatedAt, 'authenticatedAt after a login').toBeGreaterThan(since);
   expect(info.authenticatedAt!, 'authenticatedAt after a login').toBeLessThanOrEqual(world.clock.time);
-  return { handle: info.handle!, authenticatedAt: info.authenticatedAt };
+  const bound = info.deviceBound === true;
+  // A DBSC browser's login binds its session (registering, or kept by regenerate); no other does.
+  if (world.dbsc && !holder.thief) expect(bound, 'bound after a login').toBe(holder.jar instanceof DbscJar);
+  return { handle: info.handle!, authenticatedAt: info.authenticatedAt, bound };
 }
 
 /** The holder's request adds 1 to its counter; without a live session the write starts a new, anonymous one. */
@@ -290,6 +326,16 @@ function commands(options: ModelOptions) {
   const browser = fc.nat({ max: 2 });
   const thief = fc.nat({ max: 5 });
   const user = fc.constantFrom(...USERS);
+  const thiefRead = thief.map((t) =>
+    command(
+      `thiefRead(${t})`,
+      async (world) => {
+        const holder = world.thieves[t % world.thieves.length]!;
+        await observeAndCheck(world, holder);
+      },
+      (world) => world.thieves.length > 0,
+    ),
+  );
   const list: fc.Arbitrary<Command>[] = [
     fc.tuple(browser, user).map(([b, u]) =>
       command(`login(${b}, ${u})`, async (world) => {
@@ -345,19 +391,11 @@ function commands(options: ModelOptions) {
           thief: true,
           location: 'elsewhere',
           session: holder.session,
+          ...copiedBinding(world, holder),
         });
       }),
     ),
-    thief.map((t) =>
-      command(
-        `thiefRead(${t})`,
-        async (world) => {
-          const holder = world.thieves[t % world.thieves.length]!;
-          await observeAndCheck(world, holder);
-        },
-        (world) => world.thieves.length > 0,
-      ),
-    ),
+    thiefRead,
     thief.map((t) =>
       command(
         `thiefRegenerate(${t})`,
@@ -409,6 +447,7 @@ function commands(options: ModelOptions) {
         if (holder.session?.user === undefined || victim === undefined) return;
         // A cookie value rotated past grace ago no longer proves the user (the session ends when it commits).
         const reused = carriesReusedValue(world, holder);
+        await beforeRequest(world, holder);
         const current = world.manager.load(requestOf(holder));
         const revoked = await world.manager.revokeSession(victim.handle, { current });
         const mine = victim.user === holder.session.user && victim.endedAt === undefined && !reused;
@@ -424,6 +463,7 @@ function commands(options: ModelOptions) {
     browser.map((b) =>
       command(`slowRead(${b})`, async (world) => {
         const holder = world.browsers[b]!;
+        await beforeRequest(world, holder);
         const slow = world.manager.load(requestOf(holder));
         await slow.get('n');
         await increment(world, holder);
@@ -441,6 +481,7 @@ function commands(options: ModelOptions) {
           // (Two writes with a reused value would each start a new session: not modelled here.)
           if (session === undefined || session.endedAt !== undefined || carriesReusedValue(world, holder))
             return;
+          await beforeRequest(world, holder);
           const [first, second] = [requestOf(holder), requestOf(holder)].map((r) => world.manager.load(r));
           first!.increment('n');
           second!.increment('n');
@@ -454,10 +495,24 @@ function commands(options: ModelOptions) {
       ),
     );
   }
-  // Rotation needs long runs (a login, time past `every`, a copy used on both sides): full-length command lists.
+  if (options.dbsc) {
+    // Thieves read twice as often: a copied bound cookie has to be tried after it expired.
+    list.push(
+      thiefRead,
+      thief.map((t) =>
+        command(
+          `thiefRefresh(${t})`,
+          (world) => thiefRefresh(world, world.thieves[t % world.thieves.length]!),
+          (world) => world.thieves.length > 0,
+        ),
+      ),
+    );
+  }
+  // Rotation and DBSC need long runs (a login, time past `every` or the bound cookie's maxAge, a
+  // copy used on both sides): full-length command lists.
   return fc.commands(list, {
     maxCommands: options.maxCommands ?? 40,
-    ...(options.rotation ? { size: 'max' as const } : {}),
+    ...(options.rotation || options.dbsc ? { size: 'max' as const } : {}),
   });
 }
 
@@ -488,15 +543,17 @@ export async function runModel(options: ModelOptions): Promise<void> {
               onHookError: (error: unknown) => void (world!.hookError ??= error),
             }
           : {}),
+        ...(options.dbsc ? { deviceBoundSessions: deviceBoundSessions({ cookie: options.dbsc }) } : {}),
         ...(options.cache === 'off'
           ? {}
           : { readCache: readCache({ maxAge: MAX_AGE, checkRevocation: options.cache === 'checked' }) }),
       });
+      const dbsc = options.dbsc ? dbscWorld(manager) : undefined;
       world = {
         clock,
         manager,
         browsers: [0, 1, 2].map((i) => ({
-          jar: new CookieJar(),
+          jar: dbsc && i < 2 ? dbscJar(dbsc, clock.now, `location-${i}`) : new CookieJar(),
           thief: false,
           location: `location-${i}`,
           session: undefined,
@@ -507,6 +564,7 @@ export async function runModel(options: ModelOptions): Promise<void> {
         eventual: (options.storeBound ?? 0) > 0,
         rotation: options.rotation,
         chains: new Map(),
+        dbsc,
       };
       try {
         await fc.asyncModelRun(() => ({ model: {}, real: world }), cmds);
