@@ -20,7 +20,7 @@ import { expect } from 'vitest';
 import type { SessionManager } from '../../src/index.ts';
 import { DbscBrowser, makeKeys, signJws, type Fetch } from '../session/dbsc-browser.ts';
 import { CookieJar, ORIGIN } from '../session/helpers.ts';
-import type { Holder, ModelWorld } from './model.ts';
+import type { Holder, ModelWorld } from './world.ts';
 
 const BOUND = '__Host-sid.bound';
 const REFRESH = '/dbsc/refresh';
