@@ -31,4 +31,15 @@ describe('model: browsers, thieves and the clock against the engine on Durable O
       numRuns: runs,
     }),
   );
+  it('device bound sessions, id rotation', { timeout: 180_000 }, () =>
+    runModel({
+      store: () => new DurableObjectStore(env.SESSIONS_DO),
+      cache: 'on',
+      atomic: true,
+      rotation: { every: 20, grace: 5 },
+      dbsc: { maxAge: 30 },
+      numRuns: runs,
+      maxCommands: 60,
+    }),
+  );
 });

@@ -30,4 +30,14 @@ describe('model: browsers, thieves and the clock against the engine on KVStore i
       maxCommands: 15,
     }),
   );
+  it('device bound sessions', { timeout: 180_000 }, () =>
+    runModel({
+      store: (now) => new KVStore(env.SESSIONS_KV, { keyPrefix: `model-${prefix++}:`, now }),
+      cache: 'checked',
+      atomic: true,
+      dbsc: { maxAge: 30 },
+      numRuns: runs,
+      maxCommands: 15,
+    }),
+  );
 });

@@ -29,4 +29,28 @@ describe('model: browsers, thieves and the clock against the engine on MemorySto
       }),
     );
   }
+  for (const cache of ['off', 'on', 'checked'] as const) {
+    it(`device bound sessions, read cache ${cache}`, { timeout: 120_000 }, () =>
+      runModel({
+        store: (now) => new MemoryStore({ now }),
+        cache,
+        atomic: true,
+        dbsc: { maxAge: 30 },
+        maxCommands: 80,
+        numRuns: MODEL_RUNS,
+      }),
+    );
+  }
+  it('device bound sessions with id rotation, two sessions per user at most', { timeout: 120_000 }, () =>
+    runModel({
+      store: (now) => new MemoryStore({ now }),
+      cache: 'on',
+      atomic: true,
+      maxSessionsPerUser: 2,
+      rotation: { every: 20, grace: 5 },
+      dbsc: { maxAge: 30 },
+      maxCommands: 80,
+      numRuns: MODEL_RUNS,
+    }),
+  );
 });

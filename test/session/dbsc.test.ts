@@ -10,12 +10,14 @@ import {
   CookieStore,
   createSessionManager,
   deviceBoundSessions,
+  MemoryStore,
   readCache,
+  type Session,
   type DeviceBoundSessionsOptions,
   type SessionManagerOptions,
 } from '../../src/index.ts';
 import { DbscBrowser, makeKeys, publicJwk, replay, signJws, type Fetch } from './dbsc-browser.ts';
-import { Clock, ORIGIN, SECRET, SpyStore } from './helpers.ts';
+import { Clock, CookieJar, ORIGIN, SECRET, SpyStore } from './helpers.ts';
 
 type Data = { userId?: string; note?: string };
 const BOUND = '__Host-sid.bound';
@@ -599,6 +601,70 @@ describe('DBSC with the other features', () => {
     expect(b.log.slice(-2)).toEqual(['POST /dbsc/refresh 401', 'GET / 200']);
     expect(b.sessions.size).toBe(0);
     expect(await s.page(plain)).toMatchObject({ userId: 'ada', deviceBound: false });
+  });
+
+  it('a blind write after the session ended is kept in a new session, as without DBSC (read cache)', async () => {
+    for (const dbsc of [false, true]) {
+      const clock = new Clock();
+      const manager = createSessionManager<Data>({
+        secrets: SECRET,
+        store: new MemoryStore({ now: clock.now }),
+        now: clock.now,
+        readCache: readCache({ maxAge: 300 }),
+        ...(dbsc ? { deviceBoundSessions: deviceBoundSessions() } : {}),
+      });
+      const jar = new CookieJar();
+      const send = async (act: (session: Session<Data>) => unknown) => {
+        const session = manager.load(jar.request('/'));
+        const result = await act(session);
+        jar.absorb(await manager.commit(session, new Response()));
+        return result;
+      };
+      await send(async (session) => {
+        await session.regenerate();
+        session.set('userId', 'ada');
+      });
+      const [listed] = await manager.listSessions('ada');
+      expect(await manager.revokeSession(listed!.handle)).toBe(true);
+      // The browser's read cache copy still names the session (within the cache's maxAge): a
+      // write without a read must not vanish into it, but start a new session.
+      await send((session) => session.set('note', 'kept'));
+      expect(await send((session) => session.get('note')), `DBSC ${dbsc ? 'on' : 'off'}`).toBe('kept');
+    }
+  });
+
+  it('id rotation: a logout with a value rotated past grace ends the session, as without DBSC', async () => {
+    for (const dbsc of [false, true]) {
+      const clock = new Clock();
+      const manager = createSessionManager<Data>({
+        secrets: SECRET,
+        store: new MemoryStore({ now: clock.now }),
+        now: clock.now,
+        rotation: { every: 20, grace: 5 },
+        ...(dbsc ? { deviceBoundSessions: deviceBoundSessions() } : {}),
+      });
+      const send = async <T>(jar: CookieJar, act: (session: Session<Data>) => T | Promise<T>) => {
+        const session = manager.load(jar.request('/'));
+        const result = await act(session);
+        jar.absorb(await manager.commit(session, new Response()));
+        return result;
+      };
+      const browser = new CookieJar();
+      await send(browser, async (session) => {
+        await session.regenerate();
+        session.set('userId', 'ada');
+      });
+      const thief = browser.clone();
+      clock.advance(21);
+      expect(await send(thief, (session) => session.get('userId'))).toBe('ada'); // rotates: the thief holds the current value
+      clock.advance(10);
+      // The browser's logout, before any read, with the value the thief's request replaced.
+      await send(browser, (session) => session.destroy());
+      expect(
+        await send(thief, (session) => session.get('userId')),
+        `DBSC ${dbsc ? 'on' : 'off'}`,
+      ).toBeUndefined();
+    }
   });
 
   it('two registrations with the same proof at once: one binds the session', async () => {

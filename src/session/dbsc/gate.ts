@@ -9,7 +9,8 @@
  * Writes that reach the store without a read (a blind `set`, a `destroy()`
  * before any read) would bypass the gate, so with DBSC on they read first:
  * a blind write to a gated session starts a new session instead of landing
- * in the bound one, and a gated `destroy()` deletes nothing.
+ * in the bound one, and a gated `destroy()` deletes nothing. Any other blind
+ * write or `destroy()` goes on exactly as without DBSC.
  */
 import type { CommitPlan, CommitResult, LoadResult, RequestContext, SessionBackend } from '../contracts.ts';
 import { newSessionId } from '../id.ts';
@@ -50,10 +51,15 @@ export class GatedBackend implements SessionBackend {
     const blind = write?.kind === 'patch' && write.target === undefined;
     let startedOver = false;
     if (blind || plan.removeCookieSession) {
-      const { session } = await this.load();
-      if (plan.removeCookieSession && session === null) plan.removeCookieSession = false;
-      if (blind && session !== null) plan.write = { ...write, target: session };
-      else if (blind) {
+      // From the store itself: a read cache copy may predate the binding.
+      const inner = this.#inner;
+      const found = await (inner.reload ? inner.reload() : inner.load());
+      // Only a session the gate refuses is kept from the request. Otherwise (a session it may
+      // use, none, or a reused value) the backend goes on as without DBSC: a blind write lands
+      // in the session as it is now or starts a new one, a `destroy()` deletes what the cookie names.
+      const gated = found.session !== null && (await this.#gate(found)).session === null;
+      if (gated) plan.removeCookieSession = false;
+      if (blind && gated) {
         // No session this request may write to: the writes start a new one (never the client's id).
         const policy = this.#context.policy;
         const record = applyPatch(emptyRecord(policy.now, policy), write.patch)!;

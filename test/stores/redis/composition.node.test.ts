@@ -27,4 +27,15 @@ describe('model: browsers, thieves and the clock against the engine on RedisStor
   it('two sessions per user at most', { timeout: 180_000 }, () =>
     runModel({ store, cache: 'checked', atomic: true, maxSessionsPerUser: 2, numRuns: runs }),
   );
+  it('device bound sessions, id rotation', { timeout: 180_000 }, () =>
+    runModel({
+      store,
+      cache: 'checked',
+      atomic: true,
+      rotation: { every: 20, grace: 5 },
+      dbsc: { maxAge: 30 },
+      numRuns: runs,
+      maxCommands: 60,
+    }),
+  );
 });
