@@ -69,6 +69,35 @@ function setup(dbsc: DeviceBoundSessionsOptions = {}, options: Partial<SessionMa
 }
 
 /** POSTs to the refresh endpoint as `cookies` with these headers; returns the response. */
+/** A manager on MemoryStore with DBSC on or off, and a request that commits into a cookie jar. */
+function engineWith(dbsc: boolean, options: Partial<SessionManagerOptions>) {
+  const clock = new Clock();
+  const manager = createSessionManager<Data>({
+    secrets: SECRET,
+    store: new MemoryStore({ now: clock.now }),
+    now: clock.now,
+    ...options,
+    ...(dbsc ? { deviceBoundSessions: deviceBoundSessions() } : {}),
+  });
+  const send = async <T>(jar: CookieJar, act: (session: Session<Data>) => T | Promise<T>) => {
+    const session = manager.load(jar.request('/'));
+    const result = await act(session);
+    jar.absorb(await manager.commit(session, new Response()));
+    return result;
+  };
+  return { clock, manager, send };
+}
+
+/** A logged-in browser that has not registered yet, and the registration challenge its login was offered. */
+async function loggedIn() {
+  const s = setup();
+  const response = await s.app(new Request(`${ORIGIN}/login`, { method: 'POST' }));
+  const jti = /challenge="([^"]+)"/.exec(response.headers.get('secure-session-registration')!)![1]!;
+  const b = s.browser();
+  b.absorb(response);
+  return { s, b, jti };
+}
+
 function refreshAs(app: Fetch, cookies: Map<string, string>, headers: Record<string, string>) {
   return replay(app, cookies, '/dbsc/refresh', { method: 'POST', headers });
 }
@@ -479,11 +508,7 @@ describe('DBSC refusals', () => {
   });
 
   it("a proof in the earlier drafts' shape (key in the payload, aud, iat, exp) registers and refreshes", async () => {
-    const s = setup();
-    const response = await s.app(new Request(`${ORIGIN}/login`, { method: 'POST' }));
-    const jti = /challenge="([^"]+)"/.exec(response.headers.get('secure-session-registration')!)![1]!;
-    const b = s.browser();
-    b.absorb(response);
+    const { s, b, jti } = await loggedIn();
     const keys = await makeKeys('ES256');
     const seconds = Math.floor(s.clock.now() / 1000);
     const claims = {
@@ -605,21 +630,9 @@ describe('DBSC with the other features', () => {
 
   it('a blind write after the session ended is kept in a new session, as without DBSC (read cache)', async () => {
     for (const dbsc of [false, true]) {
-      const clock = new Clock();
-      const manager = createSessionManager<Data>({
-        secrets: SECRET,
-        store: new MemoryStore({ now: clock.now }),
-        now: clock.now,
-        readCache: readCache({ maxAge: 300 }),
-        ...(dbsc ? { deviceBoundSessions: deviceBoundSessions() } : {}),
-      });
+      const { manager, send: sendFrom } = engineWith(dbsc, { readCache: readCache({ maxAge: 300 }) });
       const jar = new CookieJar();
-      const send = async (act: (session: Session<Data>) => unknown) => {
-        const session = manager.load(jar.request('/'));
-        const result = await act(session);
-        jar.absorb(await manager.commit(session, new Response()));
-        return result;
-      };
+      const send = <T>(act: (session: Session<Data>) => T | Promise<T>) => sendFrom(jar, act);
       await send(async (session) => {
         await session.regenerate();
         session.set('userId', 'ada');
@@ -635,20 +648,7 @@ describe('DBSC with the other features', () => {
 
   it('id rotation: a logout with a value rotated past grace ends the session, as without DBSC', async () => {
     for (const dbsc of [false, true]) {
-      const clock = new Clock();
-      const manager = createSessionManager<Data>({
-        secrets: SECRET,
-        store: new MemoryStore({ now: clock.now }),
-        now: clock.now,
-        rotation: { every: 20, grace: 5 },
-        ...(dbsc ? { deviceBoundSessions: deviceBoundSessions() } : {}),
-      });
-      const send = async <T>(jar: CookieJar, act: (session: Session<Data>) => T | Promise<T>) => {
-        const session = manager.load(jar.request('/'));
-        const result = await act(session);
-        jar.absorb(await manager.commit(session, new Response()));
-        return result;
-      };
+      const { clock, send } = engineWith(dbsc, { rotation: { every: 20, grace: 5 } });
       const browser = new CookieJar();
       await send(browser, async (session) => {
         await session.regenerate();
@@ -668,11 +668,7 @@ describe('DBSC with the other features', () => {
   });
 
   it('two registrations with the same proof at once: one binds the session', async () => {
-    const s = setup();
-    const response = await s.app(new Request(`${ORIGIN}/login`, { method: 'POST' }));
-    const jti = /challenge="([^"]+)"/.exec(response.headers.get('secure-session-registration')!)![1]!;
-    const b = s.browser();
-    b.absorb(response);
+    const { s, b, jti } = await loggedIn();
     const keys = await makeKeys('ES256');
     const proof = await signJws(keys, 'ES256', { typ: 'dbsc+jwt', jwk: await publicJwk(keys) }, { jti });
     const post = () =>

@@ -4,9 +4,9 @@
  * model-based test (test/model/model.ts), read cache off, on and checked.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { nodePostgres, PostgresStore } from '../../../src/stores/postgres/index.ts';
-import { MODEL_RUNS, runModel } from '../../model/model.ts';
+import { modelOnServerStore } from '../../model/server-store.ts';
 import { compositionGuarantees } from '../../session/composition-cases.ts';
 import { freshSchema, usePostgres } from './helpers.ts';
 
@@ -29,25 +29,4 @@ const store = (now: () => number) => new PostgresStore(nodePostgres(pool), { sch
 
 compositionGuarantees('PostgresStore', store);
 
-describe('model: browsers, thieves and the clock against the engine on PostgresStore', () => {
-  const runs = Math.max(5, Math.round(MODEL_RUNS / 3));
-  for (const cache of ['off', 'on', 'checked'] as const) {
-    it(`read cache ${cache}`, { timeout: 180_000 }, () =>
-      runModel({ store, cache, atomic: true, numRuns: runs }),
-    );
-  }
-  it('two sessions per user at most', { timeout: 180_000 }, () =>
-    runModel({ store, cache: 'checked', atomic: true, maxSessionsPerUser: 2, numRuns: runs }),
-  );
-  it('device bound sessions, id rotation', { timeout: 180_000 }, () =>
-    runModel({
-      store,
-      cache: 'checked',
-      atomic: true,
-      rotation: { every: 20, grace: 5 },
-      dbsc: { maxAge: 30 },
-      numRuns: runs,
-      maxCommands: 60,
-    }),
-  );
-});
+modelOnServerStore('PostgresStore', store);
