@@ -160,6 +160,11 @@ function nextControl(s: string, from: number): number {
  * the whole value decodes, else the raw value is kept. Never throws.
  */
 export function parseCookies(header: string | null | undefined, options?: CookieReadOptions): Cookies {
+  // A dictionary-mode record in V8. A fast-mode one with the same null
+  // prototype (a constructor whose prototype is Object.create(null), then
+  // Object.setPrototypeOf(record, null) while it is empty) measured within a
+  // few percent on the top-site headers and 5-25 % slower on a 2-cookie
+  // header: the prototype change is a runtime call per record.
   const out: Cookies = Object.create(null);
   if (typeof header !== 'string') return out;
   const decode = options?.decode !== false;
