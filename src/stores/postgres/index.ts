@@ -29,7 +29,7 @@ import { parseJson } from '../../util/parse-json.ts';
 import type { PostgresConnection, PostgresQuery } from './connection.ts';
 import { type PostgresStoreOptions, resolveOptions } from './options.ts';
 import { SWEEP_CHUNK, type Statements, schemaStatements, statements } from './sql.ts';
-import { at, newVersion, until, userColumn } from './values.ts';
+import { at, newVersion, sweepAt, until, userColumn } from './values.ts';
 
 export {
   bunSql,
@@ -126,7 +126,7 @@ export class PostgresStore implements SessionStore {
     const version = newVersion();
     const kept = record.keptAt === undefined ? null : at(record.keptAt);
     const user = this.#user(record);
-    const args = [key, user, text, until(expiresAt), version, kept];
+    const args = [key, user, text, until(expiresAt), version, kept, sweepAt(expiresAt)];
     if (user === null) await this.#db.query(this.#sql.set, args);
     else
       await this.#db.transaction(async (query) => {
@@ -150,7 +150,16 @@ export class PostgresStore implements SessionStore {
     next.expiresAt = record.expiresAt;
     const text = JSON.stringify(next);
     const version = newVersion();
-    const args = [key, stored.version, at(now), this.#user(next), text, until(expiresAt), version];
+    const args = [
+      key,
+      stored.version,
+      at(now),
+      this.#user(next),
+      text,
+      until(expiresAt),
+      version,
+      sweepAt(expiresAt),
+    ];
     const written = await this.#db.query(this.#sql.swap, args);
     if (written.length > 0) this.#remember(key, { text, version });
     else this.#seen.delete(key);
@@ -174,7 +183,16 @@ export class PostgresStore implements SessionStore {
         await lock(user);
       }
       const version = newVersion();
-      const args = [key, stored.version, at(patch.now), user, text, until(next.expiresAt), version];
+      const args = [
+        key,
+        stored.version,
+        at(patch.now),
+        user,
+        text,
+        until(next.expiresAt),
+        version,
+        sweepAt(next.expiresAt),
+      ];
       if ((await query(this.#sql.swap, args)).length === 0) return source === 'locked' ? false : AGAIN;
       this.#remember(key, { text, version });
       return true;
@@ -208,6 +226,7 @@ export class PostgresStore implements SessionStore {
         text,
         until(next.expiresAt),
         version,
+        sweepAt(next.expiresAt),
       ];
       if ((await query(this.#sql.move, args)).length === 0) return source === 'locked' ? false : AGAIN;
       this.#seen.delete(fromKey);

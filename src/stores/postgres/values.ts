@@ -30,3 +30,19 @@ export const userColumn = (userId: string) => JSON.stringify(String(userId));
 /** Times go to bigint columns: a bound rounded down, an expiry up. */
 export const at = (ms: number) => String(Math.floor(ms));
 export const until = (ms: number) => String(Math.ceil(ms));
+
+const MINUTE = 60_000;
+
+/**
+ * `sweep_at`, the indexed expiry: `until(ms)` rounded up to the minute. A
+ * session's writes move `expires_at` every time; an index on it would make
+ * every write update the index, while one on the rounded time changes at
+ * most once a minute, so most writes are heap-only (HOT) updates in place.
+ * Computed here, in integers: in SQL the numeric arithmetic cost the server
+ * more than the rest of an update's expressions.
+ */
+export function sweepAt(ms: number): string {
+  const expiry = Math.ceil(ms);
+  const past = expiry % MINUTE;
+  return String(past > 0 ? expiry - past + MINUTE : expiry - past);
+}
