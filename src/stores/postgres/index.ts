@@ -41,6 +41,7 @@ export {
   type PgClientLike,
   type PgPoolLike,
   type PostgresConnection,
+  type PostgresCount,
   type PostgresJsLike,
   type PostgresQuery,
   type PostgresRow,
@@ -160,8 +161,7 @@ export class PostgresStore implements SessionStore {
       version,
       sweepAt(expiresAt),
     ];
-    const written = await this.#db.query(this.#sql.swap, args);
-    if (written.length > 0) this.#remember(key, { text, version });
+    if (await this.#swap(undefined, args)) this.#remember(key, { text, version });
     else this.#seen.delete(key);
   }
 
@@ -193,7 +193,8 @@ export class PostgresStore implements SessionStore {
         version,
         sweepAt(next.expiresAt),
       ];
-      if ((await query(this.#sql.swap, args)).length === 0) return source === 'locked' ? false : AGAIN;
+      if (!(await this.#swap(source === 'locked' ? query : undefined, args)))
+        return source === 'locked' ? false : AGAIN;
       this.#remember(key, { text, version });
       return true;
     });
@@ -329,6 +330,18 @@ export class PostgresStore implements SessionStore {
       const locked = await this.#read(query, key, now, true);
       return locked !== null && (await write(query, locked, 'locked', lock)) === true;
     });
+  }
+
+  /**
+   * The compare-and-swap `UPDATE` (`args` as `swap` in sql.ts); true when it
+   * wrote. Outside a transaction (`inTransaction` undefined) it asks the
+   * connection's `count` when there is one: no `RETURNING` row to send and
+   * parse.
+   */
+  async #swap(inTransaction: PostgresQuery | undefined, args: (string | null)[]): Promise<boolean> {
+    if (inTransaction === undefined && this.#db.count !== undefined)
+      return (await this.#db.count(this.#sql.swap, args)) > 0;
+    return (await (inTransaction ?? this.#db.query)(this.#sql.swapReturning, args)).length > 0;
   }
 
   /** The advisory lock key of a user (its `user_id` text), per table. */

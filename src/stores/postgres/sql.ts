@@ -59,6 +59,9 @@ export function statements(schema: string, table: string) {
   const t = `"${schema}"."${table}"`;
   const r = `"${schema}"."${table}_revocations"`;
   const read = `SELECT record, version, kept_at FROM ${t} WHERE id = $1::text AND expires_at > $2::bigint`;
+  const swap = `UPDATE ${t} SET user_id = $4::text, record = $5::text, expires_at = $6::bigint,
+    sweep_at = $8::bigint, version = $7::bigint
+  WHERE id = $1::text AND version = $2::bigint AND expires_at > $3::bigint`;
   return {
     /** $1 key, $2 now → the live row. */
     get: read,
@@ -72,11 +75,12 @@ export function statements(schema: string, table: string) {
     kept_at = excluded.kept_at`,
     /**
      * Compare-and-swap: $1 key, $2 the version read, $3 now; $4 user, $5
-     * record, $6 expiry, $7 new version, $8 sweep at. One row back when it wrote.
+     * record, $6 expiry, $7 new version, $8 sweep at. Writes one row or none:
+     * `swap` for a connection's `count`, `swapReturning` (one row back when it
+     * wrote) for `query`.
      */
-    swap: `UPDATE ${t} SET user_id = $4::text, record = $5::text, expires_at = $6::bigint,
-    sweep_at = $8::bigint, version = $7::bigint
-  WHERE id = $1::text AND version = $2::bigint AND expires_at > $3::bigint RETURNING version`,
+    swap,
+    swapReturning: `${swap} RETURNING version`,
     /**
      * `move` as one statement: deletes $1 if still at version $2 and live at
      * $3, and only then writes $4 (user $5, record $6, expiry $7, version $8,
