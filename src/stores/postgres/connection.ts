@@ -15,18 +15,29 @@ export type PostgresRow = Record<string, unknown>;
 export type PostgresQuery = (text: string, params: readonly (string | null)[]) => Promise<PostgresRow[]>;
 
 /**
+ * Runs one `INSERT`, `UPDATE` or `DELETE` with `$1…` parameters and resolves
+ * to how many rows it wrote (the count in the server's command tag).
+ */
+export type PostgresCount = (text: string, params: readonly (string | null)[]) => Promise<number>;
+
+/**
  * The store's view of a client: `query` for single statements (any pooled
  * connection), `transaction` to run several on one connection between
- * `BEGIN` and `COMMIT` (rolled back when `body` rejects).
+ * `BEGIN` and `COMMIT` (rolled back when `body` rejects). `count` is
+ * optional: with it, a compare-and-swap write outside a transaction learns
+ * whether it wrote from the command's row count instead of a `RETURNING`
+ * row, which costs both sides a little per request. The adapters here have
+ * it, but `hyperdrive` (its client is made later).
  */
 export interface PostgresConnection {
   query: PostgresQuery;
+  count?: PostgresCount;
   transaction<T>(body: (query: PostgresQuery) => Promise<T>): Promise<T>;
 }
 
 /** The part of a node-postgres client (`pg.Client`, or a client a pool lent) the adapter uses. */
 export interface PgClientLike {
-  query(text: string, values: unknown[]): Promise<{ rows: PostgresRow[] }>;
+  query(text: string, values: unknown[]): Promise<{ rows: PostgresRow[]; rowCount?: number | null }>;
 }
 
 /** The part of a node-postgres pool (`pg.Pool`) the adapter uses. */
@@ -55,6 +66,17 @@ export interface HyperdriveLike {
 }
 
 const rowsOf = (result: unknown): PostgresRow[] => result as PostgresRow[];
+
+/**
+ * The row count a client reported. A client that reports none cannot say
+ * whether a compare-and-swap wrote: that is an error, never a guess (a
+ * write taken for lost would be applied again).
+ */
+function countOf(adapter: string, count: unknown): number {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0)
+    throw new TypeError(`${adapter}: the client reported no row count for a write`);
+  return count;
+}
 
 /**
  * Runs `body` between BEGIN and COMMIT through `query`, rolling back when it
@@ -92,12 +114,17 @@ export function nodePostgres(client: PgPoolLike | PgClientLike): PostgresConnect
     throw new TypeError('nodePostgres: the argument must be a pg.Pool or a connected pg.Client');
   const direct =
     (on: PgClientLike): PostgresQuery =>
-    async (text, params) =>
-      (await on.query(text, params as unknown[])).rows;
+    (text, params) =>
+      on.query(text, params as unknown[]).then((result) => result.rows);
+  const counted =
+    (on: PgClientLike): PostgresCount =>
+    (text, params) =>
+      on.query(text, params as unknown[]).then((result) => countOf('nodePostgres', result.rowCount));
   if ('totalCount' in client && typeof client.connect === 'function') {
     const pool = client;
     return {
       query: direct(pool),
+      count: counted(pool),
       async transaction(body) {
         const lent = await pool.connect();
         let ok = false;
@@ -115,6 +142,7 @@ export function nodePostgres(client: PgPoolLike | PgClientLike): PostgresConnect
   // run inside it: the adapter queues both.
   let tail: Promise<unknown> = Promise.resolve();
   const query = direct(client);
+  const count = counted(client);
   const queued = <T>(run: () => Promise<T>): Promise<T> => {
     const result = tail.then(run);
     tail = result.catch(() => undefined);
@@ -122,6 +150,7 @@ export function nodePostgres(client: PgPoolLike | PgClientLike): PostgresConnect
   };
   return {
     query: (text, params) => queued(() => query(text, params)),
+    count: (text, params) => queued(() => count(text, params)),
     transaction: (body) => queued(() => inTransaction(query, body)),
   };
 }
@@ -141,6 +170,12 @@ export function postgresJs(sql: PostgresJsLike): PostgresConnection {
       rowsOf(await client.unsafe(text, params as (string | null)[], { prepare: false }));
   return {
     query: on(sql),
+    count: async (text, params) =>
+      countOf(
+        'postgresJs',
+        ((await sql.unsafe(text, params as (string | null)[], { prepare: false })) as { count?: unknown })
+          .count,
+      ),
     transaction: async (body) => (await sql.begin((tx: PostgresJsLike) => body(on(tx)))) as never,
   };
 }
@@ -162,6 +197,9 @@ export function bunSql(sql: BunSqlLike): PostgresConnection {
       rowsOf(await client.unsafe(text, params as (string | null)[]));
   return {
     query: on(sql),
+    // A result's `count`: the rows written, for a statement that returns none.
+    count: async (text, params) =>
+      countOf('bunSql', ((await sql.unsafe(text, params as (string | null)[])) as { count?: unknown }).count),
     transaction: async (body) => (await sql.begin((tx: BunSqlLike) => body(on(tx)))) as never,
   };
 }

@@ -29,7 +29,7 @@ import { parseJson } from '../../util/parse-json.ts';
 import type { PostgresConnection, PostgresQuery } from './connection.ts';
 import { type PostgresStoreOptions, resolveOptions } from './options.ts';
 import { SWEEP_CHUNK, type Statements, schemaStatements, statements } from './sql.ts';
-import { at, newVersion, until, userColumn } from './values.ts';
+import { at, newVersion, sweepAt, until, userColumn } from './values.ts';
 
 export {
   bunSql,
@@ -41,6 +41,7 @@ export {
   type PgClientLike,
   type PgPoolLike,
   type PostgresConnection,
+  type PostgresCount,
   type PostgresJsLike,
   type PostgresQuery,
   type PostgresRow,
@@ -126,7 +127,7 @@ export class PostgresStore implements SessionStore {
     const version = newVersion();
     const kept = record.keptAt === undefined ? null : at(record.keptAt);
     const user = this.#user(record);
-    const args = [key, user, text, until(expiresAt), version, kept];
+    const args = [key, user, text, until(expiresAt), version, kept, sweepAt(expiresAt)];
     if (user === null) await this.#db.query(this.#sql.set, args);
     else
       await this.#db.transaction(async (query) => {
@@ -150,9 +151,17 @@ export class PostgresStore implements SessionStore {
     next.expiresAt = record.expiresAt;
     const text = JSON.stringify(next);
     const version = newVersion();
-    const args = [key, stored.version, at(now), this.#user(next), text, until(expiresAt), version];
-    const written = await this.#db.query(this.#sql.swap, args);
-    if (written.length > 0) this.#remember(key, { text, version });
+    const args = [
+      key,
+      stored.version,
+      at(now),
+      this.#user(next),
+      text,
+      until(expiresAt),
+      version,
+      sweepAt(expiresAt),
+    ];
+    if (await this.#swap(undefined, args)) this.#remember(key, { text, version });
     else this.#seen.delete(key);
   }
 
@@ -174,8 +183,18 @@ export class PostgresStore implements SessionStore {
         await lock(user);
       }
       const version = newVersion();
-      const args = [key, stored.version, at(patch.now), user, text, until(next.expiresAt), version];
-      if ((await query(this.#sql.swap, args)).length === 0) return source === 'locked' ? false : AGAIN;
+      const args = [
+        key,
+        stored.version,
+        at(patch.now),
+        user,
+        text,
+        until(next.expiresAt),
+        version,
+        sweepAt(next.expiresAt),
+      ];
+      if (!(await this.#swap(source === 'locked' ? query : undefined, args)))
+        return source === 'locked' ? false : AGAIN;
       this.#remember(key, { text, version });
       return true;
     });
@@ -208,6 +227,7 @@ export class PostgresStore implements SessionStore {
         text,
         until(next.expiresAt),
         version,
+        sweepAt(next.expiresAt),
       ];
       if ((await query(this.#sql.move, args)).length === 0) return source === 'locked' ? false : AGAIN;
       this.#seen.delete(fromKey);
@@ -310,6 +330,18 @@ export class PostgresStore implements SessionStore {
       const locked = await this.#read(query, key, now, true);
       return locked !== null && (await write(query, locked, 'locked', lock)) === true;
     });
+  }
+
+  /**
+   * The compare-and-swap `UPDATE` (`args` as `swap` in sql.ts); true when it
+   * wrote. Outside a transaction (`inTransaction` undefined) it asks the
+   * connection's `count` when there is one: no `RETURNING` row to send and
+   * parse.
+   */
+  async #swap(inTransaction: PostgresQuery | undefined, args: (string | null)[]): Promise<boolean> {
+    if (inTransaction === undefined && this.#db.count !== undefined)
+      return (await this.#db.count(this.#sql.swap, args)) > 0;
+    return (await (inTransaction ?? this.#db.query)(this.#sql.swapReturning, args)).length > 0;
   }
 
   /** The advisory lock key of a user (its `user_id` text), per table. */

@@ -54,46 +54,43 @@ export function schemaStatements(schema: string, table: string): string[] {
 /** Rows one `sweep()` statement deletes at most: short statements, short locks. */
 export const SWEEP_CHUNK = 1000;
 
-/**
- * `sweep_at`, the indexed expiry: `expires_at` rounded up to the minute. A
- * session's writes move `expires_at` every time; an index on it would make
- * every write update the index, while one on the rounded time changes at
- * most once a minute, so most writes are heap-only (HOT) updates in place.
- */
-const SWEEP_AT = (expiry: string) => `(ceil(${expiry}::bigint / 60000.0) * 60000)::bigint`;
-
 /** Every statement, for one schema and table. */
 export function statements(schema: string, table: string) {
   const t = `"${schema}"."${table}"`;
   const r = `"${schema}"."${table}_revocations"`;
   const read = `SELECT record, version, kept_at FROM ${t} WHERE id = $1::text AND expires_at > $2::bigint`;
+  const swap = `UPDATE ${t} SET user_id = $4::text, record = $5::text, expires_at = $6::bigint,
+    sweep_at = $8::bigint, version = $7::bigint
+  WHERE id = $1::text AND version = $2::bigint AND expires_at > $3::bigint`;
   return {
     /** $1 key, $2 now → the live row. */
     get: read,
     /** The same, locking the row until the transaction ends. */
     lock: `${read} FOR UPDATE`,
-    /** $1 key, $2 user, $3 record, $4 expiry, $5 version, $6 kept at. */
+    /** $1 key, $2 user, $3 record, $4 expiry, $5 version, $6 kept at, $7 sweep at. */
     set: `INSERT INTO ${t} AS old (id, user_id, record, expires_at, sweep_at, version, kept_at)
-  VALUES ($1::text, $2::text, $3::text, $4::bigint, ${SWEEP_AT('$4')}, $5::bigint, $6::bigint)
+  VALUES ($1::text, $2::text, $3::text, $4::bigint, $7::bigint, $5::bigint, $6::bigint)
   ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, record = excluded.record,
     expires_at = excluded.expires_at, sweep_at = excluded.sweep_at, version = excluded.version,
     kept_at = excluded.kept_at`,
     /**
      * Compare-and-swap: $1 key, $2 the version read, $3 now; $4 user, $5
-     * record, $6 expiry, $7 new version. One row back when it wrote.
+     * record, $6 expiry, $7 new version, $8 sweep at. Writes one row or none:
+     * `swap` for a connection's `count`, `swapReturning` (one row back when it
+     * wrote) for `query`.
      */
-    swap: `UPDATE ${t} SET user_id = $4::text, record = $5::text, expires_at = $6::bigint,
-    sweep_at = ${SWEEP_AT('$6')}, version = $7::bigint
-  WHERE id = $1::text AND version = $2::bigint AND expires_at > $3::bigint RETURNING version`,
+    swap,
+    swapReturning: `${swap} RETURNING version`,
     /**
      * `move` as one statement: deletes $1 if still at version $2 and live at
-     * $3, and only then writes $4 (user $5, record $6, expiry $7, version $8).
+     * $3, and only then writes $4 (user $5, record $6, expiry $7, version $8,
+     * sweep at $9).
      */
     move: `WITH gone AS (
     DELETE FROM ${t} WHERE id = $1::text AND version = $2::bigint AND expires_at > $3::bigint RETURNING id
   )
   INSERT INTO ${t} AS old (id, user_id, record, expires_at, sweep_at, version)
-    SELECT $4::text, $5::text, $6::text, $7::bigint, ${SWEEP_AT('$7')}, $8::bigint FROM gone
+    SELECT $4::text, $5::text, $6::text, $7::bigint, $9::bigint, $8::bigint FROM gone
   ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, record = excluded.record,
     expires_at = excluded.expires_at, sweep_at = excluded.sweep_at, version = excluded.version,
     kept_at = NULL

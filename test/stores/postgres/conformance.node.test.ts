@@ -41,6 +41,14 @@ const clients: [string, () => PostgresConnection][] = [
   ['node-postgres Pool', () => nodePostgres(db.pool)],
   ['a node-postgres Client', () => nodePostgres(client)],
   ['postgres.js', () => postgresJs(sql)],
+  // A connection without `count` (a hand-written one, or hyperdrive()): writes ask for a RETURNING row.
+  [
+    'a node-postgres Pool without count',
+    () => {
+      const { query, transaction } = nodePostgres(db.pool);
+      return { query, transaction };
+    },
+  ],
 ];
 
 for (const [name, connect] of clients) {
