@@ -134,46 +134,97 @@ export function decodeRecord(reply: unknown): Stored {
   return { record: parseJson(`${text}}`) as SessionRecord, version: state.slice(0, state.indexOf(' ')) };
 }
 
-/** The update script's arguments after the index claim: the patch's operations, each counted. */
-export function patchOperations(patch: SessionPatch): string[] {
-  const out: string[] = [String(patch.unset?.length ?? 0)];
-  for (const key of patch.unset ?? []) out.push(JSON.stringify(key));
-  const each = <V>(entries: Record<string, V> | undefined, write: (value: V) => void) => {
-    const keys = entries === undefined ? [] : Object.keys(entries);
-    out.push(String(keys.length));
-    for (const key of keys) {
-      out.push(JSON.stringify(key));
-      write(entries![key]!);
+/** Where the update script's index claim starts in its arguments (index.ts fills it in). */
+export const CLAIM_AT = 6;
+
+/**
+ * The update script's arguments (update-script.ts): the request's time,
+ * timeouts and `persist`, an empty index claim, the size limit, the hash
+ * fields the patch reads (its "slots", each once, the user field's member
+ * first), then the patch's operations, each counted, members named by slot.
+ */
+export function updateArguments(patch: SessionPatch, limit: string): string[] {
+  const persist = patch.persist;
+  const fields = [`d${JSON.stringify(patch.userField)}`];
+  const slots = new Map<string, string>([[fields[0]!, '1']]);
+  const ops: string[] = [];
+  const unset = patch.unset;
+  ops.push(String(unset === undefined ? 0 : unset.length));
+  if (unset !== undefined) {
+    for (const key of unset) {
+      const name = JSON.stringify(key);
+      ops.push(slotOf(fields, slots, `d${name}`), slotOf(fields, slots, `f${name}`));
     }
-  };
-  const json = (value: unknown) => out.push(JSON.stringify(value));
-  const list = (values: unknown[]) =>
-    out.push(String(values.length), ...values.map((v) => JSON.stringify(v)));
-  each(patch.set, json);
-  each(patch.increment, (by) => out.push(String(by)));
-  each(patch.pull, list);
-  each(patch.push, list);
-  each(patch.consumed, json);
-  each(patch.flash, json);
+  }
+  members(ops, fields, slots, 'd', patch.set, VALUE);
+  members(ops, fields, slots, 'd', patch.increment, NUMBER);
+  members(ops, fields, slots, 'd', patch.pull, LIST);
+  members(ops, fields, slots, 'd', patch.push, LIST);
+  members(ops, fields, slots, 'f', patch.consumed, VALUE);
+  members(ops, fields, slots, 'f', patch.flash, VALUE);
   // The rotate op: a count (0 or 1), then from, to and at (validators are base64url: no escaping).
   const rotate = patch.rotate;
-  if (rotate === undefined) out.push('0');
-  else out.push('1', rotate.from, rotate.to, String(rotate.at));
-  return out;
-}
-
-/** The update script's first arguments: the request's time, timeouts, user field and `persist`. */
-export function patchHead(patch: SessionPatch): string[] {
-  const persist = patch.persist;
-  return [
+  if (rotate === undefined) ops.push('0');
+  else ops.push('1', rotate.from, rotate.to, String(rotate.at));
+  const args = [
     String(patch.now),
     String(patch.idleMs),
     String(patch.absoluteMs),
-    JSON.stringify(patch.userField),
     persist === undefined ? '' : persist === false ? '0' : '1',
     persist ? optional(persist.idleMs) : '',
     persist ? optional(persist.absoluteMs) : '',
+    '',
+    '0',
+    '0',
+    limit,
+    String(fields.length),
   ];
+  for (const field of fields) args.push(field);
+  for (const op of ops) args.push(op);
+  return args;
+}
+
+const VALUE = 0;
+const NUMBER = 1;
+const LIST = 2;
+
+/** The slot number of a hash field, given one when it has none yet. */
+function slotOf(fields: string[], slots: Map<string, string>, field: string): string {
+  let slot = slots.get(field);
+  if (slot === undefined) {
+    fields.push(field);
+    slot = String(fields.length);
+    slots.set(field, slot);
+  }
+  return slot;
+}
+
+/** One operation: its count, then each member's slot and its value (JSON), number, or counted list. */
+function members(
+  ops: string[],
+  fields: string[],
+  slots: Map<string, string>,
+  kind: string,
+  entries: Record<string, unknown> | undefined,
+  form: number,
+): void {
+  if (entries === undefined) {
+    ops.push('0');
+    return;
+  }
+  const keys = Object.keys(entries);
+  ops.push(String(keys.length));
+  for (const key of keys) {
+    const value = entries[key];
+    ops.push(slotOf(fields, slots, kind + JSON.stringify(key)));
+    if (form === VALUE) ops.push(JSON.stringify(value));
+    else if (form === NUMBER) ops.push(String(value));
+    else {
+      const list = value as unknown[];
+      ops.push(String(list.length));
+      for (const item of list) ops.push(JSON.stringify(item));
+    }
+  }
 }
 
 const optional = (value: number | undefined): string => (value === undefined ? '' : String(value));

@@ -8,14 +8,22 @@
  * texts that hold objects (`parse`, `equal`: like `jsonEqual`, objects in any
  * key order) — every other JSON value has one text.
  *
- * KEYS: the session, its revocation marks. ARGV: now, idleMs, absoluteMs,
- * userField (as JSON text), persist ('' none, '0' off, '1' on), persist
- * idleMs, persist absoluteMs, then the index claim (user JSON, sequence
- * number, bound; see index.ts), the size limit (bytes), then the patch
- * operations, each a count and its items, keys as JSON texts: unset (key),
- * set (key, json), increment (key, by), pull (key, n, json × n), push (key,
- * n, json × n), consumed (key, json), flash (key, json), rotate (from, to,
- * at).
+ * Every session request runs it, and Redis runs one script at a time, so it
+ * is written for Redis' Lua: one `HMGET` reads the timestamps and every
+ * member the patch names (the store lists them: "slots"), one `HSET` and one
+ * `PEXPIRE` write; few tables, closures and strings per run (each costs an
+ * allocation and garbage collection), and the helpers that only `pull` and
+ * `consumed` need are made only when a patch has one.
+ *
+ * KEYS: the session, and with a claim its revocation marks. ARGV: now,
+ * idleMs, absoluteMs, persist ('' none, '0' off, '1' on), persist idleMs,
+ * persist absoluteMs, then the index claim (user JSON or '', sequence
+ * number, bound; see index.ts), the size limit (bytes), then the slots: a
+ * count and the hash fields the patch reads (the user field's member first),
+ * then the patch operations, each a count and its items, members named by
+ * slot number: unset (data slot, flash slot), set (slot, json), increment
+ * (slot, by), pull (slot, n, json × n), push (slot, n, json × n), consumed
+ * (slot, json), flash (slot, json), rotate (from, to, at).
  *
  * Replies: 1 written; 0 no live record (nothing written); -1 a claim of the
  * user that a revocation already saw; { 'need', userJson, bound } when the
@@ -24,7 +32,7 @@
  * written before the script knows it replies 1.
  */
 import { RedisScript } from './connection.ts';
-import { LUA_JSNUM, LUA_JSON, LUA_STATE } from './lua.ts';
+import { LUA_JSNUM, LUA_JSON } from './lua.ts';
 
 /** Parsed JSON values that compare like `jsonEqual`, and `same`: texts first. */
 const LUA_EQUAL = String.raw`
@@ -92,160 +100,210 @@ local function same(a, b)
 end
 `;
 
-const LUA_UPDATE = String.raw`
+const LUA_UPDATE =
+  String.raw`
+-- pull's and consumed's helpers, made when a patch has one.
+local function helpers()
+` +
+  LUA_JSON +
+  LUA_EQUAL +
+  String.raw`
+  return same, valueend
+end
+
 local H = KEYS[1]
-local now = tonumber(ARGV[1])
+local R = tonumber(ARGV[11])
+-- The state (lua.ts), the timestamps, the timeouts and user, then the slots.
 local m = redis.call('HMGET', H, '#', 'createdAt', 'lastSeenAt', 'expiresAt', 'idleMs', 'absoluteMs',
-  'userId', 'authenticatedAt', 'persistent')
+  'userId', unpack(ARGV, 12, 11 + R))
 if not m[1] then return 0 end
-local st = state(m[1])
-local created, seen, expires = number(m[2]), number(m[3]), number(m[4])
+local w, seq, bytes, dn, fn, index = string.match(m[1], '^(%d+) (%d+) (%d+) (%d+) (%d+) (%S+)$')
+if not w then error('RedisStore: malformed state in a stored session') end
+-- Stored numbers are JSON texts, which tonumber reads as JSON does (false, for none, gives nil).
+local now, created, seen, expires = tonumber(ARGV[1]), tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
 if not (created and seen and expires) then return 0 end
 local dIdle, dAbs = tonumber(ARGV[2]), tonumber(ARGV[3])
 -- isLive, under the record's own timeouts where it has them.
-if not (now < math.min(seen + (number(m[5]) or dIdle), created + (number(m[6]) or dAbs))
+if not (now < math.min(seen + (tonumber(m[5]) or dIdle), created + (tonumber(m[6]) or dAbs))
   and now < expires) then return 0 end
-local before = st.bytes
+seq, bytes, dn, fn = tonumber(seq), tonumber(bytes), tonumber(dn), tonumber(fn)
+local before = bytes
 
--- Members: the fields the patch names, read once, changed here, written at the end.
-local got, changed = {}, {}
-local function raw(f)
-  local s = got[f]
-  if s == nil then s = redis.call('HGET', H, f); got[f] = s end
-  return s
-end
-local function value(f)
-  local s = raw(f)
-  if s then return s:sub(s:find(' ', 1, true) + 1) end
-end
+-- Slot i's member is m[7 + i] ("<number> <json>", false when absent), changed in place.
+local dirty = {}
 -- Like JavaScript: a key set again keeps its place, a new key (or one removed and set again) goes last.
-local function put(kind, k, v)
-  local f, count = kind .. k, kind == 'd' and 'dn' or 'fn'
-  local s = raw(f)
-  local n = st[count]
+local function put(i, v)
+  local s, f = m[7 + i], ARGV[11 + i]
+  local data = f:byte(1) == 100
+  local n = data and dn or fn
   if v == nil then
     if not s then return end
-    st.bytes = st.bytes - (#k + #s - s:find(' ', 1, true) + 1 + (n > 1 and 1 or 0))
-    st[count] = n - 1
-    got[f], changed[f] = false, false
+    bytes = bytes - (#f - 1 + #s - s:find(' ', 1, true) + 1 + (n > 1 and 1 or 0))
+    if data then dn = n - 1 else fn = n - 1 end
+    m[7 + i], dirty[i] = false, true
     return
   end
-  local t
   if s then
     local sp = s:find(' ', 1, true)
-    st.bytes = st.bytes + #v - (#s - sp)
-    t = s:sub(1, sp) .. v
+    bytes = bytes + #v - (#s - sp)
+    m[7 + i] = s:sub(1, sp) .. v
   else
-    st.seq = st.seq + 1
-    st.bytes = st.bytes + #k + 1 + #v + (n > 0 and 1 or 0)
-    st[count] = n + 1
-    t = string.format('%d ', st.seq) .. v
+    seq = seq + 1
+    bytes = bytes + #f + #v + (n > 0 and 1 or 0)
+    if data then dn = n + 1 else fn = n + 1 end
+    m[7 + i] = string.format('%d ', seq) .. v
   end
-  got[f], changed[f] = t, t
+  dirty[i] = true
+end
+-- The member's JSON text, or nil.
+local function value(i)
+  local s = m[7 + i]
+  if s then return s:sub(s:find(' ', 1, true) + 1) end
+  return nil
 end
 
-local at = 11
-local function take() at = at + 1; return ARGV[at] end
-local function count() return tonumber(take()) end
-
-for _ = 1, count() do local k = take(); put('d', k, nil); put('f', k, nil) end
-for _ = 1, count() do local k = take(); put('d', k, take()) end
-for _ = 1, count() do
-  local k = take()
-  local by = tonumber(take())
-  put('d', k, jsnum((number(value('d' .. k)) or 0) + by))
+local at = 12 + R
+local n = tonumber(ARGV[at])
+for _ = 1, n do put(tonumber(ARGV[at + 1]), nil); put(tonumber(ARGV[at + 2]), nil); at = at + 2 end
+at = at + 1; n = tonumber(ARGV[at])
+for _ = 1, n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
+at = at + 1; n = tonumber(ARGV[at])
+for _ = 1, n do
+  local i = tonumber(ARGV[at + 1])
+  put(i, jsnum((tonumber(value(i)) or 0) + tonumber(ARGV[at + 2])))
+  at = at + 2
 end
-for _ = 1, count() do
-  local k, values = take(), {}
-  for j = 1, count() do values[j] = take() end
-  local cur = value('d' .. k)
+local same, valueend
+at = at + 1; n = tonumber(ARGV[at])
+if n > 0 then same, valueend = helpers() end
+for _ = 1, n do
+  local i, values = tonumber(ARGV[at + 1]), {}
+  for j = 1, tonumber(ARGV[at + 2]) do values[j] = ARGV[at + 2 + j] end
+  at = at + 2 + #values
+  local cur = value(i)
   if cur and cur:byte(1) == 91 then
-    local kept, i = {}, 2
+    local kept, p = {}, 2
     if cur:byte(2) ~= 93 then
       while true do
-        local e = valueend(cur, i)
-        local item, keep = cur:sub(i, e - 1), true
+        local e = valueend(cur, p)
+        local item, keep = cur:sub(p, e - 1), true
         for j = 1, #values do if same(item, values[j]) then keep = false; break end end
         if keep then kept[#kept + 1] = item end
         if cur:byte(e) == 93 then break end
-        i = e + 1
+        p = e + 1
       end
     end
-    put('d', k, '[' .. table.concat(kept, ',') .. ']')
+    put(i, '[' .. table.concat(kept, ',') .. ']')
   end
 end
-for _ = 1, count() do
-  local k, items = take(), {}
-  for j = 1, count() do items[j] = take() end
-  local cur = value('d' .. k)
-  if not (cur and cur:byte(1) == 91) then put('d', k, '[' .. table.concat(items, ',') .. ']')
-  elseif #items > 0 then
-    put('d', k, cur == '[]' and '[' .. table.concat(items, ',') .. ']'
-      or cur:sub(1, -2) .. ',' .. table.concat(items, ',') .. ']')
-  end
+at = at + 1; n = tonumber(ARGV[at])
+for _ = 1, n do
+  local i, k = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local items = table.concat(ARGV, ',', at + 3, at + 2 + k)
+  at = at + 2 + k
+  local cur = value(i)
+  if not (cur and cur:byte(1) == 91) then put(i, '[' .. items .. ']')
+  elseif k > 0 then put(i, cur == '[]' and '[' .. items .. ']' or cur:sub(1, -2) .. ',' .. items .. ']') end
 end
-for _ = 1, count() do
-  local k, v = take(), take()
-  local cur = value('f' .. k)
-  if cur and same(cur, v) then put('f', k, nil) end
+at = at + 1; n = tonumber(ARGV[at])
+if n > 0 and not same then same = helpers() end
+for _ = 1, n do
+  local i = tonumber(ARGV[at + 1])
+  local cur = value(i)
+  if cur and same(cur, ARGV[at + 2]) then put(i, nil) end
+  at = at + 2
 end
-for _ = 1, count() do local k = take(); put('f', k, take()) end
+at = at + 1; n = tonumber(ARGV[at])
+for _ = 1, n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
+at = at + 1
 
-local out = {}
-local persistent, idle, absolute = m[9] or nil, m[5] or nil, m[6] or nil
-if ARGV[5] == '0' then persistent, idle, absolute = nil, nil, nil
-elseif ARGV[5] == '1' then
-  persistent = 'true'
-  idle = ARGV[6] ~= '' and ARGV[6] or nil
-  absolute = ARGV[7] ~= '' and ARGV[7] or nil
+-- HSET's and HDEL's fields; lastSeenAt and expiresAt change with every write.
+local sets, dels = { 'lastSeenAt', ARGV[1], 'expiresAt', false }, nil
+local function del(f) dels = dels or {}; dels[#dels + 1] = f end
+local idle, absolute = m[5] or nil, m[6] or nil
+if ARGV[4] ~= '' then
+  local persistent = redis.call('HGET', H, 'persistent') or nil
+  local np, ni, na = nil, nil, nil
+  if ARGV[4] == '1' then
+    np = 'true'
+    ni = ARGV[5] ~= '' and ARGV[5] or nil
+    na = ARGV[6] ~= '' and ARGV[6] or nil
+  end
+  for _, f in ipairs({ { 'persistent', persistent, np }, { 'idleMs', idle, ni }, { 'absoluteMs', absolute, na } }) do
+    local name, old, v = f[1], f[2], f[3]
+    if old ~= v then
+      if old then bytes = bytes - (#name + 4 + #old) end
+      if v then bytes = bytes + #name + 4 + #v; sets[#sets + 1] = name; sets[#sets + 1] = v else del(name) end
+    end
+  end
+  idle, absolute = ni, na
 end
-local deadline = created + (number(absolute) or dAbs)
-local nexp = math.min(now + (number(idle) or dIdle), deadline)
+local deadline = created + (tonumber(absolute) or dAbs)
+local nexp = math.min(now + (tonumber(idle) or dIdle), deadline)
+local etext = (nexp % 1 == 0 and math.abs(nexp) < 2^53) and string.format('%.0f', nexp) or jsnum(nexp)
+sets[4] = etext
+bytes = bytes + #ARGV[1] - #m[3] + #etext - #m[4]
 
 -- userIdOf: a string, or a finite number as String(n) writes it (its JSON text).
-local ut, user = value('d' .. ARGV[4]), nil
+local user, ut = nil, m[8]
 if ut then
-  if ut:byte(1) == 34 then user = ut elseif number(ut) then user = '"' .. ut .. '"' end
+  local sp = ut:find(' ', 1, true)
+  local c = ut:byte(sp + 1)
+  if c == 34 then
+    -- The stored user's text when the member holds it (no new string).
+    local old = m[7]
+    if old and #ut - sp == #old and ut:find(old, sp + 1, true) == sp + 1 then user = old else user = ut:sub(sp + 1) end
+  elseif c == 45 or (c >= 48 and c <= 57) then user = '"' .. ut:sub(sp + 1) .. '"' end
 end
-local authenticated = m[8] or nil
-if user and user ~= m[7] then authenticated = ARGV[1] end
-head(st, out, 'lastSeenAt', m[3], ARGV[1])
-head(st, out, 'expiresAt', m[4], jsnum(nexp))
-head(st, out, 'userId', m[7], user)
-head(st, out, 'authenticatedAt', m[8], authenticated)
-head(st, out, 'persistent', m[9], persistent)
-head(st, out, 'idleMs', m[5], idle)
-head(st, out, 'absoluteMs', m[6], absolute)
+local olduser = m[7] or nil
+if user ~= olduser then
+  if olduser then bytes = bytes - (10 + #olduser) end
+  if user then
+    bytes = bytes + 10 + #user; sets[#sets + 1] = 'userId'; sets[#sets + 1] = user
+    -- A session that gains a user authenticates now.
+    local old = redis.call('HGET', H, 'authenticatedAt')
+    if old then bytes = bytes - (19 + #old) end
+    bytes = bytes + 19 + #ARGV[1]; sets[#sets + 1] = 'authenticatedAt'; sets[#sets + 1] = ARGV[1]
+  else del('userId') end
+end
 -- rotate: only from the value it names (applyPatch's rotated); the state's JSON as JavaScript writes it.
-if count() == 1 then
-  local from, to, rat = take(), take(), take()
+if ARGV[at] == '1' then
+  local from, to, rat = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
   local old = redis.call('HGET', H, 'rotation')
   local cur = old and (old:match('"current":"([%w_%-]*)"') or '') or ''
   if cur == from then
-    head(st, out, 'rotation', old, '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}')
+    local v = '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}'
+    if old then bytes = bytes - (12 + #old) end
+    bytes = bytes + 12 + #v; sets[#sets + 1] = 'rotation'; sets[#sets + 1] = v
   end
 end
 -- A patch may not grow the record past the limit (one already past it may still shrink).
-if st.bytes > tonumber(ARGV[11]) and st.bytes > before then return { 'large', st.bytes } end
+if bytes > tonumber(ARGV[10]) and bytes > before then return { 'large', bytes } end
 
-if not user then st.index = '0'
-elseif user ~= m[7] or not ((number(st.index) or 0) >= nexp) then
+if not user then index = '0'
+elseif user ~= olduser or not ((tonumber(index) or 0) >= nexp) then
   -- The user's index must list this session until nexp before the record says so.
-  if ARGV[8] ~= user or tonumber(ARGV[10]) < nexp then return { 'need', user, jsnum(deadline) } end
-  if user ~= m[7] then
+  if ARGV[7] ~= user or tonumber(ARGV[9]) < nexp then return { 'need', user, jsnum(deadline) } end
+  if user ~= olduser then
     local mark = tonumber(redis.call('HGET', KEYS[2], user))
-    if mark and mark >= tonumber(ARGV[9]) then return -1 end
+    if mark and mark >= tonumber(ARGV[8]) then return -1 end
   end
-  st.index = ARGV[10]
+  index = ARGV[9]
 end
-for f, t in pairs(changed) do out[#out + 1] = f; out[#out + 1] = t end
-st.w = st.w + 1
-out[#out + 1] = '#'
-out[#out + 1] = statetext(st)
-write(H, out)
-redis.call('PEXPIRE', H, ttl(nexp - now))
+for i in pairs(dirty) do
+  local s = m[7 + i]
+  if s then sets[#sets + 1] = ARGV[11 + i]; sets[#sets + 1] = s else del(ARGV[11 + i]) end
+end
+sets[#sets + 1] = '#'
+sets[#sets + 1] = string.format('%d %d %d %d %d %s', w + 1, seq, bytes, dn, fn, index)
+-- In chunks: Lua's unpack is bounded.
+if dels then for i = 1, #dels, 1000 do redis.call('HDEL', H, unpack(dels, i, math.min(i + 999, #dels))) end end
+for i = 1, #sets, 1000 do redis.call('HSET', H, unpack(sets, i, math.min(i + 999, #sets))) end
+local ttl = nexp - now
+redis.call('PEXPIRE', H, ttl == dIdle and ttl >= 1 and ttl % 1 == 0 and ARGV[2]
+  or string.format('%.0f', math.max(1, math.ceil(ttl))))
 return 1
 `;
 
 /** The update script. */
-export const UPDATE = new RedisScript(LUA_JSNUM + LUA_JSON + LUA_STATE + LUA_EQUAL + LUA_UPDATE);
+export const UPDATE = new RedisScript(LUA_JSNUM + LUA_UPDATE);
