@@ -139,7 +139,8 @@ export const CLAIM_AT = 6;
 
 /**
  * The update script's arguments (update-script.ts): the request's time,
- * timeouts and `persist`, an empty index claim, the size limit, the hash
+ * timeouts and `persist`, an empty index claim, the size limit, the idle
+ * expiry (what expiresAt most often becomes, as JavaScript writes it), the hash
  * fields the patch reads (its "slots", each once, the user field's member
  * first), then the patch's operations, each counted, members named by slot.
  */
@@ -177,6 +178,7 @@ export function updateArguments(patch: SessionPatch, limit: string): string[] {
     '0',
     '0',
     limit,
+    String(patch.now + patch.idleMs),
     String(fields.length),
   ];
   for (const field of fields) args.push(field);

@@ -18,7 +18,8 @@
  * KEYS: the session, and with a claim its revocation marks. ARGV: now,
  * idleMs, absoluteMs, persist ('' none, '0' off, '1' on), persist idleMs,
  * persist absoluteMs, then the index claim (user JSON or '', sequence
- * number, bound; see index.ts), the size limit (bytes), then the slots: a
+ * number, bound; see index.ts), the size limit (bytes), now + idleMs as
+ * JavaScript writes it, then the slots: a
  * count and the hash fields the patch reads (the user field's member first),
  * then the patch operations, each a count and its items, members named by
  * slot number: unset (data slot, flash slot), set (slot, json), increment
@@ -102,58 +103,66 @@ end
 
 const LUA_UPDATE =
   String.raw`
--- pull's and consumed's helpers, made when a patch has one.
+-- The helpers of pull, consumed and numbers other than whole ones: made only for such a patch.
 local function helpers()
 ` +
+  LUA_JSNUM +
   LUA_JSON +
   LUA_EQUAL +
   String.raw`
-  return same, valueend
+  return same, valueend, jsnum
 end
+local same, valueend, jsnum
 
 local H = KEYS[1]
-local R = tonumber(ARGV[11])
+local R = tonumber(ARGV[12])
 -- The state (lua.ts), the timestamps, the timeouts and user, then the slots.
 local m = redis.call('HMGET', H, '#', 'createdAt', 'lastSeenAt', 'expiresAt', 'idleMs', 'absoluteMs',
-  'userId', unpack(ARGV, 12, 11 + R))
+  'userId', unpack(ARGV, 13, 12 + R))
 if not m[1] then return 0 end
+-- Texts; Lua's arithmetic reads those it needs.
 local w, seq, bytes, dn, fn, index = string.match(m[1], '^(%d+) (%d+) (%d+) (%d+) (%d+) (%S+)$')
 if not w then error('RedisStore: malformed state in a stored session') end
 -- Stored numbers are JSON texts, which tonumber reads as JSON does (false, for none, gives nil).
 local now, created, seen, expires = tonumber(ARGV[1]), tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
 if not (created and seen and expires) then return 0 end
 local dIdle, dAbs = tonumber(ARGV[2]), tonumber(ARGV[3])
+local idle, absolute = m[5] or nil, m[6] or nil
 -- isLive, under the record's own timeouts where it has them.
-if not (now < math.min(seen + (tonumber(m[5]) or dIdle), created + (tonumber(m[6]) or dAbs))
+if not (now < math.min(seen + (tonumber(idle) or dIdle), created + (tonumber(absolute) or dAbs))
   and now < expires) then return 0 end
-seq, bytes, dn, fn = tonumber(seq), tonumber(bytes), tonumber(dn), tonumber(fn)
-local before = bytes
 
--- Slot i's member is m[7 + i] ("<number> <json>", false when absent), changed in place.
-local dirty = {}
--- Like JavaScript: a key set again keeps its place, a new key (or one removed and set again) goes last.
+-- HSET's fields and values (ns of them; '#' and expiresAt are filled in last), HDEL's, and how
+-- many bytes the record's JSON text grows. A field may come twice: the last value stands.
+local sets, ns, dels, grow = { '#', false, 'lastSeenAt', ARGV[1], 'expiresAt', false, nil, nil }, 6, nil, 0
+-- Slot i's member is m[7 + i] ("<number> <json>", false when absent). Like JavaScript: a key set
+-- again keeps its place, a new key (or one removed and set again) goes last. Only unset and
+-- consumed remove, and they come before the operations that set, so HDEL before HSET is right.
 local function put(i, v)
-  local s, f = m[7 + i], ARGV[11 + i]
+  local s, f = m[7 + i], ARGV[12 + i]
   local data = f:byte(1) == 100
   local n = data and dn or fn
   if v == nil then
     if not s then return end
-    bytes = bytes - (#f - 1 + #s - s:find(' ', 1, true) + 1 + (n > 1 and 1 or 0))
+    grow = grow - (#f + #s - s:find(' ', 1, true) + (n - 1 > 0 and 1 or 0))
     if data then dn = n - 1 else fn = n - 1 end
-    m[7 + i], dirty[i] = false, true
+    m[7 + i] = false
+    dels = dels or {}
+    dels[#dels + 1] = f
     return
   end
   if s then
     local sp = s:find(' ', 1, true)
-    bytes = bytes + #v - (#s - sp)
-    m[7 + i] = s:sub(1, sp) .. v
+    grow = grow + #v - (#s - sp)
+    s = s:sub(1, sp) .. v
   else
     seq = seq + 1
-    bytes = bytes + #f + #v + (n > 0 and 1 or 0)
+    grow = grow + #f + #v + (n + 0 > 0 and 1 or 0)
     if data then dn = n + 1 else fn = n + 1 end
-    m[7 + i] = string.format('%d ', seq) .. v
+    s = seq .. ' ' .. v
   end
-  dirty[i] = true
+  m[7 + i] = s
+  sets[ns + 1], sets[ns + 2], ns = f, s, ns + 2
 end
 -- The member's JSON text, or nil.
 local function value(i)
@@ -162,21 +171,21 @@ local function value(i)
   return nil
 end
 
-local at = 12 + R
-local n = tonumber(ARGV[at])
-for _ = 1, n do put(tonumber(ARGV[at + 1]), nil); put(tonumber(ARGV[at + 2]), nil); at = at + 2 end
-at = at + 1; n = tonumber(ARGV[at])
-for _ = 1, n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
-at = at + 1; n = tonumber(ARGV[at])
-for _ = 1, n do
+local at = 13 + R
+local n = ARGV[at]
+for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), nil); put(tonumber(ARGV[at + 2]), nil); at = at + 2 end
+at = at + 1; n = ARGV[at]
+for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
+at = at + 1; n = ARGV[at]
+if n ~= '0' and not jsnum then same, valueend, jsnum = helpers() end
+for _ = 1, n == '0' and 0 or n do
   local i = tonumber(ARGV[at + 1])
-  put(i, jsnum((tonumber(value(i)) or 0) + tonumber(ARGV[at + 2])))
+  put(i, jsnum((tonumber(value(i)) or 0) + ARGV[at + 2]))
   at = at + 2
 end
-local same, valueend
-at = at + 1; n = tonumber(ARGV[at])
-if n > 0 then same, valueend = helpers() end
-for _ = 1, n do
+at = at + 1; n = ARGV[at]
+if n ~= '0' and not jsnum then same, valueend, jsnum = helpers() end
+for _ = 1, n == '0' and 0 or n do
   local i, values = tonumber(ARGV[at + 1]), {}
   for j = 1, tonumber(ARGV[at + 2]) do values[j] = ARGV[at + 2 + j] end
   at = at + 2 + #values
@@ -196,8 +205,8 @@ for _ = 1, n do
     put(i, '[' .. table.concat(kept, ',') .. ']')
   end
 end
-at = at + 1; n = tonumber(ARGV[at])
-for _ = 1, n do
+at = at + 1; n = ARGV[at]
+for _ = 1, n == '0' and 0 or n do
   local i, k = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
   local items = table.concat(ARGV, ',', at + 3, at + 2 + k)
   at = at + 2 + k
@@ -205,100 +214,92 @@ for _ = 1, n do
   if not (cur and cur:byte(1) == 91) then put(i, '[' .. items .. ']')
   elseif k > 0 then put(i, cur == '[]' and '[' .. items .. ']' or cur:sub(1, -2) .. ',' .. items .. ']') end
 end
-at = at + 1; n = tonumber(ARGV[at])
-if n > 0 and not same then same = helpers() end
-for _ = 1, n do
+at = at + 1; n = ARGV[at]
+if n ~= '0' and not jsnum then same, valueend, jsnum = helpers() end
+for _ = 1, n == '0' and 0 or n do
   local i = tonumber(ARGV[at + 1])
   local cur = value(i)
   if cur and same(cur, ARGV[at + 2]) then put(i, nil) end
   at = at + 2
 end
-at = at + 1; n = tonumber(ARGV[at])
-for _ = 1, n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
+at = at + 1; n = ARGV[at]
+for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
 at = at + 1
 
--- HSET's and HDEL's fields; lastSeenAt and expiresAt change with every write.
-local sets, dels = { 'lastSeenAt', ARGV[1], 'expiresAt', false }, nil
-local function del(f) dels = dels or {}; dels[#dels + 1] = f end
-local idle, absolute = m[5] or nil, m[6] or nil
+-- A record field: its old and new text (nil: none).
+local function head(name, old, v)
+  if old == v then return end
+  if old then grow = grow - (#name + 4 + #old) end
+  if v then grow = grow + #name + 4 + #v; sets[ns + 1], sets[ns + 2], ns = name, v, ns + 2
+  else dels = dels or {}; dels[#dels + 1] = name end
+end
 if ARGV[4] ~= '' then
-  local persistent = redis.call('HGET', H, 'persistent') or nil
-  local np, ni, na = nil, nil, nil
-  if ARGV[4] == '1' then
-    np = 'true'
-    ni = ARGV[5] ~= '' and ARGV[5] or nil
-    na = ARGV[6] ~= '' and ARGV[6] or nil
-  end
-  for _, f in ipairs({ { 'persistent', persistent, np }, { 'idleMs', idle, ni }, { 'absoluteMs', absolute, na } }) do
-    local name, old, v = f[1], f[2], f[3]
-    if old ~= v then
-      if old then bytes = bytes - (#name + 4 + #old) end
-      if v then bytes = bytes + #name + 4 + #v; sets[#sets + 1] = name; sets[#sets + 1] = v else del(name) end
-    end
-  end
+  local on = ARGV[4] == '1'
+  local ni, na = on and ARGV[5] ~= '' and ARGV[5] or nil, on and ARGV[6] ~= '' and ARGV[6] or nil
+  head('persistent', redis.call('HGET', H, 'persistent') or nil, on and 'true' or nil)
+  head('idleMs', idle, ni)
+  head('absoluteMs', absolute, na)
   idle, absolute = ni, na
 end
 local deadline = created + (tonumber(absolute) or dAbs)
 local nexp = math.min(now + (tonumber(idle) or dIdle), deadline)
-local etext = (nexp % 1 == 0 and math.abs(nexp) < 2^53) and string.format('%.0f', nexp) or jsnum(nexp)
-sets[4] = etext
-bytes = bytes + #ARGV[1] - #m[3] + #etext - #m[4]
+-- expiresAt as JavaScript writes it: most often now + idleMs, which the store wrote (ARGV[11]).
+local etext
+if nexp == now + dIdle then etext = ARGV[11]
+elseif nexp % 1 == 0 and math.abs(nexp) < 2^53 then etext = string.format('%.0f', nexp)
+else
+  if not jsnum then same, valueend, jsnum = helpers() end
+  etext = jsnum(nexp)
+end
+sets[6] = etext
+grow = grow + #ARGV[1] - #m[3] + #etext - #m[4]
 
 -- userIdOf: a string, or a finite number as String(n) writes it (its JSON text).
-local user, ut = nil, m[8]
+local user, ut, olduser = nil, m[8], m[7] or nil
 if ut then
   local sp = ut:find(' ', 1, true)
   local c = ut:byte(sp + 1)
   if c == 34 then
-    -- The stored user's text when the member holds it (no new string).
-    local old = m[7]
-    if old and #ut - sp == #old and ut:find(old, sp + 1, true) == sp + 1 then user = old else user = ut:sub(sp + 1) end
+    -- The stored user's own text when the member holds it (no new string).
+    if olduser and #ut - sp == #olduser and ut:find(olduser, sp + 1, true) == sp + 1 then user = olduser
+    else user = ut:sub(sp + 1) end
   elseif c == 45 or (c >= 48 and c <= 57) then user = '"' .. ut:sub(sp + 1) .. '"' end
 end
-local olduser = m[7] or nil
 if user ~= olduser then
-  if olduser then bytes = bytes - (10 + #olduser) end
-  if user then
-    bytes = bytes + 10 + #user; sets[#sets + 1] = 'userId'; sets[#sets + 1] = user
-    -- A session that gains a user authenticates now.
-    local old = redis.call('HGET', H, 'authenticatedAt')
-    if old then bytes = bytes - (19 + #old) end
-    bytes = bytes + 19 + #ARGV[1]; sets[#sets + 1] = 'authenticatedAt'; sets[#sets + 1] = ARGV[1]
-  else del('userId') end
+  head('userId', olduser, user)
+  -- A session that gains a user authenticates now.
+  if user then head('authenticatedAt', redis.call('HGET', H, 'authenticatedAt') or nil, ARGV[1]) end
 end
 -- rotate: only from the value it names (applyPatch's rotated); the state's JSON as JavaScript writes it.
 if ARGV[at] == '1' then
   local from, to, rat = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  local old = redis.call('HGET', H, 'rotation')
-  local cur = old and (old:match('"current":"([%w_%-]*)"') or '') or ''
-  if cur == from then
-    local v = '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}'
-    if old then bytes = bytes - (12 + #old) end
-    bytes = bytes + 12 + #v; sets[#sets + 1] = 'rotation'; sets[#sets + 1] = v
+  local old = redis.call('HGET', H, 'rotation') or nil
+  if (old and (old:match('"current":"([%w_%-]*)"') or '') or '') == from then
+    head('rotation', old, '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}')
   end
 end
 -- A patch may not grow the record past the limit (one already past it may still shrink).
-if bytes > tonumber(ARGV[10]) and bytes > before then return { 'large', bytes } end
+if grow > 0 and bytes + grow > tonumber(ARGV[10]) then return { 'large', bytes + grow } end
 
 if not user then index = '0'
 elseif user ~= olduser or not ((tonumber(index) or 0) >= nexp) then
   -- The user's index must list this session until nexp before the record says so.
-  if ARGV[7] ~= user or tonumber(ARGV[9]) < nexp then return { 'need', user, jsnum(deadline) } end
+  if ARGV[7] ~= user or tonumber(ARGV[9]) < nexp then
+    if not jsnum then same, valueend, jsnum = helpers() end
+    return { 'need', user, jsnum(deadline) }
+  end
   if user ~= olduser then
     local mark = tonumber(redis.call('HGET', KEYS[2], user))
     if mark and mark >= tonumber(ARGV[8]) then return -1 end
   end
   index = ARGV[9]
 end
-for i in pairs(dirty) do
-  local s = m[7 + i]
-  if s then sets[#sets + 1] = ARGV[11 + i]; sets[#sets + 1] = s else del(ARGV[11 + i]) end
-end
-sets[#sets + 1] = '#'
-sets[#sets + 1] = string.format('%d %d %d %d %d %s', w + 1, seq, bytes, dn, fn, index)
+if grow ~= 0 then bytes = bytes + grow end
+-- The state's numbers are whole and far below 10^14, which Lua's .. writes in full.
+sets[2] = (w + 1) .. ' ' .. seq .. ' ' .. bytes .. ' ' .. dn .. ' ' .. fn .. ' ' .. index
 -- In chunks: Lua's unpack is bounded.
 if dels then for i = 1, #dels, 1000 do redis.call('HDEL', H, unpack(dels, i, math.min(i + 999, #dels))) end end
-for i = 1, #sets, 1000 do redis.call('HSET', H, unpack(sets, i, math.min(i + 999, #sets))) end
+for i = 1, ns, 1000 do redis.call('HSET', H, unpack(sets, i, math.min(i + 999, ns))) end
 local ttl = nexp - now
 redis.call('PEXPIRE', H, ttl == dIdle and ttl >= 1 and ttl % 1 == 0 and ARGV[2]
   or string.format('%.0f', math.max(1, math.ceil(ttl))))
@@ -306,4 +307,4 @@ return 1
 `;
 
 /** The update script. */
-export const UPDATE = new RedisScript(LUA_JSNUM + LUA_UPDATE);
+export const UPDATE = new RedisScript(LUA_UPDATE);
