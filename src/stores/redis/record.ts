@@ -85,18 +85,35 @@ export function reach(expiresAt: number, lastSeenAt: number): number {
   return expiresAt + Math.max(0, expiresAt - lastSeenAt);
 }
 
-/** A hash reply (`HGETALL`) as field/value pairs: a flat array (RESP2), or a map (RESP3, Bun). */
-function pairsOf(reply: unknown): [string, string][] {
-  const pairs: [string, string][] = [];
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2)
-      pairs.push([replyText(reply[i]) ?? '', replyText(reply[i + 1]) ?? '']);
-  } else if (reply instanceof Map) {
-    for (const [field, value] of reply) pairs.push([replyText(field) ?? '', replyText(value) ?? '']);
+/** A hash reply (`HGETALL`) as a flat field, value, … array: as it comes (RESP2), or from a map (RESP3, Bun). */
+function flatOf(reply: unknown): unknown[] {
+  if (Array.isArray(reply)) return reply;
+  const flat: unknown[] = [];
+  if (reply instanceof Map) {
+    for (const [field, value] of reply) flat.push(field, value);
   } else if (typeof reply === 'object' && reply !== null) {
-    for (const [field, value] of Object.entries(reply)) pairs.push([field, replyText(value) ?? '']);
+    for (const field of Object.keys(reply)) flat.push(field, (reply as Record<string, unknown>)[field]);
   }
-  return pairs;
+  return flat;
+}
+
+/** Each head field's place in HEAD. */
+const HEAD_AT = new Map<string, number>(HEAD.map((name, at) => [name, at]));
+
+/** A data or flash member read back: its number (the order it was added in) and `"key":json`. */
+interface Member {
+  at: number;
+  text: string;
+}
+
+/** Members in the order they were added, joined with commas (a hash returns them in any order). */
+function joined(members: Member[]): string {
+  let sorted = true;
+  for (let i = 1; i < members.length; i++) if (members[i]!.at < members[i - 1]!.at) sorted = false;
+  if (!sorted) members.sort((a, b) => a.at - b.at);
+  let text = '';
+  for (let i = 0; i < members.length; i++) text += i === 0 ? members[i]!.text : `,${members[i]!.text}`;
+  return text;
 }
 
 /** A stored session read back: the record (or null) and its write version. */
@@ -105,34 +122,45 @@ export interface Stored {
   version: string;
 }
 
-/** The record in an `HGETALL` reply, or null when there is none. */
+/**
+ * The record in an `HGETALL` reply, or null when there is none. Every
+ * session request reads one, so it makes one JSON text in one pass and
+ * parses it once.
+ */
 export function decodeRecord(reply: unknown): Stored {
-  const data: [number, string][] = [];
-  const flash: [number, string][] = [];
-  const head = new Map<string, string>();
-  for (const [field, value] of pairsOf(reply)) {
+  const flat = flatOf(reply);
+  const data: Member[] = [];
+  const flash: Member[] = [];
+  const head: (string | undefined)[] = [];
+  let state: string | undefined;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = textOf(flat[i]);
+    const value = textOf(flat[i + 1]);
     const kind = field.charCodeAt(0);
     if ((kind === 100 || kind === 102) && field.charCodeAt(1) === 34) {
       const space = value.indexOf(' ');
-      const member = `${field.slice(1)}:${value.slice(space + 1)}`;
-      (kind === 100 ? data : flash).push([Number(value.slice(0, space)), member]);
-    } else head.set(field, value);
+      const member = {
+        at: Number(value.slice(0, space)),
+        text: `${field.slice(1)}:${value.slice(space + 1)}`,
+      };
+      (kind === 100 ? data : flash).push(member);
+    } else if (field === '#') state = value;
+    else {
+      const at = HEAD_AT.get(field);
+      if (at !== undefined) head[at] = value;
+    }
   }
-  const state = head.get('#');
   if (state === undefined) return { record: null, version: '' };
-  const join = (members: [number, string][]) =>
-    members
-      .sort((a, b) => a[0] - b[0])
-      .map((member) => member[1])
-      .join(',');
   // One JSON text, parsed once: members in the order they were added, keys as JSON.parse orders them.
-  let text = `{"data":{${join(data)}},"flash":{${join(flash)}}`;
-  for (const name of HEAD) {
-    const value = head.get(name);
-    if (value !== undefined) text += `,"${name}":${value}`;
+  let text = `{"data":{${joined(data)}},"flash":{${joined(flash)}}`;
+  for (let at = 0; at < HEAD.length; at++) {
+    const value = head[at];
+    if (value !== undefined) text += `,"${HEAD[at]}":${value}`;
   }
   return { record: parseJson(`${text}}`) as SessionRecord, version: state.slice(0, state.indexOf(' ')) };
 }
+
+const textOf = (reply: unknown): string => (typeof reply === 'string' ? reply : (replyText(reply) ?? ''));
 
 /** Where the update script's index claim starts in its arguments (index.ts fills it in). */
 export const CLAIM_AT = 6;
