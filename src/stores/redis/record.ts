@@ -176,25 +176,27 @@ export function updateArguments(patch: SessionPatch, limit: string): string[] {
   const persist = patch.persist;
   const fields = [`d${JSON.stringify(patch.userField)}`];
   const slots = new Map<string, string>([[fields[0]!, '1']]);
-  const ops: string[] = [];
+  // The seven operations' counts, then their items.
+  const counts: string[] = [];
+  const items: string[] = [];
   const unset = patch.unset;
-  ops.push(String(unset === undefined ? 0 : unset.length));
+  counts.push(String(unset === undefined ? 0 : unset.length));
   if (unset !== undefined) {
     for (const key of unset) {
       const name = JSON.stringify(key);
-      ops.push(slotOf(fields, slots, `d${name}`), slotOf(fields, slots, `f${name}`));
+      items.push(slotOf(fields, slots, `d${name}`), slotOf(fields, slots, `f${name}`));
     }
   }
-  members(ops, fields, slots, 'd', patch.set, VALUE);
-  members(ops, fields, slots, 'd', patch.increment, NUMBER);
-  members(ops, fields, slots, 'd', patch.pull, LIST);
-  members(ops, fields, slots, 'd', patch.push, LIST);
-  members(ops, fields, slots, 'f', patch.consumed, VALUE);
-  members(ops, fields, slots, 'f', patch.flash, VALUE);
+  members(counts, items, fields, slots, 'd', patch.set, VALUE);
+  members(counts, items, fields, slots, 'd', patch.increment, NUMBER);
+  members(counts, items, fields, slots, 'd', patch.pull, LIST);
+  members(counts, items, fields, slots, 'd', patch.push, LIST);
+  members(counts, items, fields, slots, 'f', patch.consumed, VALUE);
+  members(counts, items, fields, slots, 'f', patch.flash, VALUE);
   // The rotate op: a count (0 or 1), then from, to and at (validators are base64url: no escaping).
   const rotate = patch.rotate;
-  if (rotate === undefined) ops.push('0');
-  else ops.push('1', rotate.from, rotate.to, String(rotate.at));
+  if (rotate === undefined) items.push('0');
+  else items.push('1', rotate.from, rotate.to, String(rotate.at));
   const args = [
     String(patch.now),
     String(patch.idleMs),
@@ -210,7 +212,8 @@ export function updateArguments(patch: SessionPatch, limit: string): string[] {
     String(fields.length),
   ];
   for (const field of fields) args.push(field);
-  for (const op of ops) args.push(op);
+  for (const count of counts) args.push(count);
+  for (const item of items) args.push(item);
   return args;
 }
 
@@ -229,8 +232,9 @@ function slotOf(fields: string[], slots: Map<string, string>, field: string): st
   return slot;
 }
 
-/** One operation: its count, then each member's slot and its value (JSON), number, or counted list. */
+/** One operation: its count, and each member's slot and its value (JSON), number, or counted list. */
 function members(
+  counts: string[],
   ops: string[],
   fields: string[],
   slots: Map<string, string>,
@@ -239,11 +243,11 @@ function members(
   form: number,
 ): void {
   if (entries === undefined) {
-    ops.push('0');
+    counts.push('0');
     return;
   }
   const keys = Object.keys(entries);
-  ops.push(String(keys.length));
+  counts.push(String(keys.length));
   for (const key of keys) {
     const value = entries[key];
     ops.push(slotOf(fields, slots, kind + JSON.stringify(key)));

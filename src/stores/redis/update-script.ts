@@ -21,7 +21,7 @@
  * number, bound; see index.ts), the size limit (bytes), now + idleMs as
  * JavaScript writes it, then the slots: a
  * count and the hash fields the patch reads (the user field's member first),
- * then the patch operations, each a count and its items, members named by
+ * then the patch operations' seven counts, then their items, members named by
  * slot number: unset (data slot, flash slot), set (slot, json), increment
  * (slot, by), pull (slot, n, json × n), push (slot, n, json × n), consumed
  * (slot, json), flash (slot, json), rotate (from, to, at).
@@ -138,58 +138,78 @@ local sets, ns, dels, grow = { '#', false, 'lastSeenAt', ARGV[1], 'expiresAt', f
 -- Slot i's member is m[7 + i] ("<number> <json>", false when absent). Like JavaScript: a key set
 -- again keeps its place, a new key (or one removed and set again) goes last. Only unset and
 -- consumed remove, and they come before the operations that set, so HDEL before HSET is right.
-local function put(i, v)
-  local s, f = m[7 + i], ARGV[12 + i]
-  local data = f:byte(1) == 100
-  local n = data and dn or fn
-  if v == nil then
-    if not s then return end
-    grow = grow - (#f + #s - s:find(' ', 1, true) + (n - 1 > 0 and 1 or 0))
-    if data then dn = n - 1 else fn = n - 1 end
-    m[7 + i] = false
-    dels = dels or {}
-    dels[#dels + 1] = f
-    return
+-- The operations' counts come first (unset, set, increment, pull, push, consumed, flash), then
+-- their items. put, a closure over eight locals, is made only for operations other than set.
+local c = 12 + R
+local at = c + 7
+local put
+if not (ARGV[c + 1] == '0' and ARGV[c + 3] == '0' and ARGV[c + 4] == '0' and ARGV[c + 5] == '0'
+  and ARGV[c + 6] == '0' and ARGV[c + 7] == '0') then
+  put = function(i, v)
+    local s, f = m[7 + i], ARGV[12 + i]
+    local data = f:byte(1) == 100
+    local n = data and dn or fn
+    if v == nil then
+      if not s then return end
+      grow = grow - (#f + #s - s:find(' ', 1, true) + (n - 1 > 0 and 1 or 0))
+      if data then dn = n - 1 else fn = n - 1 end
+      m[7 + i] = false
+      dels = dels or {}
+      dels[#dels + 1] = f
+      return
+    end
+    if s then
+      local sp = s:find(' ', 1, true)
+      grow = grow + #v - (#s - sp)
+      s = s:sub(1, sp) .. v
+    else
+      seq = seq + 1
+      grow = grow + #f + #v + (n + 0 > 0 and 1 or 0)
+      if data then dn = n + 1 else fn = n + 1 end
+      s = seq .. ' ' .. v
+    end
+    m[7 + i] = s
+    sets[ns + 1], sets[ns + 2], ns = f, s, ns + 2
   end
+  if ARGV[c + 3] ~= '0' or ARGV[c + 4] ~= '0' or ARGV[c + 6] ~= '0' then same, valueend, jsnum = helpers() end
+end
+
+local n = ARGV[c + 1]
+for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), nil); put(tonumber(ARGV[at + 2]), nil); at = at + 2 end
+-- set: put's work for data members, inline.
+n = ARGV[c + 2]
+for _ = 1, n == '0' and 0 or n do
+  local i, v = tonumber(ARGV[at + 1]), ARGV[at + 2]
+  at = at + 2
+  local s, f = m[7 + i], ARGV[12 + i]
   if s then
     local sp = s:find(' ', 1, true)
     grow = grow + #v - (#s - sp)
     s = s:sub(1, sp) .. v
   else
     seq = seq + 1
-    grow = grow + #f + #v + (n + 0 > 0 and 1 or 0)
-    if data then dn = n + 1 else fn = n + 1 end
+    grow = grow + #f + #v + (dn + 0 > 0 and 1 or 0)
+    dn = dn + 1
     s = seq .. ' ' .. v
   end
   m[7 + i] = s
   sets[ns + 1], sets[ns + 2], ns = f, s, ns + 2
 end
--- The member's JSON text, or nil.
-local function value(i)
-  local s = m[7 + i]
-  if s then return s:sub(s:find(' ', 1, true) + 1) end
-  return nil
-end
-
-local at = 13 + R
-local n = ARGV[at]
-for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), nil); put(tonumber(ARGV[at + 2]), nil); at = at + 2 end
-at = at + 1; n = ARGV[at]
-for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
-at = at + 1; n = ARGV[at]
-if n ~= '0' and not jsnum then same, valueend, jsnum = helpers() end
+n = ARGV[c + 3]
 for _ = 1, n == '0' and 0 or n do
   local i = tonumber(ARGV[at + 1])
-  put(i, jsnum((tonumber(value(i)) or 0) + ARGV[at + 2]))
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
+  put(i, jsnum((tonumber(cur) or 0) + ARGV[at + 2]))
   at = at + 2
 end
-at = at + 1; n = ARGV[at]
-if n ~= '0' and not jsnum then same, valueend, jsnum = helpers() end
+n = ARGV[c + 4]
 for _ = 1, n == '0' and 0 or n do
   local i, values = tonumber(ARGV[at + 1]), {}
   for j = 1, tonumber(ARGV[at + 2]) do values[j] = ARGV[at + 2 + j] end
   at = at + 2 + #values
-  local cur = value(i)
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
   if cur and cur:byte(1) == 91 then
     local kept, p = {}, 2
     if cur:byte(2) ~= 93 then
@@ -205,40 +225,36 @@ for _ = 1, n == '0' and 0 or n do
     put(i, '[' .. table.concat(kept, ',') .. ']')
   end
 end
-at = at + 1; n = ARGV[at]
+n = ARGV[c + 5]
 for _ = 1, n == '0' and 0 or n do
   local i, k = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
   local items = table.concat(ARGV, ',', at + 3, at + 2 + k)
   at = at + 2 + k
-  local cur = value(i)
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
   if not (cur and cur:byte(1) == 91) then put(i, '[' .. items .. ']')
   elseif k > 0 then put(i, cur == '[]' and '[' .. items .. ']' or cur:sub(1, -2) .. ',' .. items .. ']') end
 end
-at = at + 1; n = ARGV[at]
-if n ~= '0' and not jsnum then same, valueend, jsnum = helpers() end
+n = ARGV[c + 6]
 for _ = 1, n == '0' and 0 or n do
   local i = tonumber(ARGV[at + 1])
-  local cur = value(i)
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
   if cur and same(cur, ARGV[at + 2]) then put(i, nil) end
   at = at + 2
 end
-at = at + 1; n = ARGV[at]
+n = ARGV[c + 7]
 for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
 at = at + 1
 
--- A record field: its old and new text (nil: none).
-local function head(name, old, v)
-  if old == v then return end
-  if old then grow = grow - (#name + 4 + #old) end
-  if v then grow = grow + #name + 4 + #v; sets[ns + 1], sets[ns + 2], ns = name, v, ns + 2
-  else dels = dels or {}; dels[#dels + 1] = name end
-end
+-- Changes of the rarer record fields: name, old text, new text (false: none), …
+local changes, nc = nil, 0
 if ARGV[4] ~= '' then
   local on = ARGV[4] == '1'
   local ni, na = on and ARGV[5] ~= '' and ARGV[5] or nil, on and ARGV[6] ~= '' and ARGV[6] or nil
-  head('persistent', redis.call('HGET', H, 'persistent') or nil, on and 'true' or nil)
-  head('idleMs', idle, ni)
-  head('absoluteMs', absolute, na)
+  changes = { 'persistent', redis.call('HGET', H, 'persistent'), on and 'true' or false,
+    'idleMs', idle or false, ni or false, 'absoluteMs', absolute or false, na or false }
+  nc = 9
   idle, absolute = ni, na
 end
 local deadline = created + (tonumber(absolute) or dAbs)
@@ -266,16 +282,30 @@ if ut then
   elseif c == 45 or (c >= 48 and c <= 57) then user = '"' .. ut:sub(sp + 1) .. '"' end
 end
 if user ~= olduser then
-  head('userId', olduser, user)
+  changes = changes or {}
+  changes[nc + 1], changes[nc + 2], changes[nc + 3], nc = 'userId', olduser or false, user or false, nc + 3
   -- A session that gains a user authenticates now.
-  if user then head('authenticatedAt', redis.call('HGET', H, 'authenticatedAt') or nil, ARGV[1]) end
+  if user then
+    changes[nc + 1], changes[nc + 2], changes[nc + 3], nc =
+      'authenticatedAt', redis.call('HGET', H, 'authenticatedAt'), ARGV[1], nc + 3
+  end
 end
 -- rotate: only from the value it names (applyPatch's rotated); the state's JSON as JavaScript writes it.
 if ARGV[at] == '1' then
   local from, to, rat = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
-  local old = redis.call('HGET', H, 'rotation') or nil
+  local old = redis.call('HGET', H, 'rotation')
   if (old and (old:match('"current":"([%w_%-]*)"') or '') or '') == from then
-    head('rotation', old, '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}')
+    changes = changes or {}
+    changes[nc + 1], changes[nc + 2], changes[nc + 3], nc =
+      'rotation', old, '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}', nc + 3
+  end
+end
+for j = 1, nc, 3 do
+  local name, old, v = changes[j], changes[j + 1], changes[j + 2]
+  if old ~= v then
+    if old then grow = grow - (#name + 4 + #old) end
+    if v then grow = grow + #name + 4 + #v; sets[ns + 1], sets[ns + 2], ns = name, v, ns + 2
+    else dels = dels or {}; dels[#dels + 1] = name end
   end
 end
 -- A patch may not grow the record past the limit (one already past it may still shrink).
