@@ -53,7 +53,7 @@ import {
 } from './record.ts';
 import { DELETE, KEEP, REVOKE, SET, TAKE, TOUCH } from './scripts.ts';
 import { UPDATE } from './update-script.ts';
-import { UserIndex } from './user-index.ts';
+import { type Need, UserIndex } from './user-index.ts';
 
 export {
   bunRedis,
@@ -178,20 +178,32 @@ export class RedisStore implements SessionStore {
    */
   async update(key: string, patch: SessionPatch): Promise<boolean> {
     const args = updateArguments(patch, this.#limitText);
-    const session = [this.#keys.session(key)];
-    const reply = await this.#index.claiming(key, this.#now(), async (claim) => {
-      // The revocation marks only with a claim: only then does the script read them.
-      const keys = claim[0] === '' ? session : [session[0]!, this.#keys.marks(key)];
-      args[CLAIM_AT] = claim[0];
-      args[CLAIM_AT + 1] = claim[1];
-      args[CLAIM_AT + 2] = claim[2];
-      const reply = await UPDATE.run(this.#redis, keys, args);
-      if (!Array.isArray(reply)) return reply;
-      if (reply[0] === 'large') throw recordTooLarge('RedisStore', Number(reply[1]), this.#limit);
-      return [String(reply[1]), replyText(reply[2]) ?? undefined];
-    });
+    const session = this.#keys.session(key);
+    // Most writes need no claim: the first runs without the index round, and without the
+    // revocation marks key (the script reads it only with a claim).
+    let reply = this.#updateReply(await UPDATE.run(this.#redis, [session], args));
+    if (Array.isArray(reply)) {
+      reply = await this.#index.claiming(
+        key,
+        this.#now(),
+        async (claim) => {
+          args[CLAIM_AT] = claim[0];
+          args[CLAIM_AT + 1] = claim[1];
+          args[CLAIM_AT + 2] = claim[2];
+          return this.#updateReply(await UPDATE.run(this.#redis, [session, this.#keys.marks(key)], args));
+        },
+        reply,
+      );
+    }
     if (reply === -1) throw new Error(REVOKED);
     return reply === 1;
+  }
+
+  /** The update script's reply: 1, 0, -1, or what the user's index must reach first. */
+  #updateReply(reply: unknown): number | Need {
+    if (!Array.isArray(reply)) return reply as number;
+    if (reply[0] === 'large') throw recordTooLarge('RedisStore', Number(reply[1]), this.#limit);
+    return [String(reply[1]), replyText(reply[2]) ?? undefined];
   }
 
   /**
