@@ -16,7 +16,7 @@ import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { createClient } from 'redis';
 import { createSessionManager, type SessionPatch, type SessionRecord } from '../src/index.ts';
 import { nodeRedis, RedisStore } from '../src/stores/redis/index.ts';
-import { patchHead, patchOperations } from '../src/stores/redis/record.ts';
+import { updateArguments } from '../src/stores/redis/record.ts';
 import { type RedisServer, startRedis } from '../test/stores/redis/server.ts';
 import { browserClient } from './client.ts';
 import { compare } from './harness.ts';
@@ -75,7 +75,7 @@ export async function benchRedis(): Promise<void> {
     await redis.sendCommand(['SET', 'bench:floor', JSON.stringify(counter)]);
     const noop = String(await redis.sendCommand(['SCRIPT', 'LOAD', 'return 1']));
     const counterPatch = patch({ set: { n: 1 } });
-    const patchArgs = [...patchHead(counterPatch), '', '0', '0', '131072', ...patchOperations(counterPatch)];
+    const patchArgs = updateArguments(counterPatch, '131072');
 
     await compare(
       'session store on Redis: read + write a counter (same server, same node-redis client)',

@@ -44,16 +44,16 @@ import { type RedisConnection, replyText } from './connection.ts';
 import { RedisKeys } from './keys.ts';
 import { moveSession } from './move.ts';
 import {
+  CLAIM_AT,
   decodeRecord,
   type EncodedRecord,
   encodeRecord,
-  patchHead,
-  patchOperations,
   reach,
+  updateArguments,
 } from './record.ts';
 import { DELETE, KEEP, REVOKE, SET, TAKE, TOUCH } from './scripts.ts';
 import { UPDATE } from './update-script.ts';
-import { UserIndex } from './user-index.ts';
+import { type Need, UserIndex } from './user-index.ts';
 
 export {
   bunRedis,
@@ -102,6 +102,7 @@ export class RedisStore implements SessionStore {
   readonly #keys: RedisKeys;
   readonly #index: UserIndex;
   readonly #limit: number;
+  readonly #limitText: string;
   readonly #now: () => number;
 
   constructor(redis: RedisConnection, options: RedisStoreOptions = {}) {
@@ -130,6 +131,7 @@ export class RedisStore implements SessionStore {
     this.#keys = new RedisKeys(prefix);
     this.#index = new UserIndex(redis, this.#keys);
     this.#limit = limit;
+    this.#limitText = String(limit);
     this.#now = options.now ?? Date.now;
   }
 
@@ -175,18 +177,33 @@ export class RedisStore implements SessionStore {
    * @throws RangeError when the patch would grow the record past `maxRecordBytes` (nothing written).
    */
   async update(key: string, patch: SessionPatch): Promise<boolean> {
-    const head = patchHead(patch);
-    const operations = patchOperations(patch);
-    const keys = [this.#keys.session(key), this.#keys.marks(key)];
-    const limit = String(this.#limit);
-    const reply = await this.#index.claiming(key, this.#now(), async (claim) => {
-      const reply = await UPDATE.run(this.#redis, keys, [...head, ...claim, limit, ...operations]);
-      if (!Array.isArray(reply)) return reply;
-      if (reply[0] === 'large') throw recordTooLarge('RedisStore', Number(reply[1]), this.#limit);
-      return [String(reply[1]), replyText(reply[2]) ?? undefined];
-    });
+    const args = updateArguments(patch, this.#limitText);
+    const session = this.#keys.session(key);
+    // Most writes need no claim: the first runs without the index round, and without the
+    // revocation marks key (the script reads it only with a claim).
+    let reply = this.#updateReply(await UPDATE.run(this.#redis, [session], args));
+    if (Array.isArray(reply)) {
+      reply = await this.#index.claiming(
+        key,
+        this.#now(),
+        async (claim) => {
+          args[CLAIM_AT] = claim[0];
+          args[CLAIM_AT + 1] = claim[1];
+          args[CLAIM_AT + 2] = claim[2];
+          return this.#updateReply(await UPDATE.run(this.#redis, [session, this.#keys.marks(key)], args));
+        },
+        reply,
+      );
+    }
     if (reply === -1) throw new Error(REVOKED);
     return reply === 1;
+  }
+
+  /** The update script's reply: 1, 0, -1, or what the user's index must reach first. */
+  #updateReply(reply: unknown): number | Need {
+    if (!Array.isArray(reply)) return reply as number;
+    if (reply[0] === 'large') throw recordTooLarge('RedisStore', Number(reply[1]), this.#limit);
+    return [String(reply[1]), replyText(reply[2]) ?? undefined];
   }
 
   /**

@@ -118,3 +118,72 @@ local function write(key, out)
 end
 local function ttl(ms) return string.format('%.0f', math.max(1, math.ceil(ms))) end
 `;
+
+/**
+ * Parsed JSON values that compare like `jsonEqual`, and `same`: texts first
+ * (the update script's `pull` and `consumed`; needs LUA_JSON).
+ */
+export const LUA_EQUAL = String.raw`
+-- Nodes: { s = raw string text } (JSON.stringify escapes one way, so equal
+-- strings have equal texts), { v = number }, { l = literal },
+-- { a = true, n, [1..n] } and { o = { key text = node }, n }.
+local parse
+parse = function(s, i)
+  i = skip(s, i)
+  local c = s:byte(i)
+  if c == 34 then
+    local e = strend(s, i)
+    return { s = s:sub(i, e - 1) }, e
+  elseif c == 91 or c == 123 then
+    local close, node, n = c + 2, c == 91 and { a = true } or { o = {} }, 0
+    i = skip(s, i + 1)
+    if s:byte(i) == close then node.n = 0; return node, i + 1 end
+    while true do
+      if node.a then
+        n = n + 1
+        node[n], i = parse(s, i)
+      else
+        i = skip(s, i)
+        local e = strend(s, i)
+        local key, value = s:sub(i, e - 1)
+        value, i = parse(s, skip(s, e) + 1)
+        if node.o[key] == nil then n = n + 1 end
+        node.o[key] = value
+      end
+      i = skip(s, i)
+      local d = s:byte(i)
+      i = i + 1
+      if d == close then node.n = n; return node, i end
+    end
+  end
+  local e = valueend(s, i)
+  local t = s:sub(i, e - 1)
+  local v = tonumber(t)
+  if v then return { v = v }, e end
+  return { l = t }, e
+end
+local equal
+equal = function(x, y)
+  if x.s or y.s then return x.s == y.s end
+  if x.v or y.v then return x.v == y.v end
+  if x.l or y.l then return x.l == y.l end
+  if (x.a ~= nil) ~= (y.a ~= nil) or x.n ~= y.n then return false end
+  if x.a then
+    for k = 1, x.n do if not equal(x[k], y[k]) then return false end end
+  else
+    for k, v in pairs(x.o) do
+      local w = y.o[k]
+      if w == nil or not equal(v, w) then return false end
+    end
+  end
+  return true
+end
+-- Values written by JSON.stringify (or spliced from its texts) differ in text
+-- only through the key order of objects: without one on both sides, unequal
+-- texts are unequal values.
+local function same(a, b)
+  if a == b then return true end
+  if not (a:find('{', 1, true) and b:find('{', 1, true)) then return false end
+  return equal(parse(a, 1), (parse(b, 1)))
+end
+`;

@@ -85,18 +85,35 @@ export function reach(expiresAt: number, lastSeenAt: number): number {
   return expiresAt + Math.max(0, expiresAt - lastSeenAt);
 }
 
-/** A hash reply (`HGETALL`) as field/value pairs: a flat array (RESP2), or a map (RESP3, Bun). */
-function pairsOf(reply: unknown): [string, string][] {
-  const pairs: [string, string][] = [];
-  if (Array.isArray(reply)) {
-    for (let i = 0; i + 1 < reply.length; i += 2)
-      pairs.push([replyText(reply[i]) ?? '', replyText(reply[i + 1]) ?? '']);
-  } else if (reply instanceof Map) {
-    for (const [field, value] of reply) pairs.push([replyText(field) ?? '', replyText(value) ?? '']);
+/** A hash reply (`HGETALL`) as a flat field, value, … array: as it comes (RESP2), or from a map (RESP3, Bun). */
+function flatOf(reply: unknown): unknown[] {
+  if (Array.isArray(reply)) return reply;
+  const flat: unknown[] = [];
+  if (reply instanceof Map) {
+    for (const [field, value] of reply) flat.push(field, value);
   } else if (typeof reply === 'object' && reply !== null) {
-    for (const [field, value] of Object.entries(reply)) pairs.push([field, replyText(value) ?? '']);
+    for (const field of Object.keys(reply)) flat.push(field, (reply as Record<string, unknown>)[field]);
   }
-  return pairs;
+  return flat;
+}
+
+/** Each head field's place in HEAD. */
+const HEAD_AT = new Map<string, number>(HEAD.map((name, at) => [name, at]));
+
+/** A data or flash member read back: its number (the order it was added in) and `"key":json`. */
+interface Member {
+  at: number;
+  text: string;
+}
+
+/** Members in the order they were added, joined with commas (a hash returns them in any order). */
+function joined(members: Member[]): string {
+  let sorted = true;
+  for (let i = 1; i < members.length; i++) if (members[i]!.at < members[i - 1]!.at) sorted = false;
+  if (!sorted) members.sort((a, b) => a.at - b.at);
+  let text = '';
+  for (let i = 0; i < members.length; i++) text += i === 0 ? members[i]!.text : `,${members[i]!.text}`;
+  return text;
 }
 
 /** A stored session read back: the record (or null) and its write version. */
@@ -105,75 +122,143 @@ export interface Stored {
   version: string;
 }
 
-/** The record in an `HGETALL` reply, or null when there is none. */
+/**
+ * The record in an `HGETALL` reply, or null when there is none. Every
+ * session request reads one, so it makes one JSON text in one pass and
+ * parses it once.
+ */
 export function decodeRecord(reply: unknown): Stored {
-  const data: [number, string][] = [];
-  const flash: [number, string][] = [];
-  const head = new Map<string, string>();
-  for (const [field, value] of pairsOf(reply)) {
+  const flat = flatOf(reply);
+  const data: Member[] = [];
+  const flash: Member[] = [];
+  const head: (string | undefined)[] = [];
+  let state: string | undefined;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = textOf(flat[i]);
+    const value = textOf(flat[i + 1]);
     const kind = field.charCodeAt(0);
     if ((kind === 100 || kind === 102) && field.charCodeAt(1) === 34) {
       const space = value.indexOf(' ');
-      const member = `${field.slice(1)}:${value.slice(space + 1)}`;
-      (kind === 100 ? data : flash).push([Number(value.slice(0, space)), member]);
-    } else head.set(field, value);
+      const member = {
+        at: Number(value.slice(0, space)),
+        text: `${field.slice(1)}:${value.slice(space + 1)}`,
+      };
+      (kind === 100 ? data : flash).push(member);
+    } else if (field === '#') state = value;
+    else {
+      const at = HEAD_AT.get(field);
+      if (at !== undefined) head[at] = value;
+    }
   }
-  const state = head.get('#');
   if (state === undefined) return { record: null, version: '' };
-  const join = (members: [number, string][]) =>
-    members
-      .sort((a, b) => a[0] - b[0])
-      .map((member) => member[1])
-      .join(',');
   // One JSON text, parsed once: members in the order they were added, keys as JSON.parse orders them.
-  let text = `{"data":{${join(data)}},"flash":{${join(flash)}}`;
-  for (const name of HEAD) {
-    const value = head.get(name);
-    if (value !== undefined) text += `,"${name}":${value}`;
+  let text = `{"data":{${joined(data)}},"flash":{${joined(flash)}}`;
+  for (let at = 0; at < HEAD.length; at++) {
+    const value = head[at];
+    if (value !== undefined) text += `,"${HEAD[at]}":${value}`;
   }
   return { record: parseJson(`${text}}`) as SessionRecord, version: state.slice(0, state.indexOf(' ')) };
 }
 
-/** The update script's arguments after the index claim: the patch's operations, each counted. */
-export function patchOperations(patch: SessionPatch): string[] {
-  const out: string[] = [String(patch.unset?.length ?? 0)];
-  for (const key of patch.unset ?? []) out.push(JSON.stringify(key));
-  const each = <V>(entries: Record<string, V> | undefined, write: (value: V) => void) => {
-    const keys = entries === undefined ? [] : Object.keys(entries);
-    out.push(String(keys.length));
-    for (const key of keys) {
-      out.push(JSON.stringify(key));
-      write(entries![key]!);
+const textOf = (reply: unknown): string => (typeof reply === 'string' ? reply : (replyText(reply) ?? ''));
+
+/** Where the update script's index claim starts in its arguments (index.ts fills it in). */
+export const CLAIM_AT = 6;
+
+/**
+ * The update script's arguments (update-script.ts): the request's time,
+ * timeouts and `persist`, an empty index claim, the size limit, the idle
+ * expiry (what expiresAt most often becomes, as JavaScript writes it), the hash
+ * fields the patch reads (its "slots", each once, the user field's member
+ * first), then the patch's operations, each counted, members named by slot.
+ */
+export function updateArguments(patch: SessionPatch, limit: string): string[] {
+  const persist = patch.persist;
+  const fields = [`d${JSON.stringify(patch.userField)}`];
+  const slots = new Map<string, string>([[fields[0]!, '1']]);
+  // The seven operations' counts, then their items.
+  const counts: string[] = [];
+  const items: string[] = [];
+  const unset = patch.unset;
+  counts.push(String(unset === undefined ? 0 : unset.length));
+  if (unset !== undefined) {
+    for (const key of unset) {
+      const name = JSON.stringify(key);
+      items.push(slotOf(fields, slots, `d${name}`), slotOf(fields, slots, `f${name}`));
     }
-  };
-  const json = (value: unknown) => out.push(JSON.stringify(value));
-  const list = (values: unknown[]) =>
-    out.push(String(values.length), ...values.map((v) => JSON.stringify(v)));
-  each(patch.set, json);
-  each(patch.increment, (by) => out.push(String(by)));
-  each(patch.pull, list);
-  each(patch.push, list);
-  each(patch.consumed, json);
-  each(patch.flash, json);
+  }
+  members(counts, items, fields, slots, 'd', patch.set, VALUE);
+  members(counts, items, fields, slots, 'd', patch.increment, NUMBER);
+  members(counts, items, fields, slots, 'd', patch.pull, LIST);
+  members(counts, items, fields, slots, 'd', patch.push, LIST);
+  members(counts, items, fields, slots, 'f', patch.consumed, VALUE);
+  members(counts, items, fields, slots, 'f', patch.flash, VALUE);
   // The rotate op: a count (0 or 1), then from, to and at (validators are base64url: no escaping).
   const rotate = patch.rotate;
-  if (rotate === undefined) out.push('0');
-  else out.push('1', rotate.from, rotate.to, String(rotate.at));
-  return out;
-}
-
-/** The update script's first arguments: the request's time, timeouts, user field and `persist`. */
-export function patchHead(patch: SessionPatch): string[] {
-  const persist = patch.persist;
-  return [
+  if (rotate === undefined) items.push('0');
+  else items.push('1', rotate.from, rotate.to, String(rotate.at));
+  const args = [
     String(patch.now),
     String(patch.idleMs),
     String(patch.absoluteMs),
-    JSON.stringify(patch.userField),
     persist === undefined ? '' : persist === false ? '0' : '1',
     persist ? optional(persist.idleMs) : '',
     persist ? optional(persist.absoluteMs) : '',
+    '',
+    '0',
+    '0',
+    limit,
+    String(patch.now + patch.idleMs),
+    String(fields.length),
   ];
+  for (const field of fields) args.push(field);
+  for (const count of counts) args.push(count);
+  for (const item of items) args.push(item);
+  return args;
+}
+
+const VALUE = 0;
+const NUMBER = 1;
+const LIST = 2;
+
+/** The slot number of a hash field, given one when it has none yet. */
+function slotOf(fields: string[], slots: Map<string, string>, field: string): string {
+  let slot = slots.get(field);
+  if (slot === undefined) {
+    fields.push(field);
+    slot = String(fields.length);
+    slots.set(field, slot);
+  }
+  return slot;
+}
+
+/** One operation: its count, and each member's slot and its value (JSON), number, or counted list. */
+function members(
+  counts: string[],
+  ops: string[],
+  fields: string[],
+  slots: Map<string, string>,
+  kind: string,
+  entries: Record<string, unknown> | undefined,
+  form: number,
+): void {
+  if (entries === undefined) {
+    counts.push('0');
+    return;
+  }
+  const keys = Object.keys(entries);
+  counts.push(String(keys.length));
+  for (const key of keys) {
+    const value = entries[key];
+    ops.push(slotOf(fields, slots, kind + JSON.stringify(key)));
+    if (form === VALUE) ops.push(JSON.stringify(value));
+    else if (form === NUMBER) ops.push(String(value));
+    else {
+      const list = value as unknown[];
+      ops.push(String(list.length));
+      for (const item of list) ops.push(JSON.stringify(item));
+    }
+  }
 }
 
 const optional = (value: number | undefined): string => (value === undefined ? '' : String(value));

@@ -8,14 +8,23 @@
  * texts that hold objects (`parse`, `equal`: like `jsonEqual`, objects in any
  * key order) — every other JSON value has one text.
  *
- * KEYS: the session, its revocation marks. ARGV: now, idleMs, absoluteMs,
- * userField (as JSON text), persist ('' none, '0' off, '1' on), persist
- * idleMs, persist absoluteMs, then the index claim (user JSON, sequence
- * number, bound; see index.ts), the size limit (bytes), then the patch
- * operations, each a count and its items, keys as JSON texts: unset (key),
- * set (key, json), increment (key, by), pull (key, n, json × n), push (key,
- * n, json × n), consumed (key, json), flash (key, json), rotate (from, to,
- * at).
+ * Every session request runs it, and Redis runs one script at a time, so it
+ * is written for Redis' Lua: one `HMGET` reads the timestamps and every
+ * member the patch names (the store lists them: "slots"), one `HSET` and one
+ * `PEXPIRE` write; few tables, closures and strings per run (each costs an
+ * allocation and garbage collection), and the helpers that only `pull` and
+ * `consumed` need are made only when a patch has one.
+ *
+ * KEYS: the session, and with a claim its revocation marks. ARGV: now,
+ * idleMs, absoluteMs, persist ('' none, '0' off, '1' on), persist idleMs,
+ * persist absoluteMs, then the index claim (user JSON or '', sequence
+ * number, bound; see index.ts), the size limit (bytes), now + idleMs as
+ * JavaScript writes it, then the slots: a
+ * count and the hash fields the patch reads (the user field's member first),
+ * then the patch operations' seven counts, then their items, members named by
+ * slot number: unset (data slot, flash slot), set (slot, json), increment
+ * (slot, by), pull (slot, n, json × n), push (slot, n, json × n), consumed
+ * (slot, json), flash (slot, json), rotate (from, to, at).
  *
  * Replies: 1 written; 0 no live record (nothing written); -1 a claim of the
  * user that a revocation already saw; { 'need', userJson, bound } when the
@@ -24,228 +33,242 @@
  * written before the script knows it replies 1.
  */
 import { RedisScript } from './connection.ts';
-import { LUA_JSNUM, LUA_JSON, LUA_STATE } from './lua.ts';
+import { LUA_EQUAL, LUA_JSNUM, LUA_JSON } from './lua.ts';
 
-/** Parsed JSON values that compare like `jsonEqual`, and `same`: texts first. */
-const LUA_EQUAL = String.raw`
--- Nodes: { s = raw string text } (JSON.stringify escapes one way, so equal
--- strings have equal texts), { v = number }, { l = literal },
--- { a = true, n, [1..n] } and { o = { key text = node }, n }.
-local parse
-parse = function(s, i)
-  i = skip(s, i)
-  local c = s:byte(i)
-  if c == 34 then
-    local e = strend(s, i)
-    return { s = s:sub(i, e - 1) }, e
-  elseif c == 91 or c == 123 then
-    local close, node, n = c + 2, c == 91 and { a = true } or { o = {} }, 0
-    i = skip(s, i + 1)
-    if s:byte(i) == close then node.n = 0; return node, i + 1 end
-    while true do
-      if node.a then
-        n = n + 1
-        node[n], i = parse(s, i)
-      else
-        i = skip(s, i)
-        local e = strend(s, i)
-        local key, value = s:sub(i, e - 1)
-        value, i = parse(s, skip(s, e) + 1)
-        if node.o[key] == nil then n = n + 1 end
-        node.o[key] = value
-      end
-      i = skip(s, i)
-      local d = s:byte(i)
-      i = i + 1
-      if d == close then node.n = n; return node, i end
-    end
-  end
-  local e = valueend(s, i)
-  local t = s:sub(i, e - 1)
-  local v = tonumber(t)
-  if v then return { v = v }, e end
-  return { l = t }, e
+const LUA_UPDATE =
+  String.raw`
+-- The helpers of pull, consumed and numbers other than whole ones: made only for such a patch.
+local function helpers()
+` +
+  LUA_JSNUM +
+  LUA_JSON +
+  LUA_EQUAL +
+  String.raw`
+  return same, valueend, jsnum
 end
-local equal
-equal = function(x, y)
-  if x.s or y.s then return x.s == y.s end
-  if x.v or y.v then return x.v == y.v end
-  if x.l or y.l then return x.l == y.l end
-  if (x.a ~= nil) ~= (y.a ~= nil) or x.n ~= y.n then return false end
-  if x.a then
-    for k = 1, x.n do if not equal(x[k], y[k]) then return false end end
-  else
-    for k, v in pairs(x.o) do
-      local w = y.o[k]
-      if w == nil or not equal(v, w) then return false end
-    end
-  end
-  return true
-end
--- Values written by JSON.stringify (or spliced from its texts) differ in text
--- only through the key order of objects: without one on both sides, unequal
--- texts are unequal values.
-local function same(a, b)
-  if a == b then return true end
-  if not (a:find('{', 1, true) and b:find('{', 1, true)) then return false end
-  return equal(parse(a, 1), (parse(b, 1)))
-end
-`;
+local same, valueend, jsnum
 
-const LUA_UPDATE = String.raw`
 local H = KEYS[1]
-local now = tonumber(ARGV[1])
+local R = tonumber(ARGV[12])
+-- The state (lua.ts), the timestamps, the timeouts and user, then the slots.
 local m = redis.call('HMGET', H, '#', 'createdAt', 'lastSeenAt', 'expiresAt', 'idleMs', 'absoluteMs',
-  'userId', 'authenticatedAt', 'persistent')
+  'userId', unpack(ARGV, 13, 12 + R))
 if not m[1] then return 0 end
-local st = state(m[1])
-local created, seen, expires = number(m[2]), number(m[3]), number(m[4])
+-- Texts; Lua's arithmetic reads those it needs.
+local w, seq, bytes, dn, fn, index = string.match(m[1], '^(%d+) (%d+) (%d+) (%d+) (%d+) (%S+)$')
+if not w then error('RedisStore: malformed state in a stored session') end
+-- Stored numbers are JSON texts, which tonumber reads as JSON does (false, for none, gives nil).
+local now, created, seen, expires = tonumber(ARGV[1]), tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
 if not (created and seen and expires) then return 0 end
 local dIdle, dAbs = tonumber(ARGV[2]), tonumber(ARGV[3])
+local idle, absolute = m[5] or nil, m[6] or nil
 -- isLive, under the record's own timeouts where it has them.
-if not (now < math.min(seen + (number(m[5]) or dIdle), created + (number(m[6]) or dAbs))
+if not (now < math.min(seen + (tonumber(idle) or dIdle), created + (tonumber(absolute) or dAbs))
   and now < expires) then return 0 end
-local before = st.bytes
 
--- Members: the fields the patch names, read once, changed here, written at the end.
-local got, changed = {}, {}
-local function raw(f)
-  local s = got[f]
-  if s == nil then s = redis.call('HGET', H, f); got[f] = s end
-  return s
-end
-local function value(f)
-  local s = raw(f)
-  if s then return s:sub(s:find(' ', 1, true) + 1) end
-end
--- Like JavaScript: a key set again keeps its place, a new key (or one removed and set again) goes last.
-local function put(kind, k, v)
-  local f, count = kind .. k, kind == 'd' and 'dn' or 'fn'
-  local s = raw(f)
-  local n = st[count]
-  if v == nil then
-    if not s then return end
-    st.bytes = st.bytes - (#k + #s - s:find(' ', 1, true) + 1 + (n > 1 and 1 or 0))
-    st[count] = n - 1
-    got[f], changed[f] = false, false
-    return
+-- HSET's fields and values (ns of them; '#' and expiresAt are filled in last), HDEL's, and how
+-- many bytes the record's JSON text grows. A field may come twice: the last value stands.
+local sets, ns, dels, grow = { '#', false, 'lastSeenAt', ARGV[1], 'expiresAt', false, nil, nil }, 6, nil, 0
+-- Slot i's member is m[7 + i] ("<number> <json>", false when absent). Like JavaScript: a key set
+-- again keeps its place, a new key (or one removed and set again) goes last. Only unset and
+-- consumed remove, and they come before the operations that set, so HDEL before HSET is right.
+-- The operations' counts come first (unset, set, increment, pull, push, consumed, flash), then
+-- their items. put, a closure over eight locals, is made only for operations other than set.
+local c = 12 + R
+local at = c + 7
+local put
+if not (ARGV[c + 1] == '0' and ARGV[c + 3] == '0' and ARGV[c + 4] == '0' and ARGV[c + 5] == '0'
+  and ARGV[c + 6] == '0' and ARGV[c + 7] == '0') then
+  put = function(i, v)
+    local s, f = m[7 + i], ARGV[12 + i]
+    local data = f:byte(1) == 100
+    local n = data and dn or fn
+    if v == nil then
+      if not s then return end
+      grow = grow - (#f + #s - s:find(' ', 1, true) + (n - 1 > 0 and 1 or 0))
+      if data then dn = n - 1 else fn = n - 1 end
+      m[7 + i] = false
+      dels = dels or {}
+      dels[#dels + 1] = f
+      return
+    end
+    if s then
+      local sp = s:find(' ', 1, true)
+      grow = grow + #v - (#s - sp)
+      s = s:sub(1, sp) .. v
+    else
+      seq = seq + 1
+      grow = grow + #f + #v + (n + 0 > 0 and 1 or 0)
+      if data then dn = n + 1 else fn = n + 1 end
+      s = seq .. ' ' .. v
+    end
+    m[7 + i] = s
+    sets[ns + 1], sets[ns + 2], ns = f, s, ns + 2
   end
-  local t
+  if ARGV[c + 3] ~= '0' or ARGV[c + 4] ~= '0' or ARGV[c + 6] ~= '0' then same, valueend, jsnum = helpers() end
+end
+
+local n = ARGV[c + 1]
+for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), nil); put(tonumber(ARGV[at + 2]), nil); at = at + 2 end
+-- set: put's work for data members, inline.
+n = ARGV[c + 2]
+for _ = 1, n == '0' and 0 or n do
+  local i, v = tonumber(ARGV[at + 1]), ARGV[at + 2]
+  at = at + 2
+  local s, f = m[7 + i], ARGV[12 + i]
   if s then
     local sp = s:find(' ', 1, true)
-    st.bytes = st.bytes + #v - (#s - sp)
-    t = s:sub(1, sp) .. v
+    grow = grow + #v - (#s - sp)
+    s = s:sub(1, sp) .. v
   else
-    st.seq = st.seq + 1
-    st.bytes = st.bytes + #k + 1 + #v + (n > 0 and 1 or 0)
-    st[count] = n + 1
-    t = string.format('%d ', st.seq) .. v
+    seq = seq + 1
+    grow = grow + #f + #v + (dn + 0 > 0 and 1 or 0)
+    dn = dn + 1
+    s = seq .. ' ' .. v
   end
-  got[f], changed[f] = t, t
+  m[7 + i] = s
+  sets[ns + 1], sets[ns + 2], ns = f, s, ns + 2
 end
-
-local at = 11
-local function take() at = at + 1; return ARGV[at] end
-local function count() return tonumber(take()) end
-
-for _ = 1, count() do local k = take(); put('d', k, nil); put('f', k, nil) end
-for _ = 1, count() do local k = take(); put('d', k, take()) end
-for _ = 1, count() do
-  local k = take()
-  local by = tonumber(take())
-  put('d', k, jsnum((number(value('d' .. k)) or 0) + by))
+n = ARGV[c + 3]
+for _ = 1, n == '0' and 0 or n do
+  local i = tonumber(ARGV[at + 1])
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
+  put(i, jsnum((tonumber(cur) or 0) + ARGV[at + 2]))
+  at = at + 2
 end
-for _ = 1, count() do
-  local k, values = take(), {}
-  for j = 1, count() do values[j] = take() end
-  local cur = value('d' .. k)
+n = ARGV[c + 4]
+for _ = 1, n == '0' and 0 or n do
+  local i, values = tonumber(ARGV[at + 1]), {}
+  for j = 1, tonumber(ARGV[at + 2]) do values[j] = ARGV[at + 2 + j] end
+  at = at + 2 + #values
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
   if cur and cur:byte(1) == 91 then
-    local kept, i = {}, 2
+    local kept, p = {}, 2
     if cur:byte(2) ~= 93 then
       while true do
-        local e = valueend(cur, i)
-        local item, keep = cur:sub(i, e - 1), true
+        local e = valueend(cur, p)
+        local item, keep = cur:sub(p, e - 1), true
         for j = 1, #values do if same(item, values[j]) then keep = false; break end end
         if keep then kept[#kept + 1] = item end
         if cur:byte(e) == 93 then break end
-        i = e + 1
+        p = e + 1
       end
     end
-    put('d', k, '[' .. table.concat(kept, ',') .. ']')
+    put(i, '[' .. table.concat(kept, ',') .. ']')
   end
 end
-for _ = 1, count() do
-  local k, items = take(), {}
-  for j = 1, count() do items[j] = take() end
-  local cur = value('d' .. k)
-  if not (cur and cur:byte(1) == 91) then put('d', k, '[' .. table.concat(items, ',') .. ']')
-  elseif #items > 0 then
-    put('d', k, cur == '[]' and '[' .. table.concat(items, ',') .. ']'
-      or cur:sub(1, -2) .. ',' .. table.concat(items, ',') .. ']')
-  end
+n = ARGV[c + 5]
+for _ = 1, n == '0' and 0 or n do
+  local i, k = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  local items = table.concat(ARGV, ',', at + 3, at + 2 + k)
+  at = at + 2 + k
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
+  if not (cur and cur:byte(1) == 91) then put(i, '[' .. items .. ']')
+  elseif k > 0 then put(i, cur == '[]' and '[' .. items .. ']' or cur:sub(1, -2) .. ',' .. items .. ']') end
 end
-for _ = 1, count() do
-  local k, v = take(), take()
-  local cur = value('f' .. k)
-  if cur and same(cur, v) then put('f', k, nil) end
+n = ARGV[c + 6]
+for _ = 1, n == '0' and 0 or n do
+  local i = tonumber(ARGV[at + 1])
+  local cur = m[7 + i]
+  cur = cur and cur:sub(cur:find(' ', 1, true) + 1)
+  if cur and same(cur, ARGV[at + 2]) then put(i, nil) end
+  at = at + 2
 end
-for _ = 1, count() do local k = take(); put('f', k, take()) end
+n = ARGV[c + 7]
+for _ = 1, n == '0' and 0 or n do put(tonumber(ARGV[at + 1]), ARGV[at + 2]); at = at + 2 end
+at = at + 1
 
-local out = {}
-local persistent, idle, absolute = m[9] or nil, m[5] or nil, m[6] or nil
-if ARGV[5] == '0' then persistent, idle, absolute = nil, nil, nil
-elseif ARGV[5] == '1' then
-  persistent = 'true'
-  idle = ARGV[6] ~= '' and ARGV[6] or nil
-  absolute = ARGV[7] ~= '' and ARGV[7] or nil
+-- Changes of the rarer record fields: name, old text, new text (false: none), …
+local changes, nc = nil, 0
+if ARGV[4] ~= '' then
+  local on = ARGV[4] == '1'
+  local ni, na = on and ARGV[5] ~= '' and ARGV[5] or nil, on and ARGV[6] ~= '' and ARGV[6] or nil
+  changes = { 'persistent', redis.call('HGET', H, 'persistent'), on and 'true' or false,
+    'idleMs', idle or false, ni or false, 'absoluteMs', absolute or false, na or false }
+  nc = 9
+  idle, absolute = ni, na
 end
-local deadline = created + (number(absolute) or dAbs)
-local nexp = math.min(now + (number(idle) or dIdle), deadline)
+local deadline = created + (tonumber(absolute) or dAbs)
+local nexp = math.min(now + (tonumber(idle) or dIdle), deadline)
+-- expiresAt as JavaScript writes it: most often now + idleMs, which the store wrote (ARGV[11]).
+local etext
+if nexp == now + dIdle then etext = ARGV[11]
+elseif nexp % 1 == 0 and math.abs(nexp) < 2^53 then etext = string.format('%.0f', nexp)
+else
+  if not jsnum then same, valueend, jsnum = helpers() end
+  etext = jsnum(nexp)
+end
+sets[6] = etext
+grow = grow + #ARGV[1] - #m[3] + #etext - #m[4]
 
 -- userIdOf: a string, or a finite number as String(n) writes it (its JSON text).
-local ut, user = value('d' .. ARGV[4]), nil
+local user, ut, olduser = nil, m[8], m[7] or nil
 if ut then
-  if ut:byte(1) == 34 then user = ut elseif number(ut) then user = '"' .. ut .. '"' end
+  local sp = ut:find(' ', 1, true)
+  local c = ut:byte(sp + 1)
+  if c == 34 then
+    -- The stored user's own text when the member holds it (no new string).
+    if olduser and #ut - sp == #olduser and ut:find(olduser, sp + 1, true) == sp + 1 then user = olduser
+    else user = ut:sub(sp + 1) end
+  elseif c == 45 or (c >= 48 and c <= 57) then user = '"' .. ut:sub(sp + 1) .. '"' end
 end
-local authenticated = m[8] or nil
-if user and user ~= m[7] then authenticated = ARGV[1] end
-head(st, out, 'lastSeenAt', m[3], ARGV[1])
-head(st, out, 'expiresAt', m[4], jsnum(nexp))
-head(st, out, 'userId', m[7], user)
-head(st, out, 'authenticatedAt', m[8], authenticated)
-head(st, out, 'persistent', m[9], persistent)
-head(st, out, 'idleMs', m[5], idle)
-head(st, out, 'absoluteMs', m[6], absolute)
+if user ~= olduser then
+  changes = changes or {}
+  changes[nc + 1], changes[nc + 2], changes[nc + 3], nc = 'userId', olduser or false, user or false, nc + 3
+  -- A session that gains a user authenticates now.
+  if user then
+    changes[nc + 1], changes[nc + 2], changes[nc + 3], nc =
+      'authenticatedAt', redis.call('HGET', H, 'authenticatedAt'), ARGV[1], nc + 3
+  end
+end
 -- rotate: only from the value it names (applyPatch's rotated); the state's JSON as JavaScript writes it.
-if count() == 1 then
-  local from, to, rat = take(), take(), take()
+if ARGV[at] == '1' then
+  local from, to, rat = ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
   local old = redis.call('HGET', H, 'rotation')
-  local cur = old and (old:match('"current":"([%w_%-]*)"') or '') or ''
-  if cur == from then
-    head(st, out, 'rotation', old, '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}')
+  if (old and (old:match('"current":"([%w_%-]*)"') or '') or '') == from then
+    changes = changes or {}
+    changes[nc + 1], changes[nc + 2], changes[nc + 3], nc =
+      'rotation', old, '{"current":"' .. to .. '","previous":"' .. from .. '","at":' .. rat .. '}', nc + 3
+  end
+end
+for j = 1, nc, 3 do
+  local name, old, v = changes[j], changes[j + 1], changes[j + 2]
+  if old ~= v then
+    if old then grow = grow - (#name + 4 + #old) end
+    if v then grow = grow + #name + 4 + #v; sets[ns + 1], sets[ns + 2], ns = name, v, ns + 2
+    else dels = dels or {}; dels[#dels + 1] = name end
   end
 end
 -- A patch may not grow the record past the limit (one already past it may still shrink).
-if st.bytes > tonumber(ARGV[11]) and st.bytes > before then return { 'large', st.bytes } end
+if grow > 0 and bytes + grow > tonumber(ARGV[10]) then return { 'large', bytes + grow } end
 
-if not user then st.index = '0'
-elseif user ~= m[7] or not ((number(st.index) or 0) >= nexp) then
+if not user then index = '0'
+elseif user ~= olduser or not ((tonumber(index) or 0) >= nexp) then
   -- The user's index must list this session until nexp before the record says so.
-  if ARGV[8] ~= user or tonumber(ARGV[10]) < nexp then return { 'need', user, jsnum(deadline) } end
-  if user ~= m[7] then
-    local mark = tonumber(redis.call('HGET', KEYS[2], user))
-    if mark and mark >= tonumber(ARGV[9]) then return -1 end
+  if ARGV[7] ~= user or tonumber(ARGV[9]) < nexp then
+    if not jsnum then same, valueend, jsnum = helpers() end
+    return { 'need', user, jsnum(deadline) }
   end
-  st.index = ARGV[10]
+  if user ~= olduser then
+    local mark = tonumber(redis.call('HGET', KEYS[2], user))
+    if mark and mark >= tonumber(ARGV[8]) then return -1 end
+  end
+  index = ARGV[9]
 end
-for f, t in pairs(changed) do out[#out + 1] = f; out[#out + 1] = t end
-st.w = st.w + 1
-out[#out + 1] = '#'
-out[#out + 1] = statetext(st)
-write(H, out)
-redis.call('PEXPIRE', H, ttl(nexp - now))
+if grow ~= 0 then bytes = bytes + grow end
+-- The state's numbers are whole and far below 10^14, which Lua's .. writes in full.
+sets[2] = (w + 1) .. ' ' .. seq .. ' ' .. bytes .. ' ' .. dn .. ' ' .. fn .. ' ' .. index
+-- In chunks: Lua's unpack is bounded.
+if dels then for i = 1, #dels, 1000 do redis.call('HDEL', H, unpack(dels, i, math.min(i + 999, #dels))) end end
+for i = 1, ns, 1000 do redis.call('HSET', H, unpack(sets, i, math.min(i + 999, ns))) end
+local ttl = nexp - now
+redis.call('PEXPIRE', H, ttl == dIdle and ttl >= 1 and ttl % 1 == 0 and ARGV[2]
+  or string.format('%.0f', math.max(1, math.ceil(ttl))))
 return 1
 `;
 
 /** The update script. */
-export const UPDATE = new RedisScript(LUA_JSNUM + LUA_JSON + LUA_STATE + LUA_EQUAL + LUA_UPDATE);
+export const UPDATE = new RedisScript(LUA_UPDATE);

@@ -39,11 +39,17 @@ export class UserIndex {
   /**
    * Runs a session write that may ask (`need`) for the user's index to be
    * written first; then writes it and runs the write again with the claim.
+   * `first`: the need of a first run the caller made itself, without a claim.
    */
-  async claiming<R>(key: string, now: number, write: (claim: Claim) => Promise<R | Need>): Promise<R> {
+  async claiming<R>(
+    key: string,
+    now: number,
+    write: (claim: Claim) => Promise<R | Need>,
+    first?: Need,
+  ): Promise<R> {
     let claim: Claim = ['', '0', '0'];
     for (let attempt = 1; ; attempt++) {
-      const reply = await write(claim);
+      const reply = attempt === 1 && first !== undefined ? first : await write(claim);
       if (!Array.isArray(reply)) return reply;
       if (attempt >= ATTEMPTS)
         throw new Error(`RedisStore: gave up after ${ATTEMPTS} attempts: the session's user kept changing`);
