@@ -9,7 +9,7 @@
  * A fresh 96-bit IV per seal (NIST SP 800-38D §8.2.2 random construction); the
  * key id travels in clear so unsealing picks the key without trial decryption.
  */
-import { decodeBase64url, encodeBase64url } from './base64url.ts';
+import { decodeBase64url, encodeBase64urlPair } from './base64url.ts';
 import {
   concatBytes,
   expirySeconds,
@@ -17,6 +17,7 @@ import {
   isWellFormedText,
   readUint48,
   utf8,
+  utf8Encoder,
   writeUint48,
   type Bytes,
 } from './bytes.ts';
@@ -85,6 +86,14 @@ function takeIv(target: Uint8Array, offset: number): void {
   ivAt += IV_BYTES;
 }
 
+// The plaintext is laid out in one reused buffer: encrypt() takes a copy of
+// its data before it returns (W3C Web Crypto, SubtleCrypto.encrypt: "getting
+// a copy of the bytes held by the data parameter"; the IV and AAD are copied
+// likewise), and nothing else runs in between. A fresh buffer per seal cost
+// two allocations outside the JS heap. A larger plaintext gets its own buffer.
+const SCRATCH_BYTES = 16384;
+let plaintextScratch: Bytes | undefined;
+
 /**
  * Encrypts JSON-serializable `data` for the cookie `name`. The result is
  * base64url text, safe as a cookie value.
@@ -127,33 +136,44 @@ export async function sealJson(
   const keys = ring.keys();
   const key: DerivedKey = (Array.isArray(keys) ? keys : await keys)[0]!;
 
-  const body = utf8(json);
-  const plaintext = new Uint8Array(1 + (expiry === undefined ? 0 : 6) + body.length);
-  plaintext[0] = expiry === undefined ? 0 : HAS_EXPIRY;
-  if (expiry !== undefined) writeUint48(plaintext, 1, expiry);
-  plaintext.set(body, plaintext.length - body.length);
+  // flags | [expiry] | JSON as UTF-8, written straight into the buffer (at
+  // most 3 bytes per UTF-16 unit).
+  const start = expiry === undefined ? 1 : 7;
+  const room = start + json.length * 3;
+  const buffer =
+    room <= SCRATCH_BYTES ? (plaintextScratch ??= new Uint8Array(SCRATCH_BYTES)) : new Uint8Array(room);
+  buffer[0] = expiry === undefined ? 0 : HAS_EXPIRY;
+  if (expiry !== undefined) writeUint48(buffer, 1, expiry);
+  const { written } = utf8Encoder.encodeInto(json, buffer.subarray(start));
+  const plaintext = buffer.subarray(0, start + written);
 
+  // version | idLen | id | IV, then as many ciphertext bytes as make its
+  // length a multiple of 3, so that it and the rest of the ciphertext encode
+  // one after the other as one base64url text (no joined copy of the output).
   const headerLength = 2 + key.idBytes.length;
-  // The output is laid out before encrypting (GCM adds exactly the tag), and
-  // the IV is written straight into it: no view of the pool survives an await.
-  const out = new Uint8Array(headerLength + IV_BYTES + plaintext.length + TAG_BYTES);
-  out[0] = VERSION;
-  out[1] = key.idBytes.length;
-  out.set(key.idBytes, 2);
-  takeIv(out, headerLength);
-  const ciphertext = await crypto.subtle.encrypt(
-    {
-      name: 'AES-GCM',
-      iv: out.subarray(headerLength, headerLength + IV_BYTES),
-      additionalData: sealingAad(key.idBytes, name),
-      // tagLength left at its default, 128 bits (TAG_BYTES): the same tag, and
-      // Node's Web Crypto converts one dictionary member less per call.
-    },
-    key.seal,
-    plaintext,
+  const ivEnd = headerLength + IV_BYTES;
+  const carried = (3 - (ivEnd % 3)) % 3;
+  const head = new Uint8Array(ivEnd + carried);
+  head[0] = VERSION;
+  head[1] = key.idBytes.length;
+  head.set(key.idBytes, 2);
+  takeIv(head, headerLength);
+  const ciphertext = new Uint8Array(
+    await crypto.subtle.encrypt(
+      {
+        name: 'AES-GCM',
+        iv: head.subarray(headerLength, ivEnd),
+        additionalData: sealingAad(key.idBytes, name),
+        // tagLength left at its default, 128 bits (TAG_BYTES): the same tag, and
+        // Node's Web Crypto converts one dictionary member less per call.
+      },
+      key.seal,
+      plaintext,
+    ),
   );
-  out.set(new Uint8Array(ciphertext), headerLength + IV_BYTES);
-  const sealed = encodeBase64url(out);
+  // The ciphertext is at least the 16-byte tag, longer than `carried`.
+  head.set(ciphertext.subarray(0, carried), ivEnd);
+  const sealed = encodeBase64urlPair(head, ciphertext.subarray(carried));
   ring.sealedMemo.set(sealed, name, json, expiry === undefined ? Infinity : expiry * 1000);
   return sealed;
 }
