@@ -146,6 +146,53 @@ describe('CookieStore', () => {
     expect((await read()).user).toBeUndefined();
   });
 
+  it('expires exactly the session cookies the response does not write, whatever else the request carries', async () => {
+    const expired = (response: Response) =>
+      response.headers
+        .getSetCookie()
+        .filter((l) => l.includes('Max-Age=0'))
+        .map((l) => l.split('=')[0])
+        .sort();
+    const written = (response: Response) =>
+      response.headers
+        .getSetCookie()
+        .filter((l) => !l.includes('Max-Age=0'))
+        .map((l) => l.split('=')[0])
+        .sort();
+    const { browser, write, read } = setup();
+    await write({ user: 'ada' });
+    // Stray chunks beside the whole cookie, names that only look like chunks, and other cookies.
+    for (const name of [
+      '__Host-sid.0',
+      '__Host-sid.01',
+      '__Host-sid.x',
+      '__Host-sid.',
+      '__Host-sidx',
+      'theme',
+    ])
+      browser.cookies.set(name, '2.AAAA');
+    let response = await write({ user: 'bob' });
+    expect(written(response)).toEqual(['__Host-sid']);
+    expect(expired(response)).toEqual(['__Host-sid.0', '__Host-sid.01']);
+    expect((await read()).user).toBe('bob');
+    // Growing into two chunks keeps name.0 and name.1 only.
+    browser.cookies.set('__Host-sid.01', 'AAAA');
+    browser.cookies.set('__Host-sid.1', 'AAAA');
+    browser.cookies.set('__Host-sid.5', 'AAAA');
+    response = await write({ blob: noise(4000) });
+    expect(written(response)).toEqual(['__Host-sid.0', '__Host-sid.1']);
+    expect(expired(response)).toEqual(['__Host-sid', '__Host-sid.01', '__Host-sid.5']);
+    expect(await read()).toMatchObject({ user: 'bob', blob: noise(4000) });
+    // A whole cookie alone: writing it expires nothing, destroying it expires it.
+    const { browser: alone, write: writeAlone, manager } = setup();
+    alone.cookies.set('theme', 'dark');
+    expect(expired(await writeAlone({ user: 'ada' }))).toEqual([]);
+    expect(expired(await writeAlone({ user: 'bob' }))).toEqual([]);
+    const session = manager.load(alone.request());
+    await session.destroy();
+    expect(expired(await manager.commit(session, new Response()))).toEqual(['__Host-sid']);
+  });
+
   it('destroy clears every session cookie', async () => {
     const { browser, write, manager } = setup();
     await write({ blob: noise(5000) });
