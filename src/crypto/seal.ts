@@ -56,11 +56,12 @@ function additionalData(version: number, idBytes: Uint8Array, name: string): Byt
   return concatBytes(DOMAIN, Uint8Array.of(version, idBytes.length), idBytes, nameBytes.length, nameBytes);
 }
 
-// The AAD of the last seal: a server seals under one key for one cookie name,
-// and Web Crypto copies the buffer it is given, so one can be reused.
+// The AAD last used: a server seals and unseals under one key for one cookie
+// name, and Web Crypto copies the buffer it is given, so one can be reused.
+// Keyed by the key's own id bytes (the same bytes the sealed value names).
 let lastAad: { idBytes: Uint8Array; name: string; aad: Bytes } | undefined;
 
-function sealingAad(idBytes: Uint8Array, name: string): Bytes {
+function aadFor(idBytes: Uint8Array, name: string): Bytes {
   if (lastAad === undefined || lastAad.idBytes !== idBytes || lastAad.name !== name)
     lastAad = { idBytes, name, aad: additionalData(VERSION, idBytes, name) };
   return lastAad.aad;
@@ -163,7 +164,7 @@ export async function sealJson(
       {
         name: 'AES-GCM',
         iv: head.subarray(headerLength, ivEnd),
-        additionalData: sealingAad(key.idBytes, name),
+        additionalData: aadFor(key.idBytes, name),
         // tagLength left at its default, 128 bits (TAG_BYTES): the same tag, and
         // Node's Web Crypto converts one dictionary member less per call.
       },
@@ -213,19 +214,20 @@ export async function unsealAt(
   const headerLength = 2 + idLength;
   if (idLength === 0 || bytes.length < headerLength + IV_BYTES + TAG_BYTES + 1) return null;
   const idBytes = bytes.subarray(2, headerLength);
-  await ring.keys();
+  const keys = ring.keys();
+  if (!Array.isArray(keys)) await keys; // derived on first use only
   const candidates = ring.keysWithId(String.fromCharCode(...idBytes));
   if (candidates === undefined) return null;
 
   const iv = bytes.subarray(headerLength, headerLength + IV_BYTES);
   const ciphertext = bytes.subarray(headerLength + IV_BYTES);
-  const aad = additionalData(VERSION, idBytes, name);
   for (const key of candidates) {
     let plaintext: Uint8Array;
     try {
       plaintext = new Uint8Array(
         await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv, additionalData: aad }, // tagLength: the default 128 bits (TAG_BYTES)
+          // The key's id bytes are the ones the value names (that is how it was found).
+          { name: 'AES-GCM', iv, additionalData: aadFor(key.idBytes, name) }, // tagLength: the default 128 bits (TAG_BYTES)
           key.seal,
           ciphertext,
         ),
