@@ -195,6 +195,24 @@ export async function unseal(
   return unsealAt(keyring, name, sealed, clockReading(options, 'unseal'), options.maxLength);
 }
 
+/**
+ * @internal {@link unsealAt} without waiting: the data when `sealed` was
+ * sealed or opened under this keyring before (the memo), null when it can
+ * never open, and undefined when only decrypting it can tell.
+ */
+export function unsealRemembered(
+  keyring: Keyring,
+  name: string,
+  sealed: string,
+  now: number,
+  maxLength = MAX_SEALED_LENGTH,
+): unknown {
+  const ring = keyringImpl(keyring, 'unseal');
+  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > maxLength) return null;
+  const remembered = ring.sealedMemo.get(sealed, name, now);
+  return remembered === undefined ? undefined : parseJson(remembered);
+}
+
 /** @internal {@link unseal} at the time `now` (ms), for the engine's clock reading. */
 export async function unsealAt(
   keyring: Keyring,
@@ -203,10 +221,9 @@ export async function unsealAt(
   now: number,
   maxLength = MAX_SEALED_LENGTH,
 ): Promise<unknown> {
+  const known = unsealRemembered(keyring, name, sealed, now, maxLength);
+  if (known !== undefined) return known;
   const ring = keyringImpl(keyring, 'unseal');
-  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > maxLength) return null;
-  const remembered = ring.sealedMemo.get(sealed, name, now);
-  if (remembered !== undefined) return parseJson(remembered);
 
   const bytes = decodeBase64url(sealed);
   if (bytes === null || bytes.length < 2 || bytes[0] !== VERSION) return null;

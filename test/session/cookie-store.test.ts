@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CookieStore, createSessionManager } from '../../src/index.ts';
 import { Clock, CookieJar, SECRET } from './helpers.ts';
 
@@ -191,6 +191,28 @@ describe('CookieStore', () => {
     const session = manager.load(alone.request());
     await session.destroy();
     expect(expired(await manager.commit(session, new Response()))).toEqual(['__Host-sid']);
+  });
+
+  it('reads a cookie it sealed without decrypting, and decrypts one it has not seen', async () => {
+    const { browser, write, read } = setup();
+    await write({ user: 'ada' });
+    const decrypt = vi.spyOn(crypto.subtle, 'decrypt');
+    try {
+      expect(await read()).toEqual({ blob: undefined, user: 'ada', isNew: false });
+      expect(decrypt).not.toHaveBeenCalled();
+      // Another process (a new keyring from the same secret, so nothing remembered) decrypts it once.
+      const elsewhere = setup();
+      expect(await elsewhere.read(browser)).toEqual({ blob: undefined, user: 'ada', isNew: false });
+      expect(decrypt).toHaveBeenCalledTimes(1);
+      // A changed cookie is not the remembered one: decrypted, refused.
+      const tampered = browser.clone();
+      const sealed = tampered.cookies.get('__Host-sid')!;
+      tampered.cookies.set('__Host-sid', sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BA' : 'AA'));
+      expect(await read(tampered)).toEqual({ blob: undefined, user: undefined, isNew: true });
+      expect(decrypt).toHaveBeenCalledTimes(2);
+    } finally {
+      decrypt.mockRestore();
+    }
   });
 
   it('destroy clears every session cookie', async () => {

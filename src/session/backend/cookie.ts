@@ -15,7 +15,7 @@ import { serializeCookie, type CookieOptions } from '../../cookie/serialize.ts';
 import { MAX_SET_COOKIE_LINE } from '../../cookie/set-cookie-line.ts';
 import { expirySeconds } from '../../crypto/bytes.ts';
 import { keyringImpl } from '../../crypto/keyring.ts';
-import { sealJson, unsealAt } from '../../crypto/seal.ts';
+import { sealJson, unsealAt, unsealRemembered } from '../../crypto/seal.ts';
 import {
   registerBackend,
   type CommitPlan,
@@ -30,6 +30,7 @@ import { applyPatch, emptyRecord, isRecordShape, renewRecord } from '../record.t
 import type { SessionRecord } from '../types.ts';
 
 const chunkName = (name: string, index: number): string => `${name}.${index}`;
+const INVALID: LoadResult = Object.freeze({ verdict: 'invalid', session: null });
 
 /** The sealed text in chunks headed by their count, or null. */
 function readChunks(cookies: Cookies, name: string, maxChunks: number): string | null {
@@ -110,14 +111,46 @@ export class CookieBackend implements SessionBackend {
   /** Unseals the session from the request's cookies. */
   async load(): Promise<LoadResult> {
     const session = await this.#open();
-    return session === null ? { verdict: 'invalid', session: null } : { verdict: 'valid', session };
+    return session === null ? INVALID : { verdict: 'valid', session };
+  }
+
+  /**
+   * `load` at once when no decryption is needed: a cookie this process sealed
+   * or opened before (the keyring's memo), whose store key is known.
+   */
+  loadNow(): LoadResult | undefined {
+    const sealed = this.#sealed();
+    if (sealed === null) return INVALID;
+    const context = this.#context;
+    const opened = unsealRemembered(
+      context.keyring,
+      context.cookie.name,
+      sealed,
+      context.policy.now,
+      this.#capacity(),
+    );
+    if (opened === undefined) return undefined;
+    if (!isSealedSession(opened)) return INVALID;
+    const key = context.keys.cached(opened.id);
+    return key === undefined
+      ? undefined
+      : { verdict: 'valid', session: { id: opened.id, key, record: opened.record } };
+  }
+
+  /** The sealed text the request carries, whole or in chunks; null when absent or incomplete. */
+  #sealed(): string | null {
+    return (
+      this.#whole() ??
+      (this.#mayHaveChunks()
+        ? readChunks(this.#incoming(), this.#context.cookie.name, this.#maxChunks)
+        : null)
+    );
   }
 
   /** The sealed session, or null when absent, incomplete or tampered. */
   async #open(): Promise<LoadedSession | null> {
     const { name } = this.#context.cookie;
-    const sealed =
-      this.#whole() ?? (this.#mayHaveChunks() ? readChunks(this.#incoming(), name, this.#maxChunks) : null);
+    const sealed = this.#sealed();
     if (sealed === null) return null;
     const opened = await unsealAt(
       this.#context.keyring,
