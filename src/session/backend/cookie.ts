@@ -121,17 +121,11 @@ export class CookieBackend implements SessionBackend {
   loadNow(): LoadResult | undefined {
     const sealed = this.#sealed();
     if (sealed === null) return INVALID;
-    const context = this.#context;
-    const opened = unsealRemembered(
-      context.keyring,
-      context.cookie.name,
-      sealed,
-      context.policy.now,
-      this.#capacity(),
-    );
+    const { keyring, cookie, policy, keys } = this.#context;
+    const opened = unsealRemembered(keyring, cookie.name, sealed, policy.now, this.#capacity());
     if (opened === undefined) return undefined;
     if (!isSealedSession(opened)) return INVALID;
-    const key = context.keys.cached(opened.id);
+    const key = keys.cached(opened.id);
     return key === undefined
       ? undefined
       : { verdict: 'valid', session: { id: opened.id, key, record: opened.record } };
@@ -149,16 +143,10 @@ export class CookieBackend implements SessionBackend {
 
   /** The sealed session, or null when absent, incomplete or tampered. */
   async #open(): Promise<LoadedSession | null> {
-    const { name } = this.#context.cookie;
     const sealed = this.#sealed();
     if (sealed === null) return null;
-    const opened = await unsealAt(
-      this.#context.keyring,
-      name,
-      sealed,
-      this.#context.policy.now,
-      this.#capacity(),
-    );
+    const { keyring, cookie, policy } = this.#context;
+    const opened = await unsealAt(keyring, cookie.name, sealed, policy.now, this.#capacity());
     if (!isSealedSession(opened)) return null;
     // The key is the session's handle (no store uses it here).
     const keys = this.#context.keys;
