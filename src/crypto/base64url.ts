@@ -12,35 +12,50 @@ const DECODE = /* @__PURE__ */ (() => {
   return table;
 })();
 
-/**
- * Encodes bytes as unpadded base64url: character codes into an array, then
- * String.fromCharCode over 8192 of them at a time (far below any engine's
- * argument limit) — over twice as fast as adding four one-character
- * strings per three bytes.
- */
-export function encodeBase64url(bytes: Uint8Array): string {
-  const codes = new Array<number>(Math.ceil((bytes.length * 4) / 3));
+// The encoder writes ASCII bytes and turns them into a string with one
+// TextDecoder call (native everywhere): about 3× faster on Node than
+// String.fromCharCode over an array of character codes.
+const ascii = /* @__PURE__ */ new TextDecoder();
+// Output bytes for sealed values, reused: filled and decoded within one
+// synchronous call (16 KiB; a longer output gets a buffer of its own).
+let scratch: Uint8Array | undefined;
+
+/** Writes the encoding of `bytes` into `out` from `o`; returns the end. */
+function writeBase64url(bytes: Uint8Array, out: Uint8Array, o: number): number {
   const whole = bytes.length - (bytes.length % 3);
   let i = 0;
-  let o = 0;
   for (; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    codes[o++] = ALPHABET.charCodeAt(n >> 18);
-    codes[o++] = ALPHABET.charCodeAt((n >> 12) & 63);
-    codes[o++] = ALPHABET.charCodeAt((n >> 6) & 63);
-    codes[o++] = ALPHABET.charCodeAt(n & 63);
+    out[o++] = ALPHABET.charCodeAt(n >> 18);
+    out[o++] = ALPHABET.charCodeAt((n >> 12) & 63);
+    out[o++] = ALPHABET.charCodeAt((n >> 6) & 63);
+    out[o++] = ALPHABET.charCodeAt(n & 63);
   }
   if (i < bytes.length) {
     // One or two bytes left: two or three characters, no padding.
     const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8);
-    codes[o++] = ALPHABET.charCodeAt(n >> 18);
-    codes[o++] = ALPHABET.charCodeAt((n >> 12) & 63);
-    if (o < codes.length) codes[o] = ALPHABET.charCodeAt((n >> 6) & 63);
+    out[o++] = ALPHABET.charCodeAt(n >> 18);
+    out[o++] = ALPHABET.charCodeAt((n >> 12) & 63);
+    if (i + 1 < bytes.length) out[o++] = ALPHABET.charCodeAt((n >> 6) & 63);
   }
-  let out = '';
-  for (let at = 0; at < codes.length; at += 8192)
-    out += String.fromCharCode.apply(null, codes.length > 8192 ? codes.slice(at, at + 8192) : codes);
-  return out;
+  return o;
+}
+
+/**
+ * @internal The encoding of `head` then `tail` as one byte string, without
+ * joining them first; `head.length` must be a multiple of 3.
+ */
+export function encodeBase64urlPair(head: Uint8Array, tail: Uint8Array): string {
+  const length = Math.ceil(((head.length + tail.length) * 4) / 3);
+  const out = length <= 16384 ? (scratch ??= new Uint8Array(16384)) : new Uint8Array(length);
+  return ascii.decode(out.subarray(0, writeBase64url(tail, out, writeBase64url(head, out, 0))));
+}
+
+/** Encodes bytes as unpadded base64url. */
+export function encodeBase64url(bytes: Uint8Array): string {
+  const out = new Uint8Array(Math.ceil((bytes.length * 4) / 3));
+  writeBase64url(bytes, out, 0);
+  return ascii.decode(out);
 }
 
 function sextet(text: string, i: number): number {

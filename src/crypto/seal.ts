@@ -9,7 +9,7 @@
  * A fresh 96-bit IV per seal (NIST SP 800-38D §8.2.2 random construction); the
  * key id travels in clear so unsealing picks the key without trial decryption.
  */
-import { decodeBase64url, encodeBase64url } from './base64url.ts';
+import { decodeBase64url, encodeBase64urlPair } from './base64url.ts';
 import {
   concatBytes,
   expirySeconds,
@@ -17,6 +17,7 @@ import {
   isWellFormedText,
   readUint48,
   utf8,
+  utf8Encoder,
   writeUint48,
   type Bytes,
 } from './bytes.ts';
@@ -55,11 +56,12 @@ function additionalData(version: number, idBytes: Uint8Array, name: string): Byt
   return concatBytes(DOMAIN, Uint8Array.of(version, idBytes.length), idBytes, nameBytes.length, nameBytes);
 }
 
-// The AAD of the last seal: a server seals under one key for one cookie name,
-// and Web Crypto copies the buffer it is given, so one can be reused.
+// The AAD last used: a server seals and unseals under one key for one cookie
+// name, and Web Crypto copies the buffer it is given, so one can be reused.
+// Keyed by the key's own id bytes (the same bytes the sealed value names).
 let lastAad: { idBytes: Uint8Array; name: string; aad: Bytes } | undefined;
 
-function sealingAad(idBytes: Uint8Array, name: string): Bytes {
+function aadFor(idBytes: Uint8Array, name: string): Bytes {
   if (lastAad === undefined || lastAad.idBytes !== idBytes || lastAad.name !== name)
     lastAad = { idBytes, name, aad: additionalData(VERSION, idBytes, name) };
   return lastAad.aad;
@@ -84,6 +86,14 @@ function takeIv(target: Uint8Array, offset: number): void {
   target.set(ivPool!.subarray(ivAt, ivAt + IV_BYTES), offset);
   ivAt += IV_BYTES;
 }
+
+// The plaintext is laid out in one reused buffer: encrypt() takes a copy of
+// its data before it returns (W3C Web Crypto, SubtleCrypto.encrypt: "getting
+// a copy of the bytes held by the data parameter"; the IV and AAD are copied
+// likewise), and nothing else runs in between. A fresh buffer per seal cost
+// two allocations outside the JS heap. A larger plaintext gets its own buffer.
+const SCRATCH_BYTES = 16384;
+let plaintextScratch: Bytes | undefined;
 
 /**
  * Encrypts JSON-serializable `data` for the cookie `name`. The result is
@@ -127,33 +137,44 @@ export async function sealJson(
   const keys = ring.keys();
   const key: DerivedKey = (Array.isArray(keys) ? keys : await keys)[0]!;
 
-  const body = utf8(json);
-  const plaintext = new Uint8Array(1 + (expiry === undefined ? 0 : 6) + body.length);
-  plaintext[0] = expiry === undefined ? 0 : HAS_EXPIRY;
-  if (expiry !== undefined) writeUint48(plaintext, 1, expiry);
-  plaintext.set(body, plaintext.length - body.length);
+  // flags | [expiry] | JSON as UTF-8, written straight into the buffer (at
+  // most 3 bytes per UTF-16 unit).
+  const start = expiry === undefined ? 1 : 7;
+  const room = start + json.length * 3;
+  const buffer =
+    room <= SCRATCH_BYTES ? (plaintextScratch ??= new Uint8Array(SCRATCH_BYTES)) : new Uint8Array(room);
+  buffer[0] = expiry === undefined ? 0 : HAS_EXPIRY;
+  if (expiry !== undefined) writeUint48(buffer, 1, expiry);
+  const { written } = utf8Encoder.encodeInto(json, buffer.subarray(start));
+  const plaintext = buffer.subarray(0, start + written);
 
+  // version | idLen | id | IV, then as many ciphertext bytes as make its
+  // length a multiple of 3, so that it and the rest of the ciphertext encode
+  // one after the other as one base64url text (no joined copy of the output).
   const headerLength = 2 + key.idBytes.length;
-  // The output is laid out before encrypting (GCM adds exactly the tag), and
-  // the IV is written straight into it: no view of the pool survives an await.
-  const out = new Uint8Array(headerLength + IV_BYTES + plaintext.length + TAG_BYTES);
-  out[0] = VERSION;
-  out[1] = key.idBytes.length;
-  out.set(key.idBytes, 2);
-  takeIv(out, headerLength);
-  const ciphertext = await crypto.subtle.encrypt(
-    {
-      name: 'AES-GCM',
-      iv: out.subarray(headerLength, headerLength + IV_BYTES),
-      additionalData: sealingAad(key.idBytes, name),
-      // tagLength left at its default, 128 bits (TAG_BYTES): the same tag, and
-      // Node's Web Crypto converts one dictionary member less per call.
-    },
-    key.seal,
-    plaintext,
+  const ivEnd = headerLength + IV_BYTES;
+  const carried = (3 - (ivEnd % 3)) % 3;
+  const head = new Uint8Array(ivEnd + carried);
+  head[0] = VERSION;
+  head[1] = key.idBytes.length;
+  head.set(key.idBytes, 2);
+  takeIv(head, headerLength);
+  const ciphertext = new Uint8Array(
+    await crypto.subtle.encrypt(
+      {
+        name: 'AES-GCM',
+        iv: head.subarray(headerLength, ivEnd),
+        additionalData: aadFor(key.idBytes, name),
+        // tagLength left at its default, 128 bits (TAG_BYTES): the same tag, and
+        // Node's Web Crypto converts one dictionary member less per call.
+      },
+      key.seal,
+      plaintext,
+    ),
   );
-  out.set(new Uint8Array(ciphertext), headerLength + IV_BYTES);
-  const sealed = encodeBase64url(out);
+  // The ciphertext is at least the 16-byte tag, longer than `carried`.
+  head.set(ciphertext.subarray(0, carried), ivEnd);
+  const sealed = encodeBase64urlPair(head, ciphertext.subarray(carried));
   ring.sealedMemo.set(sealed, name, json, expiry === undefined ? Infinity : expiry * 1000);
   return sealed;
 }
@@ -174,6 +195,24 @@ export async function unseal(
   return unsealAt(keyring, name, sealed, clockReading(options, 'unseal'), options.maxLength);
 }
 
+/**
+ * @internal {@link unsealAt} without waiting: the data when `sealed` was
+ * sealed or opened under this keyring before (the memo), null when it can
+ * never open, and undefined when only decrypting it can tell.
+ */
+export function unsealRemembered(
+  keyring: Keyring,
+  name: string,
+  sealed: string,
+  now: number,
+  maxLength = MAX_SEALED_LENGTH,
+): unknown {
+  const ring = keyringImpl(keyring, 'unseal');
+  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > maxLength) return null;
+  const remembered = ring.sealedMemo.get(sealed, name, now);
+  return remembered === undefined ? undefined : parseJson(remembered);
+}
+
 /** @internal {@link unseal} at the time `now` (ms), for the engine's clock reading. */
 export async function unsealAt(
   keyring: Keyring,
@@ -182,10 +221,9 @@ export async function unsealAt(
   now: number,
   maxLength = MAX_SEALED_LENGTH,
 ): Promise<unknown> {
+  const known = unsealRemembered(keyring, name, sealed, now, maxLength);
+  if (known !== undefined) return known;
   const ring = keyringImpl(keyring, 'unseal');
-  if (typeof sealed !== 'string' || !isWellFormedText(name) || sealed.length > maxLength) return null;
-  const remembered = ring.sealedMemo.get(sealed, name, now);
-  if (remembered !== undefined) return parseJson(remembered);
 
   const bytes = decodeBase64url(sealed);
   if (bytes === null || bytes.length < 2 || bytes[0] !== VERSION) return null;
@@ -193,19 +231,20 @@ export async function unsealAt(
   const headerLength = 2 + idLength;
   if (idLength === 0 || bytes.length < headerLength + IV_BYTES + TAG_BYTES + 1) return null;
   const idBytes = bytes.subarray(2, headerLength);
-  await ring.keys();
+  const keys = ring.keys();
+  if (!Array.isArray(keys)) await keys; // derived on first use only
   const candidates = ring.keysWithId(String.fromCharCode(...idBytes));
   if (candidates === undefined) return null;
 
   const iv = bytes.subarray(headerLength, headerLength + IV_BYTES);
   const ciphertext = bytes.subarray(headerLength + IV_BYTES);
-  const aad = additionalData(VERSION, idBytes, name);
   for (const key of candidates) {
     let plaintext: Uint8Array;
     try {
       plaintext = new Uint8Array(
         await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv, additionalData: aad }, // tagLength: the default 128 bits (TAG_BYTES)
+          // The key's id bytes are the ones the value names (that is how it was found).
+          { name: 'AES-GCM', iv, additionalData: aadFor(key.idBytes, name) }, // tagLength: the default 128 bits (TAG_BYTES)
           key.seal,
           ciphertext,
         ),

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64url, encodeBase64url } from '../../src/index.ts';
+import { encodeBase64urlPair } from '../../src/crypto/base64url.ts';
 
 describe('base64url', () => {
   it('matches RFC 4648 test vectors (unpadded, URL alphabet)', () => {
@@ -26,6 +27,22 @@ describe('base64url', () => {
         expect(decodeBase64url(encodeBase64url(bytes))).toEqual(bytes);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('encodes two parts as their concatenation (the first a multiple of 3 bytes long)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 60 }).map((head) => head.subarray(0, head.length - (head.length % 3))),
+        fc.uint8Array({ maxLength: 13_000 }),
+        (head, tail) => {
+          const joined = new Uint8Array(head.length + tail.length);
+          joined.set(head);
+          joined.set(tail, head.length);
+          expect(encodeBase64urlPair(head, tail)).toBe(encodeBase64url(joined));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

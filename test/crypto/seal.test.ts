@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { createKeyring, seal, unseal, type Keyring } from '../../src/index.ts';
+import { createKeyring, decodeBase64url, seal, unseal, type Keyring } from '../../src/index.ts';
 import { nonCanonicalTail, SECRET_A, SECRET_B, SECRET_C, singleCharacterEdits } from './helpers.ts';
 
 const fresh = (secrets: Parameters<typeof createKeyring>[0]): Keyring =>
@@ -97,6 +97,28 @@ describe('seal / unseal', () => {
     for (const keyring of [memoRing, fresh({ id: 'k1', secret: SECRET_A })]) {
       expect(await unseal(keyring, 'session', sealed, { now })).toEqual({ a: 1 });
       expect(await unseal(keyring, 'session', sealed, { now: now + 1000 })).toBeNull();
+    }
+  });
+
+  it('lays out version, id, IV and ciphertext for every key id length (each alignment in base64url)', async () => {
+    // The header and IV are encoded ahead of the ciphertext without joining
+    // them: ids of 1 to 16 characters put that seam at every offset mod 3.
+    for (let length = 1; length <= 16; length++) {
+      const id = 'k123456789abcdef'.slice(0, length);
+      const keyring = fresh({ id, secret: SECRET_A });
+      for (const value of [0, 'ünï ✓ 🍪', { list: 'x'.repeat(length * 7) }]) {
+        const sealed = await seal(keyring, 'session', value);
+        const bytes = decodeBase64url(sealed)!;
+        expect(bytes, id).not.toBeNull();
+        expect([bytes[0], bytes[1]]).toEqual([1, length]);
+        expect(new TextDecoder().decode(bytes.subarray(2, 2 + length))).toBe(id);
+        // flags (1 byte) | JSON, then the 16-byte tag: nothing else in the ciphertext.
+        const plaintextLength = 1 + new TextEncoder().encode(JSON.stringify(value)).length;
+        expect(bytes.length).toBe(2 + length + 12 + plaintextLength + 16);
+        expect(await unseal(keyring, 'session', sealed)).toEqual(value);
+        const flipped = sealed.slice(0, -1) + (sealed.endsWith('A') ? 'Q' : 'A');
+        expect(await unseal(keyring, 'session', flipped)).toBeNull();
+      }
     }
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CookieStore, createSessionManager } from '../../src/index.ts';
 import { Clock, CookieJar, SECRET } from './helpers.ts';
 
@@ -144,6 +144,75 @@ describe('CookieStore', () => {
     expect((await read()).user).toBe('ada');
     clock.advance(601);
     expect((await read()).user).toBeUndefined();
+  });
+
+  it('expires exactly the session cookies the response does not write, whatever else the request carries', async () => {
+    const expired = (response: Response) =>
+      response.headers
+        .getSetCookie()
+        .filter((l) => l.includes('Max-Age=0'))
+        .map((l) => l.split('=')[0])
+        .sort();
+    const written = (response: Response) =>
+      response.headers
+        .getSetCookie()
+        .filter((l) => !l.includes('Max-Age=0'))
+        .map((l) => l.split('=')[0])
+        .sort();
+    const { browser, write, read } = setup();
+    await write({ user: 'ada' });
+    // Stray chunks beside the whole cookie, names that only look like chunks, and other cookies.
+    for (const name of [
+      '__Host-sid.0',
+      '__Host-sid.01',
+      '__Host-sid.x',
+      '__Host-sid.',
+      '__Host-sidx',
+      'theme',
+    ])
+      browser.cookies.set(name, '2.AAAA');
+    let response = await write({ user: 'bob' });
+    expect(written(response)).toEqual(['__Host-sid']);
+    expect(expired(response)).toEqual(['__Host-sid.0', '__Host-sid.01']);
+    expect((await read()).user).toBe('bob');
+    // Growing into two chunks keeps name.0 and name.1 only.
+    browser.cookies.set('__Host-sid.01', 'AAAA');
+    browser.cookies.set('__Host-sid.1', 'AAAA');
+    browser.cookies.set('__Host-sid.5', 'AAAA');
+    response = await write({ blob: noise(4000) });
+    expect(written(response)).toEqual(['__Host-sid.0', '__Host-sid.1']);
+    expect(expired(response)).toEqual(['__Host-sid', '__Host-sid.01', '__Host-sid.5']);
+    expect(await read()).toMatchObject({ user: 'bob', blob: noise(4000) });
+    // A whole cookie alone: writing it expires nothing, destroying it expires it.
+    const { browser: alone, write: writeAlone, manager } = setup();
+    alone.cookies.set('theme', 'dark');
+    expect(expired(await writeAlone({ user: 'ada' }))).toEqual([]);
+    expect(expired(await writeAlone({ user: 'bob' }))).toEqual([]);
+    const session = manager.load(alone.request());
+    await session.destroy();
+    expect(expired(await manager.commit(session, new Response()))).toEqual(['__Host-sid']);
+  });
+
+  it('reads a cookie it sealed without decrypting, and decrypts one it has not seen', async () => {
+    const { browser, write, read } = setup();
+    await write({ user: 'ada' });
+    const decrypt = vi.spyOn(crypto.subtle, 'decrypt');
+    try {
+      expect(await read()).toEqual({ blob: undefined, user: 'ada', isNew: false });
+      expect(decrypt).not.toHaveBeenCalled();
+      // Another process (a new keyring from the same secret, so nothing remembered) decrypts it once.
+      const elsewhere = setup();
+      expect(await elsewhere.read(browser)).toEqual({ blob: undefined, user: 'ada', isNew: false });
+      expect(decrypt).toHaveBeenCalledTimes(1);
+      // A changed cookie is not the remembered one: decrypted, refused.
+      const tampered = browser.clone();
+      const sealed = tampered.cookies.get('__Host-sid')!;
+      tampered.cookies.set('__Host-sid', sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BA' : 'AA'));
+      expect(await read(tampered)).toEqual({ blob: undefined, user: undefined, isNew: true });
+      expect(decrypt).toHaveBeenCalledTimes(2);
+    } finally {
+      decrypt.mockRestore();
+    }
   });
 
   it('destroy clears every session cookie', async () => {

@@ -8,14 +8,14 @@
  * are expired.
  */
 import { checkOptionNames } from '../../util/options.ts';
-import { AS_SENT } from '../../cookie/canonical.ts';
+import { AS_SENT, getRawCookie } from '../../cookie/canonical.ts';
 import { serializeDeletion } from '../../cookie/headers.ts';
 import { parseCookies, type Cookies } from '../../cookie/parse.ts';
 import { serializeCookie, type CookieOptions } from '../../cookie/serialize.ts';
 import { MAX_SET_COOKIE_LINE } from '../../cookie/set-cookie-line.ts';
 import { expirySeconds } from '../../crypto/bytes.ts';
 import { keyringImpl } from '../../crypto/keyring.ts';
-import { sealJson, unsealAt } from '../../crypto/seal.ts';
+import { sealJson, unsealAt, unsealRemembered } from '../../crypto/seal.ts';
 import {
   registerBackend,
   type CommitPlan,
@@ -30,11 +30,10 @@ import { applyPatch, emptyRecord, isRecordShape, renewRecord } from '../record.t
 import type { SessionRecord } from '../types.ts';
 
 const chunkName = (name: string, index: number): string => `${name}.${index}`;
+const INVALID: LoadResult = Object.freeze({ verdict: 'invalid', session: null });
 
-/** The sealed text in the request: one cookie, or chunks headed by their count. */
-function readSealed(cookies: Cookies, name: string, maxChunks: number): string | null {
-  const single = cookies[name];
-  if (single !== undefined) return single;
+/** The sealed text in chunks headed by their count, or null. */
+function readChunks(cookies: Cookies, name: string, maxChunks: number): string | null {
   const head = cookies[chunkName(name, 0)];
   if (head === undefined) return null;
   const dot = head.indexOf('.');
@@ -92,27 +91,70 @@ export class CookieBackend implements SessionBackend {
     return (this.#cookies ??= parseCookies(this.#context.cookieHeader, AS_SENT));
   }
 
+  /**
+   * The session cookie as sent, when whole (`getCookie` agrees with
+   * `parseCookies`, without parsing every cookie of the header). The engine
+   * has read it already when the session travels in cookies.
+   */
+  #whole(): string | undefined {
+    const context = this.#context;
+    return context.transport === 'cookie'
+      ? context.sessionToken
+      : getRawCookie(context.cookieHeader, context.cookie.name);
+  }
+
+  /** Whether the request may carry chunks: only a header holding `name.` can. */
+  #mayHaveChunks(): boolean {
+    return this.#context.cookieHeader?.includes(`${this.#context.cookie.name}.`) === true;
+  }
+
   /** Unseals the session from the request's cookies. */
   async load(): Promise<LoadResult> {
     const session = await this.#open();
-    return session === null ? { verdict: 'invalid', session: null } : { verdict: 'valid', session };
+    return session === null ? INVALID : { verdict: 'valid', session };
+  }
+
+  /**
+   * `load` at once when no decryption is needed: a cookie this process sealed
+   * or opened before (the keyring's memo), whose store key is known.
+   */
+  loadNow(): LoadResult | undefined {
+    const sealed = this.#sealed();
+    if (sealed === null) return INVALID;
+    const { keyring, cookie, policy, keys } = this.#context;
+    const opened = unsealRemembered(keyring, cookie.name, sealed, policy.now, this.#capacity());
+    if (opened === undefined) return undefined;
+    if (!isSealedSession(opened)) return INVALID;
+    const key = keys.cached(opened.id);
+    return key === undefined
+      ? undefined
+      : { verdict: 'valid', session: { id: opened.id, key, record: opened.record } };
+  }
+
+  /** The sealed text the request carries, whole or in chunks; null when absent or incomplete. */
+  #sealed(): string | null {
+    return (
+      this.#whole() ??
+      (this.#mayHaveChunks()
+        ? readChunks(this.#incoming(), this.#context.cookie.name, this.#maxChunks)
+        : null)
+    );
   }
 
   /** The sealed session, or null when absent, incomplete or tampered. */
   async #open(): Promise<LoadedSession | null> {
-    const { name } = this.#context.cookie;
-    const sealed = readSealed(this.#incoming(), name, this.#maxChunks);
+    const sealed = this.#sealed();
     if (sealed === null) return null;
-    const opened = await unsealAt(
-      this.#context.keyring,
-      name,
-      sealed,
-      this.#context.policy.now,
-      this.#capacity(),
-    );
+    const { keyring, cookie, policy } = this.#context;
+    const opened = await unsealAt(keyring, cookie.name, sealed, policy.now, this.#capacity());
     if (!isSealedSession(opened)) return null;
     // The key is the session's handle (no store uses it here).
-    return { id: opened.id, key: await this.#context.keys.of(opened.id), record: opened.record };
+    const keys = this.#context.keys;
+    return {
+      id: opened.id,
+      key: keys.cached(opened.id) ?? (await keys.of(opened.id)),
+      record: opened.record,
+    };
   }
 
   /** Seals the session's new state into cookies, or clears them. */
@@ -145,7 +187,7 @@ export class CookieBackend implements SessionBackend {
     }
     if (result.live) await this.#write(result.live, result.setCookies);
     else if (plan.clearCookie || plan.remove.length > 0) {
-      this.#clearAll(result.setCookies, new Set());
+      this.#clearAll(result.setCookies, false, 0);
       result.live = null;
     }
     return result;
@@ -172,11 +214,10 @@ export class CookieBackend implements SessionBackend {
       JSON.stringify({ id: session.id, record }),
       expirySeconds(new Date(record.expiresAt), 'seal'),
     );
-    const written = new Set<string>();
     if (empty.length + sealed.length <= MAX_SET_COOKIE_LINE) {
       const eq = empty.indexOf('=') + 1;
       lines.push(empty.slice(0, eq) + sealed + empty.slice(eq));
-      written.add(name);
+      this.#clearAll(lines, true, 0);
     } else {
       const room = chunkRoom(name, attributes, this.#maxChunks);
       const limit = room * this.#maxChunks;
@@ -189,23 +230,34 @@ export class CookieBackend implements SessionBackend {
             'Keep less in the session, raise maxChunks, or use a server-side store.',
         );
       }
-      split(sealed, room).forEach((part, i) => {
-        lines.push(serializeCookie(chunkName(name, i), part, attributes));
-        written.add(chunkName(name, i));
-      });
+      const parts = split(sealed, room);
+      parts.forEach((part, i) => lines.push(serializeCookie(chunkName(name, i), part, attributes)));
+      this.#clearAll(lines, false, parts.length);
     }
-    this.#clearAll(lines, written);
   }
 
-  /** Expires every session cookie the request carried except `keep`. */
-  #clearAll(lines: string[], keep: Set<string>): void {
+  /**
+   * Expires every session cookie the request carried except those just
+   * written: the whole cookie (`keepWhole`) or chunks 0 to `keepChunks` - 1.
+   */
+  #clearAll(lines: string[], keepWhole: boolean, keepChunks: number): void {
     const { name, attributes } = this.#context.cookie;
+    if (!this.#mayHaveChunks()) {
+      // The usual request: only the whole cookie can be there.
+      if (!keepWhole && this.#whole() !== undefined) lines.push(serializeDeletion(name, attributes));
+      return;
+    }
     const prefix = `${name}.`;
     for (const cookie of Object.keys(this.#incoming())) {
-      if (keep.has(cookie)) continue;
-      if (cookie === name || (cookie.startsWith(prefix) && /^\d+$/.test(cookie.slice(prefix.length)))) {
-        lines.push(serializeDeletion(cookie, attributes));
+      if (cookie === name) {
+        if (!keepWhole) lines.push(serializeDeletion(cookie, attributes));
+        continue;
       }
+      const index = cookie.startsWith(prefix) ? cookie.slice(prefix.length) : '';
+      if (!/^\d+$/.test(index)) continue;
+      // Written just now only under the exact name `name.<index>` (not `name.01`).
+      if (String(Number(index)) === index && Number(index) < keepChunks) continue;
+      lines.push(serializeDeletion(cookie, attributes));
     }
   }
 }
