@@ -116,7 +116,8 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   get policy(): SessionPolicy {
     if (this.#policy === undefined) {
       const { now, idleMs, absoluteMs, touchIntervalMs, userField, rotation } = this.shared.options;
-      this.#policy = { now: now(), idleMs, absoluteMs, touchIntervalMs, userField, rotation };
+      const wallClock = now === Date.now;
+      this.#policy = { now: now(), idleMs, absoluteMs, touchIntervalMs, userField, rotation, wallClock };
     }
     return this.#policy;
   }

@@ -54,9 +54,10 @@ export function loadInProcess(context: RequestContext, store: SessionStore): Loa
   const known = knownSession(context);
   if (known === null) return INVALID;
   if (known === undefined) return undefined;
-  const record = store[peekRecord](known.key);
+  const policy = context.policy;
+  const record = store[peekRecord](known.key, policy.wallClock ? policy.now : undefined);
   // With rotation the cookie's validator decides (current, in grace, reused).
-  return context.policy.rotation === undefined
+  return policy.rotation === undefined
     ? found(known.id, known.key, record)
     : judgeLoaded(context, known.token, known.id, known.key, record);
 }
@@ -85,7 +86,12 @@ export function commitInProcess(
     return undefined;
   }
   // As the async commit: a session gone meanwhile is not written back (live: null).
-  const live = write === undefined || store[updateOwned](write.target!.key, write.patch) ? undefined : null;
+  const policy = context.policy;
+  const live =
+    write === undefined ||
+    store[updateOwned](write.target!.key, write.patch, policy.wallClock ? policy.now : undefined)
+      ? undefined
+      : null;
   // Only a session that travels in its cookie expires it (as the async commit).
   const setCookies =
     plan.clearCookie && context.transport === 'cookie' && context.sessionToken !== undefined
