@@ -230,8 +230,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   }
 
   loadNow(): LoadResult | undefined {
-    const backend = this.backend;
-    return backend.loadNow === undefined ? undefined : backend.loadNow();
+    return this.backend.loadNow?.();
   }
 
   reload(): Promise<LoadResult> {
