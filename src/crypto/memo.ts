@@ -33,6 +33,12 @@ const keyOf = (text: string): string => text.slice(-KEY_CHARS);
 
 export class VerifiedMemo {
   readonly #entries: BoundedMap<string, MemoEntry>;
+  /**
+   * The entry the last hit found, while it is in the map: the engine hands
+   * the same cookie string on every request of a returning client, and a
+   * string identical to the entry's text needs no key slice or hash.
+   */
+  #last: MemoEntry | undefined;
 
   constructor(capacity: number) {
     this.#entries = new BoundedMap(capacity);
@@ -40,18 +46,22 @@ export class VerifiedMemo {
 
   /** The remembered value, or undefined (unknown, other cookie, or expired). */
   get(text: string, name: string, now: number): string | undefined {
-    const key = keyOf(text);
-    const entry = this.#entries.get(key);
+    const last = this.#last;
+    const entry = last !== undefined && last.text === text ? last : this.#entries.get(keyOf(text));
     if (entry === undefined || entry.text !== text || entry.name !== name) return undefined;
     if (now >= entry.expiresAt) {
-      this.#entries.delete(key);
+      this.#entries.delete(keyOf(text));
+      this.#last = undefined;
       return undefined;
     }
+    this.#last = entry;
     return entry.value;
   }
 
   set(text: string, name: string, value: string, expiresAt: number): void {
     if (text.length > MAX_TEXT) return;
+    // A set may evict the remembered entry: forget it.
+    this.#last = undefined;
     this.#entries.set(keyOf(text), { text, name, value, expiresAt });
   }
 
@@ -60,6 +70,7 @@ export class VerifiedMemo {
   }
 
   clear(): void {
+    this.#last = undefined;
     this.#entries.clear();
   }
 }

@@ -58,14 +58,15 @@ export function claimContextKey(
         `session({ name: 'admin', cookie: { name: '__Host-admin' }, … })`,
     );
   }
-  const mine = cookieNames(shared);
+  let mine: string[] | undefined; // worked out only when another session is on the request
   for (const [key, value] of Object.entries(c.var as Record<string, unknown>)) {
     const other = managerOf(value);
     if (other === undefined) continue;
-    const shared = cookieNames(internalsOf(other)?.shared).filter((cookie) => mine.includes(cookie));
-    if (shared.length > 0) {
+    const own = (mine ??= cookieNames(shared));
+    const common = cookieNames(internalsOf(other)?.shared).filter((cookie) => own.includes(cookie));
+    if (common.length > 0) {
       throw new Error(
-        `session: the sessions c.var.${key} and c.var.${name} both use the cookie "${shared[0]}"; ` +
+        `session: the sessions c.var.${key} and c.var.${name} both use the cookie "${common[0]}"; ` +
           'each would overwrite the other: give each its own cookie.name',
       );
     }

@@ -99,6 +99,12 @@ export interface SessionPolicy extends SessionTimeouts {
   userField: string;
   /** Id rotation (the `rotation` option), when on. */
   rotation: RotationPolicy | undefined;
+  /**
+   * `now` is a `Date.now()` reading (the manager's clock is the default): an
+   * in-process store on the same clock may use it rather than read the clock
+   * again (a clock read costs more than a MemoryStore read).
+   */
+  wallClock?: boolean;
 }
 
 /**

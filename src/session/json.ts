@@ -12,6 +12,9 @@
  * starts with `what` and says where in the value the problem is.
  */
 export function copyJson(value: unknown, what: string): unknown {
+  // Most session values are strings, finite numbers or booleans: nothing to copy or track.
+  const type = typeof value;
+  if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))) return value;
   try {
     return copy(value, '', new Set());
   } catch (error) {
@@ -109,6 +112,9 @@ export function define<V>(target: Record<string, V>, key: string, value: V): voi
   else target[key] = value;
 }
 
+/** The key checkKey passed last ('' is a safe key, so it can stand for "none yet"). */
+let lastKey = '';
+
 const UNSAFE_KEY = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
@@ -117,7 +123,10 @@ const UNSAFE_KEY = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * form, so either could alias a different key.
  */
 export function checkKey(method: string, key: unknown): asserts key is string {
+  // An app writes the same few keys on every request: the last one that passed needs no second look.
+  if (key === lastKey) return;
   if (typeof key !== 'string') throw new TypeError(`session.${method}: key must be a string`);
   if (UNSAFE_KEY.test(key))
     throw new TypeError(`session.${method}: key ${JSON.stringify(key)} contains U+0000 or a lone surrogate`);
+  lastKey = key;
 }

@@ -90,8 +90,8 @@ export class MemoryStore implements SessionStore {
   }
 
   /** @internal The stored record itself, for the engine, which never mutates it: a read without a copy. */
-  [peekRecord](key: string): SessionRecord | null {
-    return this.#read(key);
+  [peekRecord](key: string, now?: number): SessionRecord | null {
+    return this.#read(key, this.#clock(now));
   }
 
   async set(key: string, record: SessionRecord, expiresAt: number): Promise<void> {
@@ -113,12 +113,18 @@ export class MemoryStore implements SessionStore {
   }
 
   /** @internal `update` for the engine, whose patch values are its own copies: no second copy. */
-  [updateOwned](key: string, patch: SessionPatch): boolean {
+  [updateOwned](key: string, patch: SessionPatch, now?: number): boolean {
+    const at = this.#clock(now);
     // Untouched parts of the record are shared with the previous one, which no one mutates.
-    const next = applyPatch(this.#read(key), patch);
+    const next = applyPatch(this.#read(key, at), patch);
     if (next === null) return false;
-    this.#write(key, next, next.expiresAt);
+    this.#write(key, next, next.expiresAt, at);
     return true;
+  }
+
+  /** The time now: the engine's `Date.now()` reading when this store's clock is `Date.now` too, else its own. */
+  #clock(engineNow: number | undefined): number {
+    return engineNow !== undefined && this.#now === Date.now ? engineNow : this.#now();
   }
 
   async move(fromKey: string, toKey: string, patch: SessionPatch): Promise<boolean> {
@@ -176,10 +182,10 @@ export class MemoryStore implements SessionStore {
     return removed;
   }
 
-  #read(key: string): SessionRecord | null {
+  #read(key: string, now = this.#now()): SessionRecord | null {
     const entry = this.#entries.get(key);
     if (entry === undefined) return null;
-    if (entry.expiresAt <= this.#now()) {
+    if (entry.expiresAt <= now) {
       this.#remove(key);
       return null;
     }
@@ -187,8 +193,7 @@ export class MemoryStore implements SessionStore {
     return entry.record;
   }
 
-  #write(key: string, record: SessionRecord, expiresAt: number): void {
-    const now = this.#now();
+  #write(key: string, record: SessionRecord, expiresAt: number, now = this.#now()): void {
     if (now - this.#lastSweep >= this.#sweepInterval) this.sweep();
     const existing = this.#entries.get(key);
     if (existing !== undefined && existing.userId === record.userId && expiresAt > now) {

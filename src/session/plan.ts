@@ -87,9 +87,11 @@ export function previewRecord(input: PlanInput): SessionRecord {
 export function planCommit(input: PlanInput): CommitPlan {
   const { policy } = input;
   const writes = hasWrites(input);
-  const remove = input.destroyedSession ? [...input.expired, input.destroyedSession] : [...input.expired];
+  // The expired list is shared when nothing is added to it (no one appends to a plan's list).
+  let remove = input.expired;
+  if (input.destroyedSession) remove = [...remove, input.destroyedSession];
   // A reused cookie value ends its whole session, through the normal deletion (end markers, hasEnded).
-  if (input.reused) remove.push(input.reused);
+  if (input.reused) remove = [...remove, input.reused];
   const plan: CommitPlan = {
     remove,
     removeCookieSession: input.removeCookieSession,

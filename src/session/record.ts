@@ -150,7 +150,9 @@ export function applyPatch(
 ): SessionRecord | null {
   if (record == null || !isLive(record, patch.now, patch)) return null;
   const data: Record<string, unknown> = { ...record.data };
-  const flash: Record<string, unknown> = { ...record.flash };
+  // Records are never mutated once made: a patch that leaves the flash alone shares it.
+  const flash: Record<string, unknown> =
+    patch.unset || patch.consumed || patch.flash ? { ...record.flash } : record.flash;
   for (const key of patch.unset ?? []) {
     delete data[key];
     delete flash[key];

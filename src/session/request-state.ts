@@ -40,6 +40,13 @@ export interface ManagerShared<Env> {
   readonly plainCookie: CookieSpec;
   /** The manager these requests belong to (set once it exists): middleware finds it from a session without a per-request map. */
   manager?: object;
+  /**
+   * The last Cookie header read, the cookie name looked up in it and what
+   * was found: a returning client sends the same header on every request,
+   * so the lookup is one string comparison. A pure function's answer keyed
+   * by its whole input (header and name), so it is never wrong.
+   */
+  lastCookies?: { header: string; name: string; value: string | undefined };
 }
 
 /** The session cookie's name and attributes for requests to `url`. */
@@ -109,7 +116,8 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   get policy(): SessionPolicy {
     if (this.#policy === undefined) {
       const { now, idleMs, absoluteMs, touchIntervalMs, userField, rotation } = this.shared.options;
-      this.#policy = { now: now(), idleMs, absoluteMs, touchIntervalMs, userField, rotation };
+      const wallClock = now === Date.now;
+      this.#policy = { now: now(), idleMs, absoluteMs, touchIntervalMs, userField, rotation, wallClock };
     }
     return this.#policy;
   }
@@ -140,10 +148,19 @@ export class RequestState<Env> implements SessionSource, RequestContext {
         this.#sessionToken = fromHeader;
       } else {
         const header = this.shared.options.transport.cookie ? this.cookieHeader : null;
-        this.#sessionToken = header === null ? undefined : getRawCookie(header, this.cookie.name);
+        this.#sessionToken = header === null ? undefined : this.#cookieValue(header, this.cookie.name);
       }
     }
     return this.#sessionToken;
+  }
+
+  /** The session cookie's value as sent in `header`, from the last lookup when the header and name are the same. */
+  #cookieValue(header: string, name: string): string | undefined {
+    const last = this.shared.lastCookies;
+    if (last !== undefined && last.header === header && last.name === name) return last.value;
+    const value = getRawCookie(header, name);
+    this.shared.lastCookies = { header, name, value };
+    return value;
   }
 
   /** How this request's session travels: the token header when it came in one (or cookies are off), else the cookie. */
@@ -213,8 +230,7 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   }
 
   loadNow(): LoadResult | undefined {
-    const backend = this.backend;
-    return backend.loadNow === undefined ? undefined : backend.loadNow();
+    return this.backend.loadNow?.();
   }
 
   reload(): Promise<LoadResult> {

@@ -15,9 +15,13 @@ import type { SessionPatch, SessionRecord } from '../types.ts';
  */
 export const peekRecord = Symbol('tesserajs.peekRecord');
 
-/** A store with the read fast path. */
+/**
+ * A store with the read fast path. Both fast paths may be given `now`, a
+ * `Date.now()` reading the engine took for this request: a store whose own
+ * clock is `Date.now` may use it instead of reading the clock again.
+ */
 export interface Peekable {
-  [peekRecord](key: string): SessionRecord | null;
+  [peekRecord](key: string, now?: number): SessionRecord | null;
 }
 
 /** Whether `store` offers the read fast path. */
@@ -36,7 +40,7 @@ export const updateOwned = Symbol('tesserajs.updateOwned');
 
 /** A store with the owned-patch fast path. */
 export interface OwnedUpdatable {
-  [updateOwned](key: string, patch: SessionPatch): boolean;
+  [updateOwned](key: string, patch: SessionPatch, now?: number): boolean;
 }
 
 /** Whether `store` offers the owned-patch fast path. */

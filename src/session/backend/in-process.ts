@@ -5,11 +5,10 @@
  * the async API stays as it is, the engine just skips the hops when the
  * answer is already at hand.
  */
-import { serializeDeletion } from '../../cookie/headers.ts';
 import { verifyRemembered } from '../../crypto/sign.ts';
 import type { CommitPlan, CommitResult, LoadResult, RequestContext } from '../contracts.ts';
 import { sessionCookieValue, sessionIdOf } from '../id.ts';
-import type { SessionRecord, SessionStore } from '../types.ts';
+import type { SessionStore } from '../types.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
 import { judgeLoaded } from './rotation-check.ts';
 
@@ -18,11 +17,6 @@ const NONE = Object.freeze([]) as unknown as string[];
 
 /** What a cookie that is not ours (or none) loads. */
 export const INVALID: LoadResult = { verdict: 'invalid', session: null };
-
-/** What a verified id loads: its record, or none when the store holds none. */
-export function found(id: string, key: string, record: SessionRecord | null): LoadResult {
-  return { verdict: 'valid', session: record ? { id, key, record } : null };
-}
 
 /**
  * The session the request's cookie names when the cookie was verified before
@@ -54,17 +48,17 @@ export function loadInProcess(context: RequestContext, store: SessionStore): Loa
   const known = knownSession(context);
   if (known === null) return INVALID;
   if (known === undefined) return undefined;
-  const record = store[peekRecord](known.key);
+  const policy = context.policy;
+  const record = store[peekRecord](known.key, policy.wallClock ? policy.now : undefined);
   // With rotation the cookie's validator decides (current, in grace, reused).
-  return context.policy.rotation === undefined
-    ? found(known.id, known.key, record)
-    : judgeLoaded(context, known.token, known.id, known.key, record);
+  return judgeLoaded(context, known.token, known.id, known.key, record);
 }
 
 /**
- * `commit`, when the plan is a patch to the loaded session (or no write) on a
- * store that updates atomically in process, with nothing to delete, no cookie
- * to sign and no read cache to refresh. Else undefined. The update is the
+ * `commit`, when the plan is a patch to the loaded session on a store that
+ * updates atomically in process, with nothing to delete, no cookie to sign,
+ * expire or refresh from a read cache (the rare plans: logout, a cookie not
+ * ours). Else undefined. The update is the
  * same atomic one the async commit makes; store errors throw.
  */
 export function commitInProcess(
@@ -79,17 +73,18 @@ export function commitInProcess(
     plan.remove.length > 0 ||
     plan.removeCookieSession ||
     plan.resend !== undefined ||
-    (write !== undefined &&
-      (write.kind !== 'patch' || write.target === undefined || write.patch.rotate !== undefined))
+    write?.kind !== 'patch' ||
+    write.target === undefined ||
+    write.patch.rotate !== undefined
   ) {
     return undefined;
   }
   // As the async commit: a session gone meanwhile is not written back (live: null).
-  const live = write === undefined || store[updateOwned](write.target!.key, write.patch) ? undefined : null;
-  // Only a session that travels in its cookie expires it (as the async commit).
-  const setCookies =
-    plan.clearCookie && context.transport === 'cookie' && context.sessionToken !== undefined
-      ? [serializeDeletion(context.cookie.name, context.cookie.attributes)]
-      : NONE;
-  return { setCookies, live, startedOver: false, removed: NONE };
+  const policy = context.policy;
+  const written = store[updateOwned](
+    write.target.key,
+    write.patch,
+    policy.wallClock ? policy.now : undefined,
+  );
+  return { setCookies: NONE, live: written ? undefined : null, startedOver: false, removed: NONE };
 }

@@ -18,7 +18,7 @@ import { newSessionId, sessionIdOf, verifiedToken } from '../id.ts';
 import { newValidator, nextValidator, tokenValue } from '../rotation.ts';
 import { copyServes, judgeLoaded } from './rotation-check.ts';
 import { isOwnedUpdatable, isPeekable, peekRecord, updateOwned } from './fast-paths.ts';
-import { commitInProcess, found, INVALID, knownSession, loadInProcess } from './in-process.ts';
+import { commitInProcess, INVALID, knownSession, loadInProcess } from './in-process.ts';
 import { applyPatch, emptyRecord, renewRecord } from '../record.ts';
 import type { SessionPatch, SessionRecord, SessionStore } from '../types.ts';
 
