@@ -99,8 +99,15 @@ export async function runModel(options: ModelOptions): Promise<void> {
         await options.cleanup?.();
       }
     }),
-    { numRuns: options.numRuns },
+    { numRuns: options.numRuns, ...seed() },
   );
+}
+
+/** `MODEL_SEED=<n>` replays the run fast-check reported as failing. */
+function seed(): { seed?: number } {
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.MODEL_SEED;
+  return value === undefined ? {} : { seed: Number(value) };
 }
 
 /** Runs per configuration: modest in `npm test`, larger with MODEL_RUNS (npm run model). */

@@ -265,6 +265,28 @@ describe('DBSC refresh', () => {
 });
 
 describe('DBSC against a stolen cookie jar', () => {
+  it('id rotation: a copy used first rotates the value; the browser refreshes in grace, and the reuse ends the session', async () => {
+    const { login, page, app, clock } = setup(
+      { cookie: { maxAge: 30 } },
+      { rotation: { every: 20, grace: 5 } },
+    );
+    const b = await login();
+    clock.advance(29); // rotation due, the bound cookie one second from expiry
+    const stolen = b.steal();
+    const used = await replay(app, stolen);
+    expect(await used.json()).toMatchObject({ userId: 'ada' });
+    expect(used.headers.getSetCookie().some((line) => line.startsWith('__Host-sid='))).toBe(true); // rotated
+    clock.advance(2);
+    // The bound cookies have expired; the browser's value is in grace. Its device key holds the
+    // session: the refresh answers it a bound cookie, so it still reads its session.
+    expect(await page(b)).toMatchObject({ userId: 'ada', deviceBound: true });
+    expect(b.log.slice(-3)).toEqual(['POST /dbsc/refresh 403', 'POST /dbsc/refresh 200', 'GET / 200']);
+    expect(await (await replay(app, stolen)).json()).toMatchObject({ userId: null }); // no bound cookie
+    // Past grace the browser's value is a reuse: the theft ends the session for everyone.
+    clock.advance(5);
+    expect(await page(b)).toMatchObject({ userId: null });
+  });
+
   it('a copied jar works at most until the bound cookie expires, and cannot be refreshed', async () => {
     const { login, page, app, clock } = setup();
     const b = await login();

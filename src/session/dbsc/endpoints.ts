@@ -62,8 +62,17 @@ export function serverStore(context: BoundRequest): SessionStore {
   return store as SessionStore;
 }
 
-/** The live session the request's cookie names, read from the store itself (never a read cache copy). */
-async function storedSession(context: BoundRequest): Promise<{ key: string; record: SessionRecord } | null> {
+/**
+ * The live session the request's cookie names, read from the store itself (never a read cache copy).
+ * With id rotation a replaced value names the session but does not hold it; a value in grace
+ * does when `inGrace` is 'accepted' (refresh: the device key's proof holds the session, and an
+ * honest browser whose value a concurrent or stolen-copy request rotated must keep its bound
+ * cookie alive until it gets the new value or its grace ends). A reused value never does.
+ */
+async function storedSession(
+  context: BoundRequest,
+  inGrace: 'accepted' | 'refused',
+): Promise<{ key: string; record: SessionRecord } | null> {
   if (context.transport !== 'cookie') return null; // DBSC binds cookies, not header tokens
   const { keyring, cookie, policy } = context;
   const token = await verifiedToken(keyring, cookie.name, context.sessionToken, policy.now);
@@ -72,10 +81,8 @@ async function storedSession(context: BoundRequest): Promise<{ key: string; reco
   const key = await context.keys.of(id);
   const record = await serverStore(context).get(key);
   if (record === null || !isLive(record, policy.now, policy)) return null;
-  // With id rotation only the cookie's current value may bind or refresh: a
-  // replaced one (in grace or reused) names the session but does not hold it.
   const judged = judgeLoaded(context, token!, id, key, record).session;
-  return judged && !judged.inGrace ? { key, record } : null;
+  return judged && (!judged.inGrace || inGrace === 'accepted') ? { key, record } : null;
 }
 
 /** The values a proof's `aud` may have: this endpoint's URL (with or without its query). */
@@ -91,7 +98,7 @@ function answer(status: number, headers: [string, string][] = [], body: string |
 async function register(config: DbscConfig, context: BoundRequest): Promise<Response> {
   const proofText = proofOf(context.request);
   if (proofText === undefined) return answer(400);
-  const session = await storedSession(context);
+  const session = await storedSession(context, 'refused');
   if (session === null) return answer(401);
   // Bound once: a stolen session cookie must not rebind a session to the thief's key.
   if (session.record.deviceBound !== undefined) return answer(400);
@@ -124,7 +131,7 @@ async function register(config: DbscConfig, context: BoundRequest): Promise<Resp
 async function refresh(config: DbscConfig, context: BoundRequest): Promise<Response> {
   const sessionId = sessionIdOf(context.request);
   if (sessionId === undefined) return answer(400);
-  const session = await storedSession(context);
+  const session = await storedSession(context, 'accepted');
   const binding = session?.record.deviceBound;
   // No session, or not this DBSC session: the browser should stop refreshing it.
   if (binding === undefined || binding.id !== sessionId) return answer(401);
