@@ -6,9 +6,7 @@
  * text (key order too).
  */
 import fc from 'fast-check';
-import pg from 'pg';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { applyPatch, type SessionPatch, type SessionRecord } from '../../../src/store/index.ts';
 import {
   nodePostgres,
@@ -18,29 +16,14 @@ import {
 } from '../../../src/stores/postgres/index.ts';
 import { storeConformance } from '../../../src/testing/index.ts';
 import { engineRoundTrip } from '../engine-round-trip.ts';
-import { freshSchema, HOUR, usePostgres } from './helpers.ts';
+import { freshSchema, HOUR, usePostgres, usePostgresDrivers } from './helpers.ts';
 
 const db = usePostgres();
 const MAX_RECORD_BYTES = 100_000;
-let client: pg.Client;
-let sql: postgres.Sql;
-
-beforeAll(async () => {
-  client = new pg.Client({ connectionString: db.server.url });
-  client.on('error', () => undefined);
-  await client.connect();
-  sql = postgres(db.server.url, { max: 10, onnotice: () => undefined });
-});
-
-afterAll(async () => {
-  await client?.end();
-  await sql?.end();
-});
+const drivers = usePostgresDrivers(db, 10);
 
 const clients: [string, () => PostgresConnection][] = [
-  ['node-postgres Pool', () => nodePostgres(db.pool)],
-  ['a node-postgres Client', () => nodePostgres(client)],
-  ['postgres.js', () => postgresJs(sql)],
+  ...drivers.connections,
   // A connection without `count` (a hand-written one, or hyperdrive()): writes ask for a RETURNING row.
   [
     'a node-postgres Pool without count',
@@ -128,7 +111,7 @@ describe('PostgresStore update agrees with applyPatch', () => {
 
   it('on 150 random records and patches over hostile keys: the same record, key order too', async () => {
     const schema = freshSchema('property');
-    const store = new PostgresStore(postgresJs(sql), { schema });
+    const store = new PostgresStore(postgresJs(drivers.sql()), { schema });
     // Another store on the same table: its writes make the first one's remembered versions stale.
     const other = new PostgresStore(nodePostgres(db.pool), { schema });
     await store.ensureSchema();

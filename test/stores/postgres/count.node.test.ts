@@ -4,38 +4,12 @@
  * transaction (no `RETURNING` row). A client that reports no count is an
  * error, never a guess: a write taken for lost would be applied again.
  */
-import pg from 'pg';
-import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  hyperdrive,
-  nodePostgres,
-  type PostgresConnection,
-  postgresJs,
-} from '../../../src/stores/postgres/index.ts';
-import { freshSchema, usePostgres } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { hyperdrive, nodePostgres, postgresJs } from '../../../src/stores/postgres/index.ts';
+import { freshSchema, usePostgres, usePostgresDrivers } from './helpers.ts';
 
 const db = usePostgres();
-let client: pg.Client;
-let sql: postgres.Sql;
-
-beforeAll(async () => {
-  client = new pg.Client({ connectionString: db.server.url });
-  client.on('error', () => undefined);
-  await client.connect();
-  sql = postgres(db.server.url, { max: 2, onnotice: () => undefined });
-});
-
-afterAll(async () => {
-  await client?.end();
-  await sql?.end();
-});
-
-const adapters: [string, () => PostgresConnection][] = [
-  ['node-postgres Pool', () => nodePostgres(db.pool)],
-  ['a node-postgres Client', () => nodePostgres(client)],
-  ['postgres.js', () => postgresJs(sql)],
-];
+const adapters = usePostgresDrivers(db, 2).connections;
 
 describe('count', () => {
   for (const [name, connect] of adapters) {
