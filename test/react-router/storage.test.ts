@@ -83,7 +83,8 @@ describe('createTesseraSessionStorage: store calls', () => {
     await login();
     store.reset();
     const cookie = browser.cookie!;
-    await storage.getSession(`${cookie.slice(0, -2)}${cookie.endsWith('x') ? 'y' : 'x'}${cookie.slice(-1)}`);
+    // The second-to-last character replaced by another one (never by itself: that would be no tamper).
+    await storage.getSession(`${cookie.slice(0, -2)}${cookie.at(-2) === 'x' ? 'y' : 'x'}${cookie.slice(-1)}`);
     await storage.getSession(cookie.replace(/\.[^.]*$/, '.AQAA'));
     expect(store.calls).toEqual([]);
   });

@@ -123,7 +123,9 @@ describe('MemoryStore without promise hops', () => {
     const store = new FlakyMemoryStore();
     const { manager, request } = await returningClient(store);
     const cookie = request().headers.get('cookie')!;
-    const tampered = `${cookie.slice(0, -2)}${cookie.endsWith('A') ? 'B' : 'A'}A`;
+    // The second-to-last character replaced by another one (never by itself: that would be no tamper).
+    const tampered = `${cookie.slice(0, -2)}${cookie.at(-2) === 'A' ? 'B' : 'A'}${cookie.slice(-1)}`;
+    expect(tampered).not.toBe(cookie);
     const peeks = store.peeks;
     const session = manager.load(new Request('https://app.example/', { headers: { cookie: tampered } }));
     expect(await session.get('n')).toBeUndefined();
