@@ -4,7 +4,8 @@
  *   engine: load + get + set + commit on a MemoryStore, returning client
  *   hono:   the tesserajs/hono app of `npm run bench:http` (read + write), in process
  *   bare:   the same Hono request without a session
- * Usage: node --cpu-prof --cpu-prof-dir=<dir> --import tsx bench/profile-engine.ts [engine|hono|bare] [seconds]
+ *   floor:  the same Hono request through an async middleware that appends one Set-Cookie
+ * Usage: node --cpu-prof --cpu-prof-dir=<dir> --import tsx bench/profile-engine.ts [engine|hono|bare|floor] [seconds]
  * (.cpuprofile files are not committed.)
  */
 import { createSessionManager, MemoryStore } from '../src/index.ts';
@@ -32,7 +33,15 @@ async function engineCycle(): Promise<() => Promise<void>> {
 const cycle =
   mode === 'engine'
     ? await engineCycle()
-    : browserClient(candidates[mode === 'hono' ? 'Tessera MemoryStore' : 'bare Hono']!());
+    : browserClient(
+        candidates[
+          mode === 'hono'
+            ? 'Tessera MemoryStore'
+            : mode === 'floor'
+              ? 'floor: async middleware + cookie header + one Set-Cookie'
+              : 'bare Hono'
+        ]!(),
+      );
 const until = performance.now() + seconds * 1000;
 let cycles = 0;
 while (performance.now() < until) {
