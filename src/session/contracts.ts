@@ -281,19 +281,37 @@ export interface SessionSource {
 /** Opens a backend for one request. */
 export type BackendFactory = (context: RequestContext) => SessionBackend;
 
+/** The manager options a store's own backend is asked about. */
+export interface OwnBackendOptions {
+  readonly transport: { readonly header?: string | undefined };
+  readonly rotation?: unknown;
+  readonly deviceBoundSessions?: unknown;
+}
+
+/**
+ * A store that brings its own backend: how to open it for a request, and
+ * the check of the manager options it cannot serve (a TypeError naming the
+ * option). The check lives with the backend, so apps that never make such a
+ * store do not carry its messages.
+ */
+export interface OwnBackend {
+  readonly open: BackendFactory;
+  readonly check: (options: OwnBackendOptions) => void;
+}
+
 /**
  * Stores that bring their own backend (`CookieStore`) register it here when
  * constructed, so the engine reaches the cookie backend — and the sealing
  * code — only through a store the app made.
  */
-const ownBackends = new WeakMap<object, BackendFactory>();
+const ownBackends = new WeakMap<object, OwnBackend>();
 
-export function registerBackend(store: object, open: BackendFactory): void {
-  ownBackends.set(store, open);
+export function registerBackend(store: object, own: OwnBackend): void {
+  ownBackends.set(store, own);
 }
 
-/** The backend factory of a store that brings its own, e.g. `CookieStore`. */
-export function ownBackendOf(store: object): BackendFactory | undefined {
+/** The backend of a store that brings its own, e.g. `CookieStore`. */
+export function ownBackendOf(store: object): OwnBackend | undefined {
   return ownBackends.get(store);
 }
 

@@ -7,13 +7,7 @@ import { StoreKeys } from './id.ts';
 import type { CookieStore } from './backend/cookie.ts';
 import { MemoryStore } from './memory-store.ts';
 import { resolveOptions, type SessionManagerOptions } from './options/options.ts';
-import {
-  assertRevocationCheckable,
-  cookieSpecFor,
-  RequestState,
-  rotationNeedsStore,
-  type ManagerShared,
-} from './request-state.ts';
+import { checkStore, cookieSpecFor, RequestState, type ManagerShared } from './request-state.ts';
 import { applyHeaders } from '../cookie/cache-control.ts';
 import { SessionImpl } from './session.ts';
 import { deviceCalls, type RevokeSessionOptions, type StoreCallOptions } from './devices.ts';
@@ -120,16 +114,8 @@ export function createSessionManager<
   type Flash = FlashOf<Data, Types>;
   const resolved = resolveOptions(options, () => new MemoryStore());
   // A store given as an object is checked now; one made per request, when it is made.
-  const fixedStore = resolved.store;
-  if (typeof fixedStore !== 'function' && !keepsSessionsInCookies(fixedStore))
-    assertRevocationCheckable(fixedStore as SessionStore, resolved.readCache);
-  else if (typeof fixedStore !== 'function' && resolved.rotation) throw rotationNeedsStore();
+  if (typeof resolved.store !== 'function') checkStore(resolved.store, resolved);
   const bound = resolved.deviceBoundSessions;
-  if (bound && typeof fixedStore !== 'function' && keepsSessionsInCookies(fixedStore)) {
-    throw new TypeError(
-      'createSessionManager: option deviceBoundSessions needs a server-side store, not CookieStore',
-    );
-  }
   // Most apps use neither: their commits skip the lifecycle step entirely.
   const hasLifecycleWork =
     resolved.maxSessionsPerUser !== undefined || Object.keys(resolved.hooks.hooks).length > 0;

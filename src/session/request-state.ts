@@ -10,8 +10,10 @@ import { MAX_COOKIE_AGE_SECONDS, type CookieOptions } from '../cookie/serialize.
 import type { Keyring } from '../crypto/keyring.ts';
 import { sign } from '../crypto/sign.ts';
 import type {
+  BackendFactory,
   CookieSpec,
   LoadResult,
+  ReadCache,
   RequestContext,
   SessionBackend,
   SessionPolicy,
@@ -19,7 +21,6 @@ import type {
 } from './contracts.ts';
 import type { CookieStore } from './backend/cookie.ts';
 import type { StoreKeys } from './id.ts';
-import type { ReadCache } from './contracts.ts';
 import type { SessionRecord, SessionStore } from './types.ts';
 import { checkMetadata, cookieAttributesOf, type ResolvedOptions } from './options/options.ts';
 import { timeoutsOf } from './record.ts';
@@ -62,28 +63,25 @@ export function cookieSpecFor<Env>(url: string, options: ResolvedOptions<Env>['c
 }
 
 /**
- * `checkRevocation` asks the store when the user was last revoked; a store
- * without `revokedAt` cannot answer, and a check that silently never ran
+ * Refuses a store the options cannot work with, with a TypeError naming the
+ * option; returns the store's own backend, if it brings one (`CookieStore`).
+ * `checkRevocation` asks the store when the user was last revoked: a store
+ * without `hasEnded` cannot answer, and a check that silently never ran
  * would leave revoked sessions readable for the cache's lifetime.
  */
-export function assertRevocationCheckable(store: SessionStore, cache: ReadCache | undefined): void {
-  if (cache?.checkRevocation && typeof store.hasEnded !== 'function') {
+export function checkStore<Env>(
+  store: SessionStore | CookieStore,
+  options: ResolvedOptions<Env>,
+): BackendFactory | undefined {
+  const own = ownBackendOf(store);
+  if (own !== undefined) own.check(options);
+  else if (options.readCache?.checkRevocation && typeof (store as SessionStore).hasEnded !== 'function') {
     throw new TypeError(
       'createSessionManager: option readCache has checkRevocation, but the store has no hasEnded ' +
         '(KVStore, RedisStore and MemoryStore have it); drop checkRevocation or use such a store',
     );
   }
-}
-
-/**
- * A CookieStore session is the cookie itself: the server keeps nothing a
- * replaced value could be checked against, so rotation could not detect reuse.
- */
-export function rotationNeedsStore(): TypeError {
-  return new TypeError(
-    'createSessionManager: option rotation needs a server-side store, not CookieStore (a cookie session keeps ' +
-      'no server state a replaced cookie could be checked against); drop rotation or use a server-side store',
-  );
+  return own?.open;
 }
 
 export class RequestState<Env> implements SessionSource, RequestContext {
@@ -204,22 +202,10 @@ export class RequestState<Env> implements SessionSource, RequestContext {
   get backend(): SessionBackend {
     if (this.#backend === undefined) {
       const store = this.store;
-      const openOwn = ownBackendOf(store);
-      if (openOwn && this.shared.options.transport.header !== undefined) {
-        throw new TypeError(
-          'createSessionManager: option sessionToken needs a server-side store, not CookieStore',
-        );
-      }
-      if (openOwn && this.shared.options.rotation !== undefined) throw rotationNeedsStore();
-      const bound = this.shared.options.deviceBoundSessions;
-      if (openOwn && bound) {
-        throw new TypeError(
-          'createSessionManager: option deviceBoundSessions needs a server-side store, not CookieStore',
-        );
-      }
-      if (!openOwn) assertRevocationCheckable(store as SessionStore, this.shared.options.readCache);
+      const openOwn = checkStore(store, this.shared.options);
       const backend = openOwn ? openOwn(this) : new StoreBackend(this, store as SessionStore);
       // DBSC gates bound sessions behind their bound cookie.
+      const bound = this.shared.options.deviceBoundSessions;
       this.#backend = bound ? bound.guard(this, backend) : backend;
     }
     return this.#backend;

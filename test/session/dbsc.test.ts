@@ -591,7 +591,7 @@ describe('deviceBoundSessions() options', () => {
     expect(() => deviceBoundSessions({ cookie: { name: '__Host-bound' } })).not.toThrow();
   });
 
-  it('the manager refuses a hand-made value and CookieStore', () => {
+  it('the manager refuses a hand-made value and CookieStore', async () => {
     expect(() => createSessionManager({ secrets: SECRET, deviceBoundSessions: {} as never })).toThrow(
       /deviceBoundSessions\(\)/,
     );
@@ -602,6 +602,17 @@ describe('deviceBoundSessions() options', () => {
         deviceBoundSessions: deviceBoundSessions(),
       }),
     ).toThrow(/server-side store/);
+    // A store made per request is checked when it is made.
+    const perRequest = createSessionManager({
+      secrets: SECRET,
+      store: () => new CookieStore(),
+      deviceBoundSessions: deviceBoundSessions(),
+    });
+    const session = perRequest.load(new Request('https://a.example/'));
+    session.set('n', 1);
+    await expect(perRequest.commit(session, new Response())).rejects.toThrow(
+      /option deviceBoundSessions needs a server-side store/,
+    );
   });
 });
 

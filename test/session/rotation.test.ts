@@ -456,4 +456,17 @@ describe('id rotation', () => {
       createSessionManager({ secrets: SECRET, store: new CookieStore(), rotation: { every: 60 } }),
     ).toThrow(/rotation needs a server-side store/);
   });
+
+  it('a CookieStore made per request is refused at its first store call', async () => {
+    const manager = createSessionManager({
+      secrets: SECRET,
+      store: () => new CookieStore(),
+      rotation: { every: 60 },
+    });
+    const session = manager.load(new Request('https://a.example/'));
+    session.set('n', 1);
+    await expect(manager.commit(session, new Response())).rejects.toThrow(
+      /option rotation needs a server-side store/,
+    );
+  });
 });

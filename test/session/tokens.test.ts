@@ -130,13 +130,23 @@ describe('session tokens in a header', () => {
     expect(() => createSessionManager({ secrets: SECRET, sessionToken: { header: 'cookie' } })).toThrow(
       /sessionToken.header/,
     );
-    const cookieStore = createSessionManager({
+    expect(() =>
+      createSessionManager({
+        secrets: SECRET,
+        store: new CookieStore(),
+        sessionToken: { header: 'authorization' },
+      }),
+    ).toThrow(/option sessionToken needs a server-side store/);
+    // A store made per request is checked when it is made: the request's first store call.
+    const perRequest = createSessionManager({
       secrets: SECRET,
-      store: new CookieStore(),
+      store: () => new CookieStore(),
       sessionToken: { header: 'authorization' },
     });
-    const session = cookieStore.load(new Request('https://a.example/'));
+    const session = perRequest.load(new Request('https://a.example/'));
     session.set('n', 1);
-    return expect(cookieStore.commit(session, new Response())).rejects.toThrow(/server-side store/);
+    return expect(perRequest.commit(session, new Response())).rejects.toThrow(
+      /option sessionToken needs a server-side store/,
+    );
   });
 });

@@ -22,6 +22,7 @@ import {
   type CommitResult,
   type LoadedSession,
   type LoadResult,
+  type OwnBackendOptions,
   type RequestContext,
   type SessionBackend,
 } from '../contracts.ts';
@@ -269,6 +270,27 @@ export interface CookieStoreOptions {
 }
 
 /**
+ * The options that need records on the server: a cookie session keeps no
+ * server state for a token to name, a replaced value to be checked against
+ * or a device key to be kept with.
+ */
+function refuseServerSideOptions(options: OwnBackendOptions): void {
+  const option =
+    options.transport.header !== undefined
+      ? 'sessionToken'
+      : options.rotation !== undefined
+        ? 'rotation'
+        : options.deviceBoundSessions
+          ? 'deviceBoundSessions'
+          : undefined;
+  if (option === undefined) return;
+  throw new TypeError(
+    `createSessionManager: option ${option} needs a server-side store, not CookieStore (a cookie session ` +
+      `keeps no server state for it); drop ${option} or use a server-side store`,
+  );
+}
+
+/**
  * Keeps the session in the client's cookies, sealed (AES-256-GCM) with the
  * manager's secrets and split into `name.0`, `name.1`, … above one cookie's
  * worth. Stateless and revocation-free: `destroy()` clears the cookies of
@@ -284,6 +306,9 @@ export class CookieStore {
       throw new TypeError('CookieStore: option maxChunks must be a whole number from 1 to 50');
     }
     this.maxChunks = maxChunks;
-    registerBackend(this, (context) => new CookieBackend(context, maxChunks));
+    registerBackend(this, {
+      open: (context) => new CookieBackend(context, maxChunks),
+      check: refuseServerSideOptions,
+    });
   }
 }
