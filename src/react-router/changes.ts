@@ -49,10 +49,7 @@ export function patchBetween(
     const flashOf = FLASH_KEY.exec(key)?.[1];
     const name = flashOf ?? key;
     checkKey(flashOf === undefined ? 'set' : 'flash', name);
-    const value = copyJson(
-      after[key],
-      `session.${flashOf === undefined ? 'set' : 'flash'}: value for "${name}"`,
-    );
+    const value = copyJson(after[key], flashOf === undefined ? 'session.set' : 'session.flash', name);
     if (present(before, key) && jsonEqual(before[key], value)) continue;
     define(flashOf === undefined ? set : flash, name, value);
   }

@@ -9,9 +9,10 @@
 
 /**
  * A deep copy of `value` if it is plain JSON; otherwise a `TypeError` that
- * starts with `what` and says where in the value the problem is.
+ * starts with `what` (and `value for "key"` when a key is given: the message
+ * is built only then) and says where in the value the problem is.
  */
-export function copyJson(value: unknown, what: string): unknown {
+export function copyJson(value: unknown, what: string, key?: string): unknown {
   // Most session values are strings, finite numbers or booleans: nothing to copy or track.
   const type = typeof value;
   if (type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))) return value;
@@ -20,7 +21,8 @@ export function copyJson(value: unknown, what: string): unknown {
   } catch (error) {
     if (error instanceof NotJson)
       throw new TypeError(
-        `${what} is not JSON-serializable: ${error.message}; session values must be plain JSON`,
+        `${key === undefined ? what : `${what}: value for "${key}"`} is not JSON-serializable: ${error.message}; ` +
+          'session values must be plain JSON',
       );
     throw error;
   }

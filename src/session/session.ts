@@ -233,7 +233,7 @@ export class SessionImpl<
   set(key: string, value: unknown): void {
     this.#writable('set');
     checkKey('set', key);
-    this.#pending().setValue(key, copyJson(value, `session.set: value for "${key}"`));
+    this.#pending().setValue(key, copyJson(value, 'session.set', key));
   }
 
   unset(key: string): void {
@@ -252,19 +252,19 @@ export class SessionImpl<
   push<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void {
     this.#writable('push');
     checkKey('push', key);
-    this.#pending().pushValue(key, copyJson(value, `session.push: value for "${key}"`));
+    this.#pending().pushValue(key, copyJson(value, 'session.push', key));
   }
 
   pull<K extends ArrayKeys<Data>>(key: K, value: ElementOf<Data, K>): void {
     this.#writable('pull');
     checkKey('pull', key);
-    this.#pending().pullValue(key, copyJson(value, `session.pull: value for "${key}"`));
+    this.#pending().pullValue(key, copyJson(value, 'session.pull', key));
   }
 
   flash(key: string, value: unknown): void {
     this.#writable('flash');
     checkKey('flash', key);
-    this.#pending().setFlash(key, copyJson(value, `session.flash: value for "${key}"`));
+    this.#pending().setFlash(key, copyJson(value, 'session.flash', key));
   }
 
   regenerate(): Promise<void> {

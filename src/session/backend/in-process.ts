@@ -15,6 +15,15 @@ import { judgeLoaded } from './rotation-check.ts';
 /** No cookie lines, no removed keys: shared, frozen (nothing downstream appends to a commit's result). */
 const NONE = Object.freeze([]) as unknown as string[];
 
+/** An in-process patch's two results, shared and frozen: written (the next read loads again), or gone meanwhile. */
+const PATCHED: CommitResult = Object.freeze({
+  setCookies: NONE,
+  live: undefined,
+  startedOver: false,
+  removed: NONE,
+});
+const GONE: CommitResult = Object.freeze({ setCookies: NONE, live: null, startedOver: false, removed: NONE });
+
 /** What a cookie that is not ours (or none) loads. */
 export const INVALID: LoadResult = { verdict: 'invalid', session: null };
 
@@ -86,5 +95,5 @@ export function commitInProcess(
     write.patch,
     policy.wallClock ? policy.now : undefined,
   );
-  return { setCookies: NONE, live: written ? undefined : null, startedOver: false, removed: NONE };
+  return written ? PATCHED : GONE;
 }
