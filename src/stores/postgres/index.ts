@@ -149,20 +149,16 @@ export class PostgresStore implements SessionStore {
     const next = parseJson(stored.text) as SessionRecord;
     next.lastSeenAt = record.lastSeenAt;
     next.expiresAt = record.expiresAt;
-    const text = JSON.stringify(next);
-    const version = newVersion();
-    const args = [
+    const written = await this.#swap(
+      undefined,
       key,
-      stored.version,
-      at(now),
+      stored,
+      now,
       this.#user(next),
-      text,
-      until(expiresAt),
-      version,
-      sweepAt(expiresAt),
-    ];
-    if (await this.#swap(undefined, args)) this.#remember(key, { text, version });
-    else this.#seen.delete(key);
+      JSON.stringify(next),
+      expiresAt,
+    );
+    if (!written) this.#seen.delete(key);
   }
 
   /**
@@ -182,21 +178,9 @@ export class PostgresStore implements SessionStore {
         if (lock === undefined) return { claim: user };
         await lock(user);
       }
-      const version = newVersion();
-      const args = [
-        key,
-        stored.version,
-        at(patch.now),
-        user,
-        text,
-        until(next.expiresAt),
-        version,
-        sweepAt(next.expiresAt),
-      ];
-      if (!(await this.#swap(source === 'locked' ? query : undefined, args)))
-        return source === 'locked' ? false : AGAIN;
-      this.#remember(key, { text, version });
-      return true;
+      const inTransaction = source === 'locked' ? query : undefined;
+      if (await this.#swap(inTransaction, key, stored, patch.now, user, text, next.expiresAt)) return true;
+      return source === 'locked' ? false : AGAIN;
     });
   }
 
@@ -333,15 +317,30 @@ export class PostgresStore implements SessionStore {
   }
 
   /**
-   * The compare-and-swap `UPDATE` (`args` as `swap` in sql.ts); true when it
-   * wrote. Outside a transaction (`inTransaction` undefined) it asks the
+   * The compare-and-swap `UPDATE` (`swap` in sql.ts): writes `text` under
+   * `key` only while the row is live at `now` and still at the version read
+   * (`from`); true when it wrote, and the row's new version is remembered.
+   * Outside a transaction (`inTransaction` undefined) it asks the
    * connection's `count` when there is one: no `RETURNING` row to send and
    * parse.
    */
-  async #swap(inTransaction: PostgresQuery | undefined, args: (string | null)[]): Promise<boolean> {
-    if (inTransaction === undefined && this.#db.count !== undefined)
-      return (await this.#db.count(this.#sql.swap, args)) > 0;
-    return (await (inTransaction ?? this.#db.query)(this.#sql.swapReturning, args)).length > 0;
+  async #swap(
+    inTransaction: PostgresQuery | undefined,
+    key: string,
+    from: Stored,
+    now: number,
+    user: string | null,
+    text: string,
+    expiresAt: number,
+  ): Promise<boolean> {
+    const version = newVersion();
+    const args = [key, from.version, at(now), user, text, until(expiresAt), version, sweepAt(expiresAt)];
+    const written =
+      inTransaction === undefined && this.#db.count !== undefined
+        ? (await this.#db.count(this.#sql.swap, args)) > 0
+        : (await (inTransaction ?? this.#db.query)(this.#sql.swapReturning, args)).length > 0;
+    if (written) this.#remember(key, { text, version });
+    return written;
   }
 
   /** The advisory lock key of a user (its `user_id` text), per table. */
